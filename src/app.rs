@@ -1,0 +1,142 @@
+//! The subcommands, as library functions: the binary only parses and maps errors to exit codes.
+use std::path::PathBuf;
+
+use crate::cli::{Cli, Command, GenerateArgs, ValidateArgs};
+use crate::config::Pipeline;
+use crate::error::{Error, Result};
+use crate::generate::{generate, GenerateOptions};
+use crate::ingest::{ingest, Registers};
+use crate::logging::stage_spinner;
+use crate::period::Period;
+use crate::quality::{check_reject_share, summary_text};
+use crate::regions::Classification;
+use crate::rejects::{collect_rejects, write_rejects};
+use crate::validate::{validate, Validated};
+
+pub fn execute(cli: Cli) -> Result<()> {
+    match cli.command {
+        Command::Validate(args) => validate_command(&args).map(|_| ()),
+        Command::Generate(args) => generate_command(&args),
+    }
+}
+
+/// What ingest and validation of one period produced.
+pub struct ValidationRun {
+    pub period: Period,
+    pub registers: Registers,
+    pub classification: Classification,
+    pub validated: Validated,
+    pub rejects_file: Option<PathBuf>,
+}
+
+pub fn resolve_period(arg: Option<&str>, pipeline: &Pipeline) -> Result<Period> {
+    match arg {
+        Some(p) => p.parse().map_err(Error::Usage),
+        None => pipeline.period.ok_or_else(|| {
+            Error::Usage(format!(
+                "no period: give --period or set `period` in {}",
+                pipeline.file.display()
+            ))
+        }),
+    }
+}
+
+/// Ingest and validate; write the rejects under `out` if given; apply the reject-share gate.
+pub fn ingest_and_validate(
+    pipeline: &Pipeline,
+    period: Period,
+    registers_dir: Option<PathBuf>,
+    out: Option<PathBuf>,
+) -> Result<ValidationRun> {
+    let dir = registers_dir.unwrap_or_else(|| pipeline.registers.clone());
+    let spinner = stage_spinner("ingest");
+    let started = std::time::Instant::now();
+    let registers = ingest(&dir)?;
+    tracing::info!(
+        stage = "ingest",
+        seconds = started.elapsed().as_secs_f64(),
+        "read {} registers from {}",
+        registers.iter().count(),
+        dir.display()
+    );
+    spinner.set_message("validate");
+    let started = std::time::Instant::now();
+    let classification = Classification::load(&pipeline.classifications, period.year())?;
+    let validated = validate(&registers, &classification)?;
+    spinner.finish_and_clear();
+    for c in validated.counts() {
+        tracing::info!(
+            stage = "validate",
+            register = c.register.as_str(),
+            read = c.read,
+            accepted = c.accepted,
+            rejected = c.rejected,
+            "{}",
+            c.summary_line()
+        );
+    }
+    tracing::info!(
+        stage = "validate",
+        seconds = started.elapsed().as_secs_f64(),
+        "validated"
+    );
+    let rejects_file = match &out {
+        Some(root) => {
+            let mut rejects = collect_rejects(&validated)?;
+            Some(write_rejects(&mut rejects, root, &period.to_string())?)
+        }
+        None => None,
+    };
+    Ok(ValidationRun {
+        period,
+        registers,
+        classification,
+        validated,
+        rejects_file,
+    })
+}
+
+pub fn validate_command(args: &ValidateArgs) -> Result<ValidationRun> {
+    let pipeline = Pipeline::load(&args.pipeline)?;
+    let period = resolve_period(args.period.as_deref(), &pipeline)?;
+    let run = ingest_and_validate(&pipeline, period, args.registers.clone(), args.out.clone())?;
+    print!("{}", summary_text(&run.validated));
+    if let Some(path) = &run.rejects_file {
+        println!("rejects written to {}", path.display());
+    }
+    check_reject_share(&run.validated.counts(), pipeline.max_reject_share)?;
+    Ok(run)
+}
+
+pub fn generate_command(args: &GenerateArgs) -> Result<()> {
+    if !(0.0..=1.0).contains(&args.dirty) {
+        return Err(Error::Usage(
+            "--dirty must be a share between 0 and 1".into(),
+        ));
+    }
+    let spinner = stage_spinner("generate");
+    let started = std::time::Instant::now();
+    let summary = generate(&GenerateOptions {
+        persons: args.persons,
+        year: args.year,
+        seed: args.seed,
+        out: args.out.clone(),
+        format: args.format,
+        dirty: args.dirty,
+        classification_dir: args.classifications.clone(),
+    })?;
+    spinner.finish_and_clear();
+    for (register, rows) in &summary.rows {
+        println!("{}: {} rows", register.name(), rows);
+    }
+    for (reason, n) in &summary.injected {
+        println!("  injected {reason}: {n}");
+    }
+    tracing::info!(
+        stage = "generate",
+        seconds = started.elapsed().as_secs_f64(),
+        "wrote registers to {}",
+        args.out.display()
+    );
+    Ok(())
+}

@@ -1,0 +1,77 @@
+//! The command line (operations.md): subcommand names and flags are a contract with scripts.
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand};
+
+use crate::logging::LogFormat;
+use crate::registers::FileFormat;
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "kelastat",
+    version,
+    about = "Kela pension statistics: registers in, protected tables out"
+)]
+pub struct Cli {
+    /// Log format on stderr: `text` for people, `json` (one object a line) for schedulers.
+    #[arg(long, global = true, value_enum, default_value = "text")]
+    pub log_format: LogFormat,
+
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Ingest and validate the registers only; print the quality summary; publish nothing.
+    #[command(
+        after_help = "Example:\n  kelastat validate pipelines/kela_pensions.toml --period 2024 --out /tmp/kelastat-out"
+    )]
+    Validate(ValidateArgs),
+
+    /// Write synthetic registers that follow the input contract.
+    #[command(
+        after_help = "Example:\n  kelastat generate --persons 5000 --year 2024 --seed 1 --out sample_data/registers\n  kelastat generate --persons 100000 --year 2024 --seed 7 --out /tmp/dirty --dirty 0.005"
+    )]
+    Generate(GenerateArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct ValidateArgs {
+    /// The pipeline file declaring the product.
+    pub pipeline: PathBuf,
+    /// Reference period: a year (2024) or a month (2024M06). Default: the pipeline's `period`.
+    #[arg(long)]
+    pub period: Option<String>,
+    /// Register directory (overrides the pipeline's `registers`).
+    #[arg(long)]
+    pub registers: Option<PathBuf>,
+    /// Output root: when given, the rejects are written to <out>/rejects/<period>/rejects.parquet.
+    #[arg(long)]
+    pub out: Option<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub struct GenerateArgs {
+    /// Number of persons.
+    #[arg(long)]
+    pub persons: usize,
+    /// Statistics year the registers describe (reference month December).
+    #[arg(long)]
+    pub year: i32,
+    /// Random seed: the same seed gives byte-identical files.
+    #[arg(long, default_value_t = 1)]
+    pub seed: u64,
+    /// Output register directory.
+    #[arg(long)]
+    pub out: PathBuf,
+    /// File format of the registers.
+    #[arg(long, value_enum, default_value = "parquet")]
+    pub format: FileFormat,
+    /// Share of rows to corrupt with bad-row defects of every kind (0 = clean).
+    #[arg(long, default_value_t = 0.0)]
+    pub dirty: f64,
+    /// Classification directory for the municipalities.
+    #[arg(long, default_value = crate::DEFAULT_CLASSIFICATIONS)]
+    pub classifications: PathBuf,
+}

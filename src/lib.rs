@@ -1,0 +1,20 @@
+//! kelastat: pension registers in, official-quality, protected pension statistics out.
+//!
+//! Stages, one module each: `ingest` → `validate` → classify (rules) → aggregate → protect →
+//! publish. `registers` is the input contract as data; `regions` the reference classification.
+pub mod app;
+pub mod cli;
+pub mod config;
+pub mod error;
+pub mod generate;
+pub mod ingest;
+pub mod logging;
+pub mod period;
+pub mod quality;
+pub mod regions;
+pub mod registers;
+pub mod rejects;
+pub mod validate;
+
+/// The classification directory shipped with the sample data (relative to the project root).
+pub const DEFAULT_CLASSIFICATIONS: &str = "sample_data/classifications";

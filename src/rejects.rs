@@ -1,0 +1,181 @@
+//! The rejects file: every rejected row with its register, source row number, reason, the
+//! column at fault and the full original row. It holds personal identifiers, so it is written
+//! owner-only (folder 0700, file 0600) and never into a publication folder.
+use std::fs::{File, OpenOptions};
+use std::path::{Path, PathBuf};
+
+use polars::prelude::*;
+
+use crate::error::{Error, Result};
+use crate::ingest::{RegisterFile, ROW};
+use crate::registers::FileFormat;
+use crate::validate::{Checked, Validated, REASON, REASON_COLUMN};
+
+/// All rejects of a run, one row each, in register and source-row order.
+pub fn collect_rejects(validated: &Validated) -> Result<DataFrame> {
+    let mut frames = Vec::new();
+    for checked in validated.iter().filter(|c| c.rejected.height() > 0) {
+        frames.push(register_rejects(checked)?);
+    }
+    if frames.is_empty() {
+        return Ok(empty_rejects());
+    }
+    let lazy: Vec<LazyFrame> = frames.into_iter().map(|f| f.lazy()).collect();
+    Ok(concat(lazy, UnionArgs::default())?.collect()?)
+}
+
+fn empty_rejects() -> DataFrame {
+    df!(
+        "register" => Vec::<String>::new(),
+        "source_row" => Vec::<i64>::new(),
+        "reason" => Vec::<String>::new(),
+        "column" => Vec::<String>::new(),
+        "original_row" => Vec::<String>::new(),
+    )
+    .expect("static schema")
+}
+
+fn register_rejects(checked: &Checked) -> Result<DataFrame> {
+    let rows = checked
+        .rejected
+        .column(ROW)?
+        .as_materialized_series()
+        .clone();
+    let originals = original_rows(&checked.data.file, &rows)?;
+    let n = checked.rejected.height();
+    let df = DataFrame::new(
+        n,
+        vec![
+            Column::new(
+                "register".into(),
+                vec![checked.data.file.register.name(); n],
+            ),
+            rows.with_name("source_row".into()).into_column(),
+            checked
+                .rejected
+                .column(REASON)?
+                .clone()
+                .with_name("reason".into()),
+            checked
+                .rejected
+                .column(REASON_COLUMN)?
+                .clone()
+                .with_name("column".into()),
+            Column::new("original_row".into(), originals),
+        ],
+    )?;
+    Ok(df)
+}
+
+/// Re-reads the source file and renders the given rows (sorted `ROW` numbers) as JSON objects
+/// of the file's own columns and values, exactly as they stand in the file.
+fn original_rows(file: &RegisterFile, rows: &Series) -> Result<Vec<String>> {
+    let unreadable = |e: PolarsError| Error::Unreadable {
+        file: file.path.clone(),
+        reason: e.to_string(),
+    };
+    let row_index = Some(RowIndex {
+        name: ROW.into(),
+        offset: 1,
+    });
+    let full = match file.format {
+        FileFormat::Parquet => {
+            ParquetReader::new(File::open(&file.path).map_err(Error::io(&file.path))?)
+                .with_row_index(row_index)
+                .finish()
+        }
+        FileFormat::Csv => CsvReadOptions::default()
+            .with_has_header(true)
+            .with_infer_schema_length(Some(0))
+            .with_row_index(row_index)
+            .try_into_reader_with_file_path(Some(file.path.clone()))
+            .and_then(|r| r.finish()),
+    }
+    .map_err(unreadable)?;
+    let wanted = full
+        .lazy()
+        .with_column(col(ROW).cast(DataType::Int64))
+        .filter(col(ROW).is_in(lit(rows.clone()).implode(false), false))
+        .sort([ROW], SortMultipleOptions::default())
+        .collect()?;
+    let names: Vec<String> = wanted
+        .get_column_names()
+        .into_iter()
+        .filter(|n| n.as_str() != ROW)
+        .map(|n| n.to_string())
+        .collect();
+    let mut out = Vec::with_capacity(wanted.height());
+    for i in 0..wanted.height() {
+        let mut object = serde_json::Map::new();
+        for name in &names {
+            let value = wanted.column(name)?.get(i)?;
+            object.insert(name.clone(), json_value(&value));
+        }
+        out.push(serde_json::Value::Object(object).to_string());
+    }
+    Ok(out)
+}
+
+fn json_value(value: &AnyValue) -> serde_json::Value {
+    use serde_json::Value;
+    match value {
+        AnyValue::Null => Value::Null,
+        AnyValue::Boolean(b) => Value::Bool(*b),
+        AnyValue::String(s) => Value::String(s.to_string()),
+        AnyValue::StringOwned(s) => Value::String(s.to_string()),
+        AnyValue::Int8(v) => (*v).into(),
+        AnyValue::Int16(v) => (*v).into(),
+        AnyValue::Int32(v) => (*v).into(),
+        AnyValue::Int64(v) => (*v).into(),
+        AnyValue::UInt8(v) => (*v).into(),
+        AnyValue::UInt16(v) => (*v).into(),
+        AnyValue::UInt32(v) => (*v).into(),
+        AnyValue::UInt64(v) => (*v).into(),
+        other => Value::String(other.to_string()),
+    }
+}
+
+/// Writes the rejects to `<root>/rejects/<period>/rejects.parquet` with owner-only permissions.
+pub fn write_rejects(rejects: &mut DataFrame, root: &Path, period: &str) -> Result<PathBuf> {
+    let dir = root.join("rejects").join(period);
+    create_private_dir(&dir)?;
+    let path = dir.join("rejects.parquet");
+    let tmp = dir.join(".rejects.parquet.tmp");
+    let file = private_file(&tmp)?;
+    ParquetWriter::new(file).finish(rejects)?;
+    std::fs::rename(&tmp, &path).map_err(Error::io(&path))?;
+    Ok(path)
+}
+
+fn create_private_dir(dir: &Path) -> Result<()> {
+    std::fs::create_dir_all(dir).map_err(Error::io(dir))?;
+    set_mode(dir, 0o700)?;
+    if let Some(parent) = dir.parent() {
+        set_mode(parent, 0o700)?;
+    }
+    Ok(())
+}
+
+#[cfg(unix)]
+fn set_mode(path: &Path, mode: u32) -> Result<()> {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(path, std::fs::Permissions::from_mode(mode)).map_err(Error::io(path))
+}
+
+#[cfg(not(unix))]
+fn set_mode(_path: &Path, _mode: u32) -> Result<()> {
+    Ok(())
+}
+
+fn private_file(path: &Path) -> Result<File> {
+    let mut options = OpenOptions::new();
+    options.write(true).create(true).truncate(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.mode(0o600);
+    }
+    let file = options.open(path).map_err(Error::io(path))?;
+    set_mode(path, 0o600)?;
+    Ok(file)
+}

@@ -1,0 +1,513 @@
+//! Validate: every input row is accepted or rejected with one reason code (registers.md,
+//! "Bad rows"); the counts reconcile per register.
+use std::collections::BTreeMap;
+
+use polars::prelude::*;
+
+use crate::error::Result;
+use crate::ingest::{RegisterData, Registers, INVALID_COLUMN, ROW};
+use crate::regions::Classification;
+use crate::registers::{
+    benefit_codes, ColType, Register, BENEFITS, COUNTRIES, FAMILY_STATUSES, FRONT_VETERAN_STATUSES,
+    INCOME_TYPES, PAYMENT_TYPES, SEXES,
+};
+
+pub const REASON: &str = "__reason";
+pub const REASON_COLUMN: &str = "__reason_column";
+
+/// Every reason code a row can be rejected with.
+pub const REASONS: &[&str] = &[
+    "invalid_value",
+    "missing_value",
+    "duplicate_person_id",
+    "duplicate_award_id",
+    "duplicate_payment_id",
+    "invalid_code",
+    "missing_municipality",
+    "unknown_municipality",
+    "death_before_birth",
+    "end_before_start",
+    "negative_amount",
+    "recovery_not_negative",
+    "orphan_reference",
+    "before_birth",
+    "unknown_award",
+    "award_mismatch",
+];
+
+/// One rule: rows where `when` holds are rejected with `reason`, naming `column`.
+struct Check {
+    reason: &'static str,
+    column: Expr,
+    when: Expr,
+}
+
+fn check(reason: &'static str, column: &str, when: Expr) -> Check {
+    Check {
+        reason,
+        column: lit(column.to_string()),
+        when,
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct RegisterCounts {
+    pub register: String,
+    pub read: usize,
+    pub accepted: usize,
+    pub rejected: usize,
+    pub by_reason: BTreeMap<String, usize>,
+}
+
+impl RegisterCounts {
+    pub fn reject_share(&self) -> f64 {
+        if self.read == 0 {
+            0.0
+        } else {
+            self.rejected as f64 / self.read as f64
+        }
+    }
+
+    pub fn summary_line(&self) -> String {
+        format!(
+            "{}: read {}, accepted {}, rejected {}",
+            self.register, self.read, self.accepted, self.rejected
+        )
+    }
+}
+
+/// A register split into accepted rows and rejected rows (`ROW`, `REASON`, `REASON_COLUMN`).
+#[derive(Debug, Clone)]
+pub struct Checked {
+    pub data: RegisterData,
+    pub accepted: DataFrame,
+    pub rejected: DataFrame,
+    pub counts: RegisterCounts,
+}
+
+#[derive(Debug, Clone)]
+pub struct Validated {
+    pub persons: Checked,
+    pub awards: Checked,
+    pub income: Option<Checked>,
+    pub payments: Option<Checked>,
+    /// Accepted payments for a month after the person's death (paid, so kept; reported).
+    pub payments_after_death: usize,
+}
+
+impl Validated {
+    pub fn iter(&self) -> impl Iterator<Item = &Checked> {
+        [
+            Some(&self.persons),
+            Some(&self.awards),
+            self.income.as_ref(),
+            self.payments.as_ref(),
+        ]
+        .into_iter()
+        .flatten()
+    }
+
+    pub fn counts(&self) -> Vec<RegisterCounts> {
+        self.iter().map(|c| c.counts.clone()).collect()
+    }
+}
+
+pub fn validate(registers: &Registers, classification: &Classification) -> Result<Validated> {
+    let persons = apply(&registers.persons, person_checks(classification), None)?;
+    let births = persons.accepted.clone().lazy().select([
+        col("person_id"),
+        col("birth_date").alias("__birth"),
+        col("death_date").alias("__death"),
+    ]);
+    let awards = apply(
+        &registers.awards,
+        award_checks(),
+        Some(Reference::persons(births.clone(), "start_date")),
+    )?;
+    let income = registers
+        .income
+        .as_ref()
+        .map(|r| {
+            apply(
+                r,
+                income_checks(),
+                Some(Reference::persons(births.clone(), "month")),
+            )
+        })
+        .transpose()?;
+    let award_keys = awards.accepted.clone().lazy().select([
+        col("award_id"),
+        col("person_id").alias("__award_person"),
+        col("benefit").alias("__award_benefit"),
+    ]);
+    let payments = registers
+        .payments
+        .as_ref()
+        .map(|r| {
+            let mut reference = Reference::persons(births.clone(), "period_month");
+            reference.awards = Some(award_keys);
+            apply(r, payment_checks(), Some(reference))
+        })
+        .transpose()?;
+    let payments_after_death = match &payments {
+        Some(p) => count_after_death(&p.accepted, &persons.accepted)?,
+        None => 0,
+    };
+    Ok(Validated {
+        persons,
+        awards,
+        income,
+        payments,
+        payments_after_death,
+    })
+}
+
+/// The accepted rows of other registers a register's rows must refer to.
+struct Reference {
+    persons: LazyFrame,
+    /// The row's date that must not fall before the person's birth month.
+    dated_column: &'static str,
+    awards: Option<LazyFrame>,
+}
+
+impl Reference {
+    fn persons(persons: LazyFrame, dated_column: &'static str) -> Reference {
+        Reference {
+            persons,
+            dated_column,
+            awards: None,
+        }
+    }
+
+    fn checks(&self) -> Vec<Check> {
+        let mut checks = vec![
+            check("orphan_reference", "person_id", col("__birth").is_null()),
+            check(
+                "before_birth",
+                self.dated_column,
+                col(self.dated_column).lt(col("__birth").dt().month_start()),
+            ),
+        ];
+        if self.awards.is_some() {
+            let named = col("award_id").is_not_null();
+            checks.push(check(
+                "unknown_award",
+                "award_id",
+                named.clone().and(col("__award_person").is_null()),
+            ));
+            checks.push(check(
+                "award_mismatch",
+                "award_id",
+                named.and(
+                    col("__award_person")
+                        .neq(col("person_id"))
+                        .or(col("__award_benefit").neq(col("benefit"))),
+                ),
+            ));
+        }
+        checks
+    }
+}
+
+fn left_join(lf: LazyFrame, other: LazyFrame, key: &str) -> LazyFrame {
+    let mut args = JoinArgs::new(JoinType::Left);
+    args.maintain_order = MaintainOrderJoin::Left;
+    lf.join(other, [col(key)], [col(key)], args)
+}
+
+fn apply(
+    data: &RegisterData,
+    own_checks: Vec<Check>,
+    reference: Option<Reference>,
+) -> Result<Checked> {
+    let register = data.file.register;
+    let mut checks = generic_checks(register);
+    checks.extend(own_checks);
+    let mut lf = data.frame.clone().lazy();
+    if let Some(reference) = &reference {
+        lf = left_join(lf, reference.persons.clone(), "person_id");
+        if let Some(awards) = &reference.awards {
+            lf = left_join(lf, awards.clone(), "award_id");
+        }
+        checks.extend(reference.checks());
+    }
+    let (reason, column) = checks.into_iter().rev().fold(
+        (
+            lit(NULL).cast(DataType::String),
+            lit(NULL).cast(DataType::String),
+        ),
+        |(reason, column), c| {
+            (
+                when(c.when.clone()).then(lit(c.reason)).otherwise(reason),
+                when(c.when).then(c.column).otherwise(column),
+            )
+        },
+    );
+    let original: Vec<Expr> = data
+        .frame
+        .get_column_names()
+        .into_iter()
+        .map(|n| col(n.clone()))
+        .collect();
+    let tagged = lf
+        .with_columns([reason.alias(REASON), column.alias(REASON_COLUMN)])
+        .select(
+            original
+                .into_iter()
+                .chain([col(REASON), col(REASON_COLUMN)])
+                .collect::<Vec<_>>(),
+        )
+        .collect()?;
+    let accepted = tagged
+        .clone()
+        .lazy()
+        .filter(col(REASON).is_null())
+        .drop(cols([REASON, REASON_COLUMN, INVALID_COLUMN]))
+        .collect()?;
+    let rejected = tagged
+        .lazy()
+        .filter(col(REASON).is_not_null())
+        .select([col(ROW), col(REASON), col(REASON_COLUMN)])
+        .collect()?;
+    let by_reason = count_by_reason(&rejected)?;
+    let counts = RegisterCounts {
+        register: register.name().to_string(),
+        read: data.rows(),
+        accepted: accepted.height(),
+        rejected: rejected.height(),
+        by_reason,
+    };
+    Ok(Checked {
+        data: data.clone(),
+        accepted,
+        rejected,
+        counts,
+    })
+}
+
+fn count_by_reason(rejected: &DataFrame) -> Result<BTreeMap<String, usize>> {
+    let mut counts = BTreeMap::new();
+    for reason in rejected.column(REASON)?.str()?.iter().flatten() {
+        *counts.entry(reason.to_string()).or_insert(0) += 1;
+    }
+    Ok(counts)
+}
+
+fn missing(column: &str, ty: ColType) -> Expr {
+    let null = col(column).is_null();
+    if ty == ColType::Utf8 {
+        null.or(col(column).eq(lit("")))
+    } else {
+        null
+    }
+}
+
+fn str_list(values: &[&str]) -> Expr {
+    lit(Series::new("".into(), values)).implode(false)
+}
+
+/// True where a non-null value is outside its code list.
+fn outside(column: &str, values: &[&str]) -> Expr {
+    col(column)
+        .is_not_null()
+        .and(col(column).is_in(str_list(values), false).not())
+}
+
+fn generic_checks(register: Register) -> Vec<Check> {
+    let mut checks = vec![Check {
+        reason: "invalid_value",
+        column: col(INVALID_COLUMN),
+        when: col(INVALID_COLUMN).is_not_null(),
+    }];
+    checks.extend(
+        register
+            .columns()
+            .iter()
+            .filter(|c| c.required)
+            .map(|c| check("missing_value", c.name, missing(c.name, c.ty))),
+    );
+    if let Some(key) = register.unique_key() {
+        let reason = match register {
+            Register::Persons => "duplicate_person_id",
+            Register::Awards => "duplicate_award_id",
+            _ => "duplicate_payment_id",
+        };
+        checks.push(check(reason, key, col(key).is_duplicated()));
+    }
+    checks
+}
+
+fn person_checks(classification: &Classification) -> Vec<Check> {
+    let in_finland = col("country").eq(lit("FI"));
+    let sexes = lit(Series::new("".into(), SEXES)).implode(false);
+    vec![
+        check("invalid_code", "sex", col("sex").is_in(sexes, false).not()),
+        check(
+            "invalid_code",
+            "family_status",
+            outside("family_status", FAMILY_STATUSES),
+        ),
+        check(
+            "invalid_code",
+            "front_veteran",
+            outside("front_veteran", FRONT_VETERAN_STATUSES),
+        ),
+        check("invalid_code", "country", outside("country", COUNTRIES)),
+        check(
+            "missing_municipality",
+            "municipality",
+            in_finland
+                .clone()
+                .and(missing("municipality", ColType::Utf8)),
+        ),
+        check(
+            "unknown_municipality",
+            "municipality",
+            in_finland.and(outside("municipality", &classification.codes())),
+        ),
+        check(
+            "death_before_birth",
+            "death_date",
+            col("death_date").lt(col("birth_date")),
+        ),
+    ]
+}
+
+fn benefit_is(benefits: &[&str]) -> Expr {
+    col("benefit").is_in(str_list(benefits), false)
+}
+
+fn award_checks() -> Vec<Check> {
+    let with_kinds: Vec<&str> = BENEFITS
+        .iter()
+        .filter(|(_, k)| !k.is_empty())
+        .map(|(b, _)| *b)
+        .collect();
+    let without_kinds: Vec<&str> = BENEFITS
+        .iter()
+        .filter(|(_, k)| k.is_empty())
+        .map(|(b, _)| *b)
+        .collect();
+    let mut checks = vec![
+        check(
+            "invalid_code",
+            "benefit",
+            outside("benefit", &benefit_codes()),
+        ),
+        check(
+            "missing_value",
+            "kind",
+            benefit_is(&with_kinds).and(missing("kind", ColType::Utf8)),
+        ),
+    ];
+    for (benefit, kinds) in BENEFITS.iter().filter(|(_, k)| !k.is_empty()) {
+        checks.push(check(
+            "invalid_code",
+            "kind",
+            col("benefit").eq(lit(*benefit)).and(outside("kind", kinds)),
+        ));
+    }
+    checks.push(check(
+        "invalid_code",
+        "kind",
+        benefit_is(&without_kinds).and(col("kind").is_not_null()),
+    ));
+    checks.extend([
+        check(
+            "missing_value",
+            "children",
+            col("benefit")
+                .eq(lit("child_increase"))
+                .and(col("children").is_null()),
+        ),
+        check(
+            "missing_value",
+            "deceased_death_date",
+            benefit_is(&["spouse_pension", "orphan_pension"])
+                .and(col("deceased_death_date").is_null()),
+        ),
+        check(
+            "missing_value",
+            "deceased_birth_date",
+            col("benefit")
+                .eq(lit("spouse_pension"))
+                .and(col("residence_months").is_not_null())
+                .and(col("deceased_birth_date").is_null()),
+        ),
+    ]);
+    for column in ["early_months", "deferral_months", "residence_months"] {
+        checks.push(check("invalid_value", column, col(column).lt(lit(0i64))));
+    }
+    checks.push(check(
+        "invalid_value",
+        "children",
+        col("benefit")
+            .eq(lit("child_increase"))
+            .and(col("children").lt(lit(1i64))),
+    ));
+    checks.push(check(
+        "end_before_start",
+        "end_date",
+        col("end_date").lt(col("start_date")),
+    ));
+    checks
+}
+
+fn income_checks() -> Vec<Check> {
+    vec![
+        check(
+            "invalid_code",
+            "income_type",
+            outside("income_type", INCOME_TYPES),
+        ),
+        check("negative_amount", "amount", col("amount").lt(lit(0i64))),
+    ]
+}
+
+fn payment_checks() -> Vec<Check> {
+    let recovery = col("payment_type").eq(lit("recovery"));
+    vec![
+        check(
+            "invalid_code",
+            "benefit",
+            outside("benefit", &benefit_codes()),
+        ),
+        check(
+            "invalid_code",
+            "payment_type",
+            outside("payment_type", PAYMENT_TYPES),
+        ),
+        check(
+            "negative_amount",
+            "amount",
+            recovery.clone().not().and(col("amount").lt(lit(0i64))),
+        ),
+        check(
+            "recovery_not_negative",
+            "amount",
+            recovery.and(col("amount").gt_eq(lit(0i64))),
+        ),
+    ]
+}
+
+fn count_after_death(payments: &DataFrame, persons: &DataFrame) -> Result<usize> {
+    let deaths = persons
+        .clone()
+        .lazy()
+        .filter(col("death_date").is_not_null())
+        .select([col("person_id"), col("death_date")]);
+    let n = payments
+        .clone()
+        .lazy()
+        .select([col("person_id"), col("period_month")])
+        .join(
+            deaths,
+            [col("person_id")],
+            [col("person_id")],
+            JoinArgs::new(JoinType::Inner),
+        )
+        .filter(col("period_month").gt(col("death_date").dt().month_start()))
+        .collect()?
+        .height();
+    Ok(n)
+}

@@ -1,0 +1,133 @@
+//! The binary: help, version, exit codes, and no personal identifier in the logs.
+use std::process::Output;
+
+use kelastat::generate::{generate, GenerateOptions};
+use kelastat::registers::FileFormat;
+use tempfile::TempDir;
+
+use crate::common::*;
+
+fn text(out: &Output) -> (String, String) {
+    (
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+#[test]
+fn every_subcommand_has_help_with_an_example_and_there_is_a_version() {
+    for sub in ["validate", "generate"] {
+        let out = kelastat().args([sub, "--help"]).output().unwrap();
+        assert!(out.status.success());
+        assert!(
+            text(&out).0.contains("Example:"),
+            "{sub} --help has an example"
+        );
+    }
+    let out = kelastat().arg("--version").output().unwrap();
+    assert!(text(&out).0.starts_with("kelastat "));
+}
+
+#[test]
+fn validate_prints_the_summary_of_the_sample_data() {
+    let out = kelastat()
+        .args(["validate", "pipelines/kela_pensions.toml"])
+        .output()
+        .unwrap();
+    let (stdout, stderr) = text(&out);
+    assert_eq!(out.status.code(), Some(0), "{stderr}");
+    for register in ["persons", "awards", "income", "payments"] {
+        let line = stdout
+            .lines()
+            .find(|l| l.starts_with(&format!("{register}: read ")))
+            .unwrap();
+        assert!(line.ends_with(", rejected 0"), "{line}");
+    }
+}
+
+#[test]
+fn exit_codes_of_usage_input_and_quality_failures() {
+    let out = kelastat()
+        .args(["validate", "pipelines/no_such.toml"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let dir = TempDir::new().unwrap();
+    let pipeline = dir.path().join("p.toml");
+    std::fs::write(
+        &pipeline,
+        "name = \"x\"\nregisters = \"r\"\nclassifications = \"c\"\noutput = \"o\"\ncolour = 1\n",
+    )
+    .unwrap();
+    let out = kelastat()
+        .args(["validate", pipeline.to_str().unwrap(), "--period", "2024"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(text(&out).1.contains("colour"), "the unknown key is named");
+    let out = kelastat()
+        .args([
+            "validate",
+            "pipelines/kela_pensions.toml",
+            "--registers",
+            dir.path().to_str().unwrap(),
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(3));
+}
+
+#[test]
+fn a_dirty_register_fails_the_gate_and_no_person_id_reaches_the_logs() {
+    let dir = TempDir::new().unwrap();
+    let registers = dir.path().join("registers");
+    generate(&GenerateOptions {
+        persons: 1500,
+        year: 2024,
+        seed: 5,
+        out: registers.clone(),
+        format: FileFormat::Csv,
+        dirty: 0.05,
+        classification_dir: root().join("sample_data/classifications"),
+    })
+    .unwrap();
+    let out_root = dir.path().join("out");
+    for format in ["text", "json"] {
+        let out = kelastat()
+            .args([
+                "--log-format",
+                format,
+                "validate",
+                "pipelines/kela_pensions.toml",
+            ])
+            .args([
+                "--registers",
+                registers.to_str().unwrap(),
+                "--out",
+                out_root.to_str().unwrap(),
+            ])
+            .output()
+            .unwrap();
+        let (stdout, stderr) = text(&out);
+        assert_eq!(out.status.code(), Some(4), "{stderr}");
+        assert!(stderr.contains("quality gate failed"), "{stderr}");
+        let logs = format!("{stdout}\n{stderr}");
+        let persons = std::fs::read_to_string(registers.join("persons.csv")).unwrap();
+        for id in persons
+            .lines()
+            .skip(1)
+            .filter_map(|l| l.split(',').next())
+            .filter(|id| id.len() > 3)
+        {
+            assert!(!logs.contains(id), "person id {id} in the {format} logs");
+        }
+        if format == "json" {
+            for line in stderr.lines() {
+                let v: serde_json::Value =
+                    serde_json::from_str(line).unwrap_or_else(|_| panic!("not JSON: {line}"));
+                assert!(v.get("level").is_some() && v.get("timestamp").is_some());
+            }
+        }
+    }
+    assert!(out_root.join("rejects/2024/rejects.parquet").is_file());
+}
