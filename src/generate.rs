@@ -355,6 +355,9 @@ impl IncomeType {
     }
 }
 
+/// Other pensions (cents a month) below which a person gets a guarantee pension award.
+const GUARANTEE_INCOME_LIMIT: i64 = 35_000;
+
 const REGULAR: &str = "regular";
 const RETROACTIVE: &str = "retroactive";
 const RECOVERY: &str = "recovery";
@@ -1366,9 +1369,9 @@ impl<'w, 'a> Generator<'w, 'a> {
     }
 
     /// A guarantee pension alongside the national pension `np` when the person's other
-    /// pensions are small (below 350 €/month).
+    /// pensions are small (below [`GUARANTEE_INCOME_LIMIT`]).
     fn guarantee_pension(&mut self, p: &mut Person, np: usize, basis: &'static str) {
-        if p.income(IncomeType::counts_for_pensions) >= 350_00 {
+        if p.income(IncomeType::counts_for_pensions) >= GUARANTEE_INCOME_LIMIT {
             return;
         }
         let (np_start, np_end, early) = {
@@ -1455,7 +1458,7 @@ impl<'w, 'a> Generator<'w, 'a> {
             return;
         }
         let child_end = month_end(month_index(eighteen));
-        if death < eighteen && child_end >= self.world.jan1 {
+        if start <= child_end && child_end >= self.world.jan1 {
             let mut child = self.award(Benefit::OrphanPension, Some("child"), start, death + 1);
             child.deceased_death = Some(death);
             child.end = Some(child_end);
@@ -1664,7 +1667,8 @@ impl Defect {
             Defect::Duplicate => match register {
                 Register::Persons => "duplicate_person_id",
                 Register::Awards => "duplicate_award_id",
-                Register::Payments | Register::Income => "duplicate_payment_id",
+                Register::Payments => "duplicate_payment_id",
+                Register::Income => unreachable!("income has no unique key"),
             },
             Defect::MissingMunicipality => "missing_municipality",
             Defect::UnknownMunicipality => "unknown_municipality",
@@ -1715,7 +1719,7 @@ const PAYMENT_DEFECTS: &[Defect] = &[
     Defect::UnknownAward,
 ];
 
-/// What the defect functions need besides the rows.
+/// The random source and the run-wide state of the defects.
 struct DefectTools {
     rng: ChaCha8Rng,
     format: FileFormat,
@@ -1733,14 +1737,23 @@ impl DefectTools {
         self.format == FileFormat::Csv
     }
 
-    fn override_text(
-        &self,
-        overrides: &mut Vec<TextOverride>,
-        row: usize,
-        column: &'static str,
-        text: String,
-    ) {
-        overrides.push(TextOverride { row, column, text });
+    /// A day `1..=max_days` before `days`.
+    fn days_before(&mut self, days: i32, max_days: i32) -> i32 {
+        days - self.rng.gen_range(1..=max_days)
+    }
+
+    /// The first day of a month 1-24 months before the month of `birth`.
+    fn month_before_birth(&mut self, birth: i32) -> i32 {
+        month_start(month_index(birth) - self.rng.gen_range(1..=24))
+    }
+
+    /// Money written with three decimals, or not a number.
+    fn unparsable_money(&mut self, cents: i64) -> String {
+        if self.rng.gen_bool(0.5) {
+            "abc".to_string()
+        } else {
+            format!("{}5", money_text(cents))
+        }
     }
 }
 
@@ -1749,24 +1762,49 @@ fn impossible_date(days: i32) -> String {
     format!("{:04}-02-30", year_of(days))
 }
 
-/// Money written with three decimals, or not a number.
-fn unparsable_money(tools: &mut DefectTools, cents: i64) -> String {
-    if tools.rng.gen_bool(0.5) {
-        "abc".to_string()
-    } else {
-        format!("{}5", money_text(cents))
-    }
-}
-
 fn money_text(cents: i64) -> String {
     let sign = if cents < 0 { "-" } else { "" };
     format!("{sign}{}.{:02}", cents.abs() / 100, cents.abs() % 100)
 }
 
-/// The nearest earlier row of the chunk that no defect or cascade rejects, for a duplicate key.
-fn duplicate_source(row: usize, rejected: &[bool]) -> Option<usize> {
-    (row.saturating_sub(8)..row).rev().find(|&j| !rejected[j])
+/// The row being corrupted, with what a defect may need from its chunk.
+struct Target<'r, R> {
+    rows: &'r mut [R],
+    row: usize,
+    /// Rows that a defect or a cascade already rejects.
+    rejected: &'r mut [bool],
+    overrides: &'r mut Vec<TextOverride>,
+    births: &'r [i32],
 }
+
+impl<R> Target<'_, R> {
+    fn get(&mut self) -> &mut R {
+        &mut self.rows[self.row]
+    }
+
+    /// Writes `text` in the CSV field instead of the value.
+    fn write_text(&mut self, column: &'static str, text: String) {
+        self.overrides.push(TextOverride {
+            row: self.row,
+            column,
+            text,
+        });
+    }
+
+    /// Copies the key of the nearest earlier row that nothing else rejects: both copies are
+    /// rejected, so the source row is marked too.
+    fn duplicate_key(&mut self, key: fn(&mut R) -> &mut Id) -> Option<usize> {
+        let source = (self.row.saturating_sub(8)..self.row)
+            .rev()
+            .find(|&j| !self.rejected[j])?;
+        let id = *key(&mut self.rows[source]);
+        *key(&mut self.rows[self.row]) = id;
+        self.rejected[source] = true;
+        Some(2)
+    }
+}
+
+type DefectFn<R> = fn(&mut DefectTools, Defect, &mut Target<R>) -> Option<usize>;
 
 struct Corruptor {
     tools: DefectTools,
@@ -1790,118 +1828,113 @@ impl Corruptor {
         }
     }
 
-    fn hit(&mut self) -> bool {
-        self.rate > 0.0 && self.tools.rng.gen_bool(self.rate)
-    }
-
-    /// Tries the register's defects in random order until one applies to the row; counts it.
-    fn inject(
-        &mut self,
-        register: Register,
-        defects: &[Defect],
-        mut apply: impl FnMut(&mut DefectTools, Defect) -> Option<usize>,
-    ) -> bool {
-        let mut order = defects.to_vec();
-        order.shuffle(&mut self.tools.rng);
-        for defect in order {
-            if let Some(rows) = apply(&mut self.tools, defect) {
-                *self
-                    .counts
-                    .entry(defect.reason(register).to_string())
-                    .or_insert(0) += rows;
-                return true;
-            }
-        }
-        false
-    }
-
     /// Corrupts rows with probability `rate`. Rows already rejected by a cascade (their
-    /// person or award corrupted) are left alone, so every count is exact.
+    /// person or award corrupted) are left alone, so that every count is exact.
     fn corrupt(&mut self, chunk: &mut Chunk) {
         if self.rate <= 0.0 {
             return;
         }
         let [persons_text, awards_text, income_text, payments_text] = &mut chunk.overrides;
-
-        let mut bad_person = vec![false; chunk.persons.len()];
-        for i in 0..chunk.persons.len() {
-            if self.hit()
-                && self.inject(Register::Persons, PERSON_DEFECTS, |t, d| {
-                    person_defect(t, d, &mut chunk.persons, persons_text, i, &mut bad_person)
-                })
-            {
-                bad_person[i] = true;
-            }
-        }
-
         let births = &chunk.births;
+        let mut bad_person = vec![false; chunk.persons.len()];
+        self.corrupt_register(
+            Register::Persons,
+            PERSON_DEFECTS,
+            person_defect,
+            Target {
+                rows: &mut chunk.persons,
+                row: 0,
+                rejected: &mut bad_person,
+                overrides: persons_text,
+                births,
+            },
+        );
         let mut bad_award: Vec<bool> = chunk.awards.iter().map(|a| bad_person[a.person]).collect();
-        for i in 0..chunk.awards.len() {
-            if !bad_award[i]
-                && self.hit()
-                && self.inject(Register::Awards, AWARD_DEFECTS, |t, d| {
-                    award_defect(
-                        t,
-                        d,
-                        &mut chunk.awards,
-                        awards_text,
-                        i,
-                        births,
-                        &mut bad_award,
-                    )
-                })
-            {
-                bad_award[i] = true;
-            }
-        }
-
-        for i in 0..chunk.income.len() {
-            let row = &mut chunk.income[i];
-            if !bad_person[row.person] && self.hit() {
-                let birth = births[row.person];
-                self.inject(Register::Income, INCOME_DEFECTS, |t, d| {
-                    income_defect(t, d, row, income_text, i, birth)
-                });
-            }
-        }
-
+        self.corrupt_register(
+            Register::Awards,
+            AWARD_DEFECTS,
+            award_defect,
+            Target {
+                rows: &mut chunk.awards,
+                row: 0,
+                rejected: &mut bad_award,
+                overrides: awards_text,
+                births,
+            },
+        );
+        let mut bad_income: Vec<bool> = chunk.income.iter().map(|r| bad_person[r.person]).collect();
+        self.corrupt_register(
+            Register::Income,
+            INCOME_DEFECTS,
+            income_defect,
+            Target {
+                rows: &mut chunk.income,
+                row: 0,
+                rejected: &mut bad_income,
+                overrides: income_text,
+                births,
+            },
+        );
         let mut bad_payment: Vec<bool> = chunk
             .payments
             .iter()
             .map(|p| bad_person[p.person] || p.award.is_some_and(|a| bad_award[a]))
             .collect();
-        for i in 0..chunk.payments.len() {
-            if !bad_payment[i]
-                && self.hit()
-                && self.inject(Register::Payments, PAYMENT_DEFECTS, |t, d| {
-                    payment_defect(
-                        t,
-                        d,
-                        &mut chunk.payments,
-                        payments_text,
-                        i,
-                        births,
-                        &mut bad_payment,
-                    )
-                })
-            {
-                bad_payment[i] = true;
+        self.corrupt_register(
+            Register::Payments,
+            PAYMENT_DEFECTS,
+            payment_defect,
+            Target {
+                rows: &mut chunk.payments,
+                row: 0,
+                rejected: &mut bad_payment,
+                overrides: payments_text,
+                births,
+            },
+        );
+    }
+
+    /// Gives each row not yet rejected, with probability `rate`, one of `defects`: tried in
+    /// random order until one applies to the row.
+    fn corrupt_register<R>(
+        &mut self,
+        register: Register,
+        defects: &[Defect],
+        apply: DefectFn<R>,
+        mut target: Target<R>,
+    ) {
+        let mut order = defects.to_vec();
+        for row in 0..target.rows.len() {
+            if target.rejected[row] || !self.tools.rng.gen_bool(self.rate) {
+                continue;
+            }
+            target.row = row;
+            order.shuffle(&mut self.tools.rng);
+            for &defect in &order {
+                if let Some(rejected_rows) = apply(&mut self.tools, defect, &mut target) {
+                    target.rejected[row] = true;
+                    *self
+                        .counts
+                        .entry(defect.reason(register).to_string())
+                        .or_insert(0) += rejected_rows;
+                    break;
+                }
             }
         }
     }
 }
 
-/// Applies `defect` to person row `i` if it can; returns the rows it makes rejected.
+/// Applies `defect` to the person row if it can; returns the number of rows it rejects.
 fn person_defect(
     t: &mut DefectTools,
     defect: Defect,
-    rows: &mut [PersonRow],
-    overrides: &mut Vec<TextOverride>,
-    i: usize,
-    rejected: &mut [bool],
+    target: &mut Target<PersonRow>,
 ) -> Option<usize> {
-    let is_fi = rows[i].country == Some("FI");
-    let row = &mut rows[i];
+    if defect == Defect::Duplicate {
+        return target.duplicate_key(|r| &mut r.person_id);
+    }
+    let row = target.get();
+    let in_finland = row.country == Some("FI");
     match defect {
         Defect::MissingValue => match t.rng.gen_range(0..5) {
             0 => row.person_id = Id::Null,
@@ -1912,24 +1945,18 @@ fn person_defect(
         },
         Defect::InvalidValue if t.csv() => {
             let text = impossible_date(row.birth_date?);
-            t.override_text(overrides, i, "birth_date", text);
+            target.write_text("birth_date", text);
         }
         Defect::InvalidCode => match t.rng.gen_range(0..3) {
             0 => row.sex = Some(3),
             1 => row.family_status = Some("widowed"),
             _ => row.country = Some("XX"),
         },
-        Defect::Duplicate => {
-            let j = duplicate_source(i, rejected)?;
-            rows[i].person_id = rows[j].person_id;
-            rejected[j] = true;
-            return Some(2);
+        Defect::MissingMunicipality if in_finland => row.municipality = None,
+        Defect::UnknownMunicipality if in_finland => {
+            row.municipality = Some(t.unknown_municipality)
         }
-        Defect::MissingMunicipality if is_fi => row.municipality = None,
-        Defect::UnknownMunicipality if is_fi => row.municipality = Some(t.unknown_municipality),
-        Defect::DeathBeforeBirth => {
-            row.death_date = Some(row.birth_date? - t.rng.gen_range(1..=3650));
-        }
+        Defect::DeathBeforeBirth => row.death_date = Some(t.days_before(row.birth_date?, 3650)),
         _ => return None,
     }
     Some(1)
@@ -1938,14 +1965,13 @@ fn person_defect(
 fn award_defect(
     t: &mut DefectTools,
     defect: Defect,
-    rows: &mut [AwardRow],
-    overrides: &mut Vec<TextOverride>,
-    i: usize,
-    births: &[i32],
-    rejected: &mut [bool],
+    target: &mut Target<AwardRow>,
 ) -> Option<usize> {
-    let birth = births[rows[i].person];
-    let row = &mut rows[i];
+    if defect == Defect::Duplicate {
+        return target.duplicate_key(|r| &mut r.award_id);
+    }
+    let birth = target.births[target.get().person];
+    let row = target.get();
     match defect {
         Defect::MissingValue => match t.rng.gen_range(0..4) {
             0 => row.award_id = Id::Null,
@@ -1957,13 +1983,11 @@ fn award_defect(
             if row.children.is_some() && t.rng.gen_bool(0.5) {
                 row.children = Some(-row.children?);
             } else if t.csv() && t.rng.gen_bool(0.75) {
+                let start = row.start_date?;
                 match t.rng.gen_range(0..3) {
-                    0 => {
-                        let text = impossible_date(row.start_date?);
-                        t.override_text(overrides, i, "start_date", text);
-                    }
-                    1 => t.override_text(overrides, i, "early_months", "abc".into()),
-                    _ => t.override_text(overrides, i, "child_under_18", "yes".into()),
+                    0 => target.write_text("start_date", impossible_date(start)),
+                    1 => target.write_text("early_months", "abc".into()),
+                    _ => target.write_text("child_under_18", "yes".into()),
                 }
             } else {
                 row.early_months = Some(-t.rng.gen_range(1..=24));
@@ -1976,23 +2000,18 @@ fn award_defect(
                 row.benefit = Some("bonus_pension");
             }
         }
-        Defect::Duplicate => {
-            let j = duplicate_source(i, rejected)?;
-            rows[i].award_id = rows[j].award_id;
-            rejected[j] = true;
-            return Some(2);
-        }
         Defect::EndBeforeStart => {
+            // Still after the birth, so that nothing else is wrong.
             let start = row.start_date?;
             let room = (start - birth).min(60);
             if room < 1 {
                 return None;
             }
-            row.end_date = Some(start - t.rng.gen_range(1..=room));
+            row.end_date = Some(t.days_before(start, room));
         }
         Defect::BeforeBirth => {
             // Before the month of birth: the validator compares with the birth month's start.
-            row.start_date = Some(month_start(month_index(birth)) - t.rng.gen_range(1..=365));
+            row.start_date = Some(t.days_before(month_start(month_index(birth)), 365));
         }
         Defect::OrphanReference => row.person_id = t.unknown_id(),
         _ => return None,
@@ -2003,11 +2022,10 @@ fn award_defect(
 fn income_defect(
     t: &mut DefectTools,
     defect: Defect,
-    row: &mut IncomeRow,
-    overrides: &mut Vec<TextOverride>,
-    i: usize,
-    birth: i32,
+    target: &mut Target<IncomeRow>,
 ) -> Option<usize> {
+    let birth = target.births[target.get().person];
+    let row = target.get();
     match defect {
         Defect::MissingValue => match t.rng.gen_range(0..4) {
             0 => row.person_id = Id::Null,
@@ -2016,13 +2034,11 @@ fn income_defect(
             _ => row.amount = None,
         },
         Defect::InvalidValue if t.csv() => {
-            let text = unparsable_money(t, row.amount?);
-            t.override_text(overrides, i, "amount", text);
+            let text = t.unparsable_money(row.amount?);
+            target.write_text("amount", text);
         }
         Defect::InvalidCode => row.income_type = Some("lottery"),
-        Defect::BeforeBirth => {
-            row.month = Some(month_start(month_index(birth) - t.rng.gen_range(1..=24)));
-        }
+        Defect::BeforeBirth => row.month = Some(t.month_before_birth(birth)),
         Defect::NegativeAmount => row.amount = Some(-row.amount?.abs().max(1)),
         Defect::OrphanReference => row.person_id = t.unknown_id(),
         _ => return None,
@@ -2033,14 +2049,13 @@ fn income_defect(
 fn payment_defect(
     t: &mut DefectTools,
     defect: Defect,
-    rows: &mut [PaymentRow],
-    overrides: &mut Vec<TextOverride>,
-    i: usize,
-    births: &[i32],
-    rejected: &mut [bool],
+    target: &mut Target<PaymentRow>,
 ) -> Option<usize> {
-    let birth = births[rows[i].person];
-    let row = &mut rows[i];
+    if defect == Defect::Duplicate {
+        return target.duplicate_key(|r| &mut r.payment_id);
+    }
+    let birth = target.births[target.get().person];
+    let row = target.get();
     match defect {
         Defect::MissingValue => match t.rng.gen_range(0..7) {
             0 => row.payment_id = Id::Null,
@@ -2053,11 +2068,11 @@ fn payment_defect(
         },
         Defect::InvalidValue if t.csv() => {
             if t.rng.gen_bool(0.5) {
-                let text = unparsable_money(t, row.amount?);
-                t.override_text(overrides, i, "amount", text);
+                let text = t.unparsable_money(row.amount?);
+                target.write_text("amount", text);
             } else {
                 let text = impossible_date(row.payment_date?);
-                t.override_text(overrides, i, "payment_date", text);
+                target.write_text("payment_date", text);
             }
         }
         Defect::InvalidCode => {
@@ -2067,19 +2082,12 @@ fn payment_defect(
                 row.benefit = Some("bonus_pension");
             }
         }
-        Defect::Duplicate => {
-            let j = duplicate_source(i, rejected)?;
-            rows[i].payment_id = rows[j].payment_id;
-            rejected[j] = true;
-            return Some(2);
-        }
-        Defect::BeforeBirth => {
-            row.period_month = Some(month_start(month_index(birth) - t.rng.gen_range(1..=24)));
-        }
+        Defect::BeforeBirth => row.period_month = Some(t.month_before_birth(birth)),
         Defect::NegativeAmount if row.payment_type == Some(REGULAR) => {
             row.amount = Some(-row.amount?.abs().max(1));
         }
         Defect::OrphanReference => {
+            // Without an award, so that no award check can come first.
             row.person_id = t.unknown_id();
             row.award_id = Id::Null;
         }
@@ -2265,7 +2273,7 @@ fn chunk_frames(chunk: &Chunk) -> Result<[DataFrame; 4]> {
 // Writing.
 
 enum BatchWriter {
-    Parquet(ParquetBatchedWriter<File>),
+    Parquet(Box<ParquetBatchedWriter<File>>),
     Csv(CsvBatchedWriter<File>),
 }
 
@@ -2307,11 +2315,11 @@ impl RegisterSink {
         })?;
         let schema = df.schema().as_ref();
         Ok(match self.format {
-            FileFormat::Parquet => BatchWriter::Parquet(
+            FileFormat::Parquet => BatchWriter::Parquet(Box::new(
                 ParquetWriter::new(file)
                     .with_compression(ParquetCompression::Zstd(None))
                     .batched(schema)?,
-            ),
+            )),
             FileFormat::Csv => BatchWriter::Csv(
                 CsvWriter::new(file)
                     .include_header(true)
@@ -2479,8 +2487,14 @@ mod tests {
 
     #[test]
     fn clean_rows_follow_the_contract() {
-        let classification = Classification::load(Path::new(CLASSIFICATIONS), 2024).unwrap();
-        let world = World::new(&classification, 2024);
+        for year in [2011, 2024] {
+            check_clean_rows(year);
+        }
+    }
+
+    fn check_clean_rows(year: i32) {
+        let classification = Classification::load(Path::new(CLASSIFICATIONS), year).unwrap();
+        let world = World::new(&classification, year);
         let chunk = clean_chunk(&world, 3000);
         let benefits = registers::benefit_codes();
         let mut person_ids = std::collections::BTreeSet::new();

@@ -13,6 +13,7 @@ use crate::registers::{
 };
 
 pub const REASON: &str = "__reason";
+const DUPLICATE: &str = "__duplicate";
 pub const REASON_COLUMN: &str = "__reason_column";
 
 /// Every reason code a row can be rejected with.
@@ -35,19 +36,51 @@ pub const REASONS: &[&str] = &[
     "award_mismatch",
 ];
 
-/// One rule: rows where `when` holds are rejected with `reason`, naming `column`.
+/// One rule: rows where `when` holds are rejected with `reason`, naming `column`
+/// (`None`: the column named by the row's `INVALID_COLUMN`).
 struct Check {
     reason: &'static str,
-    column: Expr,
+    column: Option<&'static str>,
     when: Expr,
 }
 
-fn check(reason: &'static str, column: &str, when: Expr) -> Check {
+fn check(reason: &'static str, column: &'static str, when: Expr) -> Check {
     Check {
         reason,
-        column: lit(column.to_string()),
+        column: Some(column),
         when,
     }
+}
+
+/// The rejected rows: source row number, reason and the column at fault.
+fn rejected_rows(
+    data: &RegisterData,
+    checks: &[Check],
+    failing: &UInt32Chunked,
+    rejected: &BooleanChunked,
+) -> Result<DataFrame> {
+    let rows = data.frame.column(ROW)?.filter(rejected)?;
+    let invalid = data.frame.column(INVALID_COLUMN)?.filter(rejected)?;
+    let invalid = invalid.str()?;
+    let failing = failing.filter(rejected)?;
+    let mut reasons = Vec::with_capacity(rows.len());
+    let mut columns = Vec::with_capacity(rows.len());
+    for (i, index) in failing.iter().enumerate() {
+        let check = &checks[index.expect("a rejected row has a failing check") as usize];
+        reasons.push(check.reason);
+        columns.push(match check.column {
+            Some(name) => name.to_string(),
+            None => invalid.get(i).unwrap_or_default().to_string(),
+        });
+    }
+    Ok(DataFrame::new(
+        rows.len(),
+        vec![
+            rows.clone(),
+            Column::new(REASON.into(), reasons),
+            Column::new(REASON_COLUMN.into(), columns),
+        ],
+    )?)
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
@@ -221,9 +254,15 @@ fn apply(
     reference: Option<Reference>,
 ) -> Result<Checked> {
     let register = data.file.register;
+    let started = std::time::Instant::now();
     let mut checks = generic_checks(register);
     checks.extend(own_checks);
-    let mut lf = data.frame.clone().lazy();
+    let mut frame = data.frame.clone();
+    if let Some(key) = register.unique_key() {
+        let keys = frame.column(key)?.str()?.clone();
+        frame.with_column(duplicated(&keys)?.with_name(DUPLICATE.into()).into_column())?;
+    }
+    let mut lf = frame.lazy();
     if let Some(reference) = &reference {
         lf = left_join(lf, reference.persons.clone(), "person_id");
         if let Some(awards) = &reference.awards {
@@ -231,44 +270,31 @@ fn apply(
         }
         checks.extend(reference.checks());
     }
-    let (reason, column) = checks.into_iter().rev().fold(
-        (
-            lit(NULL).cast(DataType::String),
-            lit(NULL).cast(DataType::String),
-        ),
-        |(reason, column), c| {
-            (
-                when(c.when.clone()).then(lit(c.reason)).otherwise(reason),
-                when(c.when).then(c.column).otherwise(column),
-            )
+    // One pass computes the index of each row's first failing check; only that small column
+    // is materialised, and the accepted rows are the source frame itself when nothing fails.
+    let first_failing = checks.iter().enumerate().rev().fold(
+        lit(NULL).cast(DataType::UInt32),
+        |otherwise, (i, c)| {
+            when(c.when.clone())
+                .then(lit(i as u32))
+                .otherwise(otherwise)
         },
     );
-    let original: Vec<Expr> = data
-        .frame
-        .get_column_names()
-        .into_iter()
-        .map(|n| col(n.clone()))
-        .collect();
-    let tagged = lf
-        .with_columns([reason.alias(REASON), column.alias(REASON_COLUMN)])
-        .select(
-            original
-                .into_iter()
-                .chain([col(REASON), col(REASON_COLUMN)])
-                .collect::<Vec<_>>(),
-        )
-        .collect()?;
-    let accepted = tagged
-        .clone()
-        .lazy()
-        .filter(col(REASON).is_null())
-        .drop(cols([REASON, REASON_COLUMN, INVALID_COLUMN]))
-        .collect()?;
-    let rejected = tagged
-        .lazy()
-        .filter(col(REASON).is_not_null())
-        .select([col(ROW), col(REASON), col(REASON_COLUMN)])
-        .collect()?;
+    let verdict = lf.select([first_failing.alias("__check")]).collect()?;
+    tracing::debug!(
+        register = register.name(),
+        seconds = started.elapsed().as_secs_f64(),
+        "checks evaluated"
+    );
+    let failing = verdict.column("__check")?.u32()?.clone();
+    let ok = failing.is_null();
+    let source = data.frame.drop(INVALID_COLUMN)?;
+    let accepted = if ok.all() {
+        source
+    } else {
+        source.filter(&ok)?
+    };
+    let rejected = rejected_rows(data, &checks, &failing, &!&ok)?;
     let by_reason = count_by_reason(&rejected)?;
     let counts = RegisterCounts {
         register: register.name().to_string(),
@@ -283,6 +309,36 @@ fn apply(
         rejected,
         counts,
     })
+}
+
+/// True for every copy of a key that occurs more than once (nulls are never duplicates).
+/// Keys are hashed to `u64` first, because finding duplicates among millions of distinct
+/// strings costs several times more than among integers; equal hashes are then confirmed on
+/// the strings themselves, so a hash collision never rejects a row.
+fn duplicated(keys: &StringChunked) -> Result<BooleanChunked> {
+    use std::hash::{BuildHasher, BuildHasherDefault, DefaultHasher};
+    let hasher = BuildHasherDefault::<DefaultHasher>::default();
+    let hashes: UInt64Chunked = keys.iter().map(|k| k.map(|k| hasher.hash_one(k))).collect();
+    let hashes = DataFrame::new(keys.len(), vec![hashes.with_name("h".into()).into_column()])?;
+    let candidates = hashes
+        .lazy()
+        .select([col("h").is_not_null().and(col("h").is_duplicated())])
+        .collect()?;
+    let candidates = candidates.columns()[0].bool()?.clone();
+    if !candidates.any() {
+        return Ok(candidates);
+    }
+    let mut counts: std::collections::HashMap<&str, usize> = std::collections::HashMap::new();
+    for (key, candidate) in keys.iter().zip(candidates.iter()) {
+        if let (Some(k), Some(true)) = (key, candidate) {
+            *counts.entry(k).or_insert(0) += 1;
+        }
+    }
+    Ok(keys
+        .iter()
+        .zip(candidates.iter())
+        .map(|(key, candidate)| Some(candidate == Some(true) && key.is_some_and(|k| counts[k] > 1)))
+        .collect())
 }
 
 fn count_by_reason(rejected: &DataFrame) -> Result<BTreeMap<String, usize>> {
@@ -316,7 +372,7 @@ fn outside(column: &str, values: &[&str]) -> Expr {
 fn generic_checks(register: Register) -> Vec<Check> {
     let mut checks = vec![Check {
         reason: "invalid_value",
-        column: col(INVALID_COLUMN),
+        column: None,
         when: col(INVALID_COLUMN).is_not_null(),
     }];
     checks.extend(
@@ -332,7 +388,7 @@ fn generic_checks(register: Register) -> Vec<Check> {
             Register::Awards => "duplicate_award_id",
             _ => "duplicate_payment_id",
         };
-        checks.push(check(reason, key, col(key).is_duplicated()));
+        checks.push(check(reason, key, col(DUPLICATE)));
     }
     checks
 }
