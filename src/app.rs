@@ -1,14 +1,18 @@
 //! The subcommands, as library functions: the binary only parses and maps errors to exit codes.
 use std::path::PathBuf;
 
-use crate::cli::{Cli, Command, GenerateArgs, ValidateArgs};
+use crate::classify::explain::explain_text;
+use crate::classify::{classify, Classified, Input};
+use crate::cli::{Cli, Command, ExplainArgs, GenerateArgs, ValidateArgs};
 use crate::config::Pipeline;
 use crate::error::{Error, Result};
 use crate::generate::{generate, GenerateOptions};
 use crate::ingest::{ingest, Registers};
 use crate::logging::stage_spinner;
+use crate::params::{MonthParameters, ParameterFile};
 use crate::period::Period;
-use crate::quality::{check_reject_share, summary_text};
+use crate::quality::{check_reject_share, classification_text, summary_text};
+use crate::reconcile::reconcile;
 use crate::regions::Classification;
 use crate::rejects::{collect_rejects, write_rejects};
 use crate::validate::{validate, Validated};
@@ -17,6 +21,8 @@ pub fn execute(cli: Cli) -> Result<()> {
     match cli.command {
         Command::Validate(args) => validate_command(&args).map(|_| ()),
         Command::Generate(args) => generate_command(&args),
+        Command::Explain(args) => explain_command(&args),
+        Command::Classify(args) => classify_command(&args).map(|_| ()),
     }
 }
 
@@ -139,4 +145,71 @@ pub fn generate_command(args: &GenerateArgs) -> Result<()> {
         args.out.display()
     );
     Ok(())
+}
+
+/// The classification stage for the reference month of `run`'s period.
+pub fn classify_period(run: &ValidationRun, params: &MonthParameters) -> Result<Classified> {
+    let started = std::time::Instant::now();
+    let v = &run.validated;
+    let classified = classify(&Input {
+        persons: &v.persons.accepted,
+        awards: &v.awards.accepted,
+        income: v.income.as_ref().map(|c| &c.accepted),
+        classification: &run.classification,
+        params,
+    })?;
+    tracing::info!(
+        stage = "classify",
+        seconds = started.elapsed().as_secs_f64(),
+        awards = classified.rows.height(),
+        "classified the awards in force in {}",
+        classified.month.format("%Y-%m")
+    );
+    Ok(classified)
+}
+
+fn parse_month(text: &str) -> Result<Period> {
+    let bad = || {
+        Error::Usage(format!(
+            "invalid month '{text}': expected YYYY-MM, e.g. 2024-12"
+        ))
+    };
+    let (y, m) = text.split_once('-').ok_or_else(bad)?;
+    format!("{y}M{m}").parse().map_err(|_| bad())
+}
+
+pub fn explain_command(args: &ExplainArgs) -> Result<()> {
+    let pipeline = Pipeline::load(&args.pipeline)?;
+    let period = parse_month(&args.month)?;
+    let parameters = ParameterFile::load(&pipeline.parameters)?;
+    let params = parameters.for_month(period.reference_month())?;
+    let run = ingest_and_validate(&pipeline, period, args.registers.clone(), None)?;
+    let classified = classify_period(&run, &params)?;
+    print!("{}", explain_text(&classified, &args.person, &params)?);
+    Ok(())
+}
+
+pub fn classify_command(args: &ValidateArgs) -> Result<Classified> {
+    let pipeline = Pipeline::load(&args.pipeline)?;
+    let period = resolve_period(args.period.as_deref(), &pipeline)?;
+    let parameters = ParameterFile::load(&pipeline.parameters)?;
+    let params = parameters.for_month(period.reference_month())?;
+    let run = ingest_and_validate(&pipeline, period, args.registers.clone(), args.out.clone())?;
+    print!("{}", summary_text(&run.validated));
+    check_reject_share(&run.validated.counts(), pipeline.max_reject_share)?;
+    let classified = classify_period(&run, &params)?;
+    let reconciliation = match &run.validated.payments {
+        Some(p) => Some(reconcile(&classified, &p.accepted)?),
+        None => None,
+    };
+    println!(
+        "parameters: {} (sha256 {})",
+        parameters.path.display(),
+        parameters.sha256
+    );
+    print!(
+        "{}",
+        classification_text(&classified, reconciliation.as_deref())?
+    );
+    Ok(classified)
 }

@@ -29,6 +29,19 @@ pub enum Command {
     )]
     Validate(ValidateArgs),
 
+    /// Ingest, validate and classify: every award in force in the reference month computed by
+    /// the rules, with totals per benefit, rule violations and computed-vs-paid reconciliation.
+    #[command(
+        after_help = "Example:\n  kelastat classify pipelines/kela_pensions.toml --period 2024M06"
+    )]
+    Classify(ValidateArgs),
+
+    /// Show how one person's pensions were computed in one month, step by step.
+    #[command(
+        after_help = "Example:\n  kelastat explain --person P0000042 --month 2024-12\n  kelastat explain --person P0000042 --month 2024-12 --pipeline pipelines/kela_pensions.toml --registers sample_data/registers_csv"
+    )]
+    Explain(ExplainArgs),
+
     /// Write synthetic registers that follow the input contract.
     #[command(
         after_help = "Example:\n  kelastat generate --persons 5000 --year 2024 --seed 1 --out sample_data/registers\n  kelastat generate --persons 100000 --year 2024 --seed 7 --out /tmp/dirty --dirty 0.005"
@@ -49,6 +62,22 @@ pub struct ValidateArgs {
     /// Output root: when given, the rejects are written to <out>/rejects/<period>/rejects.parquet.
     #[arg(long)]
     pub out: Option<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub struct ExplainArgs {
+    /// The person's identifier (pseudonymous, as in the registers).
+    #[arg(long)]
+    pub person: String,
+    /// The month, `YYYY-MM`.
+    #[arg(long)]
+    pub month: String,
+    /// The pipeline file that names the registers, classifications and parameters.
+    #[arg(long, default_value = "pipelines/kela_pensions.toml")]
+    pub pipeline: PathBuf,
+    /// Register directory (overrides the pipeline's `registers`).
+    #[arg(long)]
+    pub registers: Option<PathBuf>,
 }
 
 #[derive(Debug, Args)]

@@ -289,9 +289,11 @@ fn convert(s: &Series, spec: &ColumnSpec) -> std::result::Result<Converted, Stri
         (ColType::Date | ColType::Month, DataType::Datetime(..)) => datetime_at_midnight(s)?,
         (ColType::Date | ColType::Month, DataType::String) => parse_dates(s)?,
         (ColType::Money, DataType::Decimal(_, scale)) if *scale <= 2 => decimal_to_cents(s)?,
-        (ColType::Money, d) if d.is_float() => return Err(format!(
+        (ColType::Money, d) if d.is_float() => {
+            return Err(format!(
             "{dtype} (a floating-point money column cannot carry cents exactly; use decimal(18,2))"
-        )),
+        ))
+        }
         (ColType::Money, d) if d.is_integer() => {
             (s.cast(&DataType::Int64).map_err(|e| e.to_string())? * 100).with_name(name.clone())
         }

@@ -3,14 +3,17 @@
 //! Stages, one module each: `ingest` → `validate` → classify (rules) → aggregate → protect →
 //! publish. `registers` is the input contract as data; `regions` the reference classification.
 pub mod app;
+pub mod classify;
 pub mod cli;
 pub mod config;
 pub mod error;
 pub mod generate;
 pub mod ingest;
 pub mod logging;
+pub mod params;
 pub mod period;
 pub mod quality;
+pub mod reconcile;
 pub mod regions;
 pub mod registers;
 pub mod rejects;

@@ -84,3 +84,111 @@ mod tests {
         assert!(check_reject_share(&[counts(0, 0)], 0.0).is_ok());
     }
 }
+
+/// Awards in force per benefit, how many have an amount, and the monthly total.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct BenefitTotal {
+    pub benefit: String,
+    pub awards: usize,
+    pub paid: usize,
+    pub amount_cents: i64,
+}
+
+pub fn benefit_totals(classified: &crate::classify::Classified) -> Result<Vec<BenefitTotal>> {
+    use polars::prelude::*;
+    let df = classified
+        .rows
+        .clone()
+        .lazy()
+        .group_by([col("benefit")])
+        .agg([
+            len().cast(DataType::Int64).alias("awards"),
+            col("amount")
+                .gt(lit(0i64))
+                .sum()
+                .cast(DataType::Int64)
+                .alias("paid"),
+            col("amount").sum().alias("amount"),
+        ])
+        .sort(["benefit"], SortMultipleOptions::default())
+        .collect()?;
+    let int = |c: &str, i: usize| -> Result<i64> { Ok(df.column(c)?.i64()?.get(i).unwrap_or(0)) };
+    (0..df.height())
+        .map(|i| {
+            Ok(BenefitTotal {
+                benefit: df
+                    .column("benefit")?
+                    .str()?
+                    .get(i)
+                    .unwrap_or("")
+                    .to_string(),
+                awards: int("awards", i)? as usize,
+                paid: int("paid", i)? as usize,
+                amount_cents: int("amount", i)?,
+            })
+        })
+        .collect()
+}
+
+/// The classification part of the quality report: totals, rule violations, reconciliation.
+pub fn classification_text(
+    classified: &crate::classify::Classified,
+    reconciliation: Option<&[crate::reconcile::BenefitReconciliation]>,
+) -> Result<String> {
+    use crate::classify::explain::cents_text;
+    let mut out = String::new();
+    let _ = writeln!(
+        out,
+        "awards in force in {}:",
+        classified.month.format("%Y-%m")
+    );
+    for t in benefit_totals(classified)? {
+        let _ = writeln!(
+            out,
+            "  {}: {} awards, {} with an amount, {} EUR/month",
+            t.benefit,
+            t.awards,
+            t.paid,
+            cents_text(t.amount_cents)
+        );
+    }
+    let _ = writeln!(
+        out,
+        "rule violations (computed as if eligible): {}",
+        classified.violations.values().sum::<usize>()
+    );
+    for (reason, n) in &classified.violations {
+        let _ = writeln!(out, "  {reason}: {n}");
+    }
+    if classified.not_computed > 0 {
+        let _ = writeln!(
+            out,
+            "additional front-veterans' supplements not computed (parameters unknown before 2020): {}",
+            classified.not_computed
+        );
+    }
+    match reconciliation {
+        None => {
+            let _ = writeln!(
+                out,
+                "no payments register: computed amounts are not reconciled"
+            );
+        }
+        Some(rows) => {
+            let _ = writeln!(out, "computed vs paid (regular payments for the month):");
+            for r in rows {
+                let _ = writeln!(
+                    out,
+                    "  {}: {} awards, {} differ; computed {}, paid {}, difference {}",
+                    r.benefit,
+                    r.awards,
+                    r.differing,
+                    cents_text(r.computed_cents),
+                    cents_text(r.paid_cents),
+                    cents_text(r.difference_cents)
+                );
+            }
+        }
+    }
+    Ok(out)
+}

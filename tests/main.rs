@@ -1,8 +1,11 @@
 //! The one integration-test binary (each tests/*.rs file would otherwise link all of polars).
 mod common;
+mod scenario;
 
 mod bad_rows;
 mod cli;
 mod formats;
 mod generator;
+mod rules;
+mod rules_properties;
 mod schema_errors;

@@ -1,0 +1,98 @@
+//! Exact integer arithmetic on polars expressions: money in cents, rounding half away from zero
+//! (KEL 110 §), and calendar months (rules.md "Ages and months").
+use chrono::{Datelike, NaiveDate};
+use polars::prelude::*;
+
+/// An `Int64` literal (a bare `lit` of a small integer may materialise as a narrower type).
+pub fn int(v: i64) -> Expr {
+    lit(v).cast(DataType::Int64)
+}
+
+/// `round(n / d)` half away from zero, for integer `n` and positive integer `d`.
+pub fn div_round(n: Expr, d: Expr) -> Expr {
+    let q = (n.clone().abs() * int(2) + d.clone()).floor_div(d * int(2));
+    when(n.lt(int(0))).then(int(0) - q.clone()).otherwise(q)
+}
+
+/// Scalar twin of `div_round`, for the same rounding outside polars.
+pub fn div_round_i64(n: i64, d: i64) -> i64 {
+    assert!(d > 0);
+    let q = (2 * n.abs() + d) / (2 * d);
+    if n < 0 {
+        -q
+    } else {
+        q
+    }
+}
+
+pub fn max0(e: Expr) -> Expr {
+    when(e.clone().lt(int(0))).then(int(0)).otherwise(e)
+}
+
+pub fn min_of(a: Expr, b: Expr) -> Expr {
+    when(a.clone().lt(b.clone())).then(a).otherwise(b)
+}
+
+pub fn max_of(a: Expr, b: Expr) -> Expr {
+    when(a.clone().gt(b.clone())).then(a).otherwise(b)
+}
+
+fn part(e: &Expr, f: fn(Expr) -> Expr) -> Expr {
+    f(e.clone()).cast(DataType::Int64)
+}
+
+/// Month number since year 0 of a date, for whole-month differences between months.
+pub fn month_index(date: Expr) -> Expr {
+    part(&date, |d| d.dt().year()) * int(12) + part(&date, |d| d.dt().month())
+}
+
+/// Whole calendar months from `a` to `b`, counted down:
+/// `12 × years + months − 1 if day(b) < day(a)`, where a day of `a` past the end of `b`'s
+/// month (29 February in another year, the 31st) falls on the last day of that month.
+pub fn months_between(a: Expr, b: Expr) -> Expr {
+    let day_a = part(&a, |d| d.dt().day());
+    let day_b = part(&b, |d| d.dt().day());
+    let last_of_b = part(&b, |d| d.dt().month_end().dt().day());
+    let effective_a = min_of(day_a, last_of_b);
+    month_index(b) - month_index(a) - when(day_b.lt(effective_a)).then(int(1)).otherwise(int(0))
+}
+
+/// Scalar twin of `months_between`.
+pub fn months_between_dates(a: NaiveDate, b: NaiveDate) -> i64 {
+    let last_of_b = crate::period::last_day_of_month(b).day();
+    let index = |d: NaiveDate| i64::from(d.year()) * 12 + i64::from(d.month());
+    let behind = b.day() < a.day().min(last_of_b);
+    index(b) - index(a) - i64::from(behind)
+}
+
+/// Age in whole years at `day`.
+pub fn age_at(birth: Expr, day: Expr) -> Expr {
+    months_between(birth, day).floor_div(int(12))
+}
+
+pub fn date_lit(d: NaiveDate) -> Expr {
+    lit(d).cast(DataType::Date)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::period::ymd;
+
+    #[test]
+    fn rounds_half_away_from_zero() {
+        assert_eq!(div_round_i64(15, 10), 2);
+        assert_eq!(div_round_i64(14, 10), 1);
+        assert_eq!(div_round_i64(-15, 10), -2);
+        assert_eq!(div_round_i64(2775 * 100, 24), 11563);
+    }
+
+    #[test]
+    fn months_are_counted_down() {
+        assert_eq!(months_between_dates(ymd(2000, 3, 15), ymd(2001, 3, 14)), 11);
+        assert_eq!(months_between_dates(ymd(2000, 3, 15), ymd(2001, 3, 15)), 12);
+        assert_eq!(months_between_dates(ymd(2000, 2, 29), ymd(2001, 2, 28)), 12);
+        assert_eq!(months_between_dates(ymd(2000, 1, 31), ymd(2000, 2, 29)), 1);
+        assert_eq!(months_between_dates(ymd(2000, 1, 31), ymd(2000, 2, 28)), 0);
+    }
+}

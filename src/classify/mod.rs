@@ -1,0 +1,701 @@
+//! Classify: every award in force in the reference month, tagged and with the monthly amount
+//! the rules of rules.md give, computed as polars expressions over the whole register.
+//!
+//! The intermediate amounts of every step stay as columns (`np_*`, `sp_*`, `gp_*`, …), so that
+//! `explain` shows one person's computation from the very frame the statistics come from.
+pub mod arith;
+pub mod explain;
+
+use std::collections::BTreeMap;
+
+use chrono::{Datelike, NaiveDate};
+use polars::prelude::*;
+
+use crate::error::Result;
+use crate::params::MonthParameters;
+use crate::period::{last_day_of_month, ymd};
+use crate::regions::Classification;
+use arith::*;
+
+pub const NP: &str = "national_pension";
+pub const GP: &str = "guarantee_pension";
+pub const SP: &str = "spouse_pension";
+pub const OP: &str = "orphan_pension";
+pub const CI: &str = "child_increase";
+pub const FVS: &str = "front_veteran_supplement";
+pub const AFVS: &str = "additional_front_veteran_supplement";
+
+/// Income types counted by the national pension, the guarantee pension and the additional
+/// front-veterans' supplement (registers.md).
+const PENSION_INCOME: [&str; 4] = [
+    "earnings_related_pension",
+    "foreign_pension",
+    "survivors_pension",
+    "accident_pension",
+];
+const INCOME_TYPES: [&str; 6] = [
+    "earnings_related_pension",
+    "foreign_pension",
+    "survivors_pension",
+    "accident_pension",
+    "earned_income",
+    "capital_income",
+];
+
+pub struct Input<'a> {
+    pub persons: &'a DataFrame,
+    pub awards: &'a DataFrame,
+    pub income: Option<&'a DataFrame>,
+    pub classification: &'a Classification,
+    pub params: &'a MonthParameters,
+}
+
+#[derive(Debug, Clone)]
+pub struct Classified {
+    pub month: NaiveDate,
+    /// One row per award in force in the month, with every step, tag and `amount` (cents).
+    pub rows: DataFrame,
+    pub violations: BTreeMap<String, usize>,
+    /// Awards of the additional front-veterans' supplement not computed (unknown parameters).
+    pub not_computed: usize,
+}
+
+/// The tag and amount columns of a classified row, without the step columns.
+pub const PUBLIC_COLUMNS: &[&str] = &[
+    "award_id",
+    "person_id",
+    "benefit",
+    "kind",
+    "amount",
+    "np_kind",
+    "np_composition",
+    "residence_adjusted",
+    "early",
+    "deferred",
+    "dormant",
+    "sp_phase",
+    "sp_composition",
+    "gp_basis",
+    "afvs_status",
+    "violation",
+    "sex",
+    "age",
+    "age_group",
+    "municipality",
+    "wellbeing_county",
+    "region",
+    "country",
+    "lives_abroad",
+    "start_date",
+];
+
+fn c(name: &str) -> Expr {
+    col(name)
+}
+
+/// A window over the person's awards in force.
+fn per_person(e: Expr) -> Expr {
+    e.over([c("person_id")])
+        .expect("a window partitioned by a column is valid")
+}
+
+fn is(benefit: &str) -> Expr {
+    c("benefit").eq(lit(benefit))
+}
+
+fn kind_in(kinds: &[&str]) -> Expr {
+    c("kind").is_in(lit(Series::new("".into(), kinds)).implode(false), false)
+}
+
+fn money(p: &MonthParameters, name: &str) -> Expr {
+    int(p.cents(name).expect("covered parameter"))
+}
+
+/// `round2((Y − T) / 24)` cents when `Y > T`, else 0; `y` in whole euros a year.
+fn income_reduction(y: Expr, t_euros: i64) -> Expr {
+    when(y.clone().gt(int(t_euros)))
+        .then(div_round((y - int(t_euros)) * int(100), int(24)))
+        .otherwise(int(0))
+}
+
+/// `round0(12 × monthly cents / 100)`: yearly income in euros.
+fn yearly_euros(monthly_cents: Expr) -> Expr {
+    div_round(monthly_cents * int(12), int(100))
+}
+
+pub fn classify(input: &Input) -> Result<Classified> {
+    let p = input.params;
+    let month = p.month;
+    let last_day = last_day_of_month(month);
+    let lf = awards_in_force(input.awards, month, last_day)
+        .join(
+            persons_frame(input.persons, input.classification)?,
+            [c("person_id")],
+            [c("person_id")],
+            JoinArgs::new(JoinType::Inner),
+        )
+        .join(
+            income_frame(input.income, month),
+            [c("person_id")],
+            [c("person_id")],
+            JoinArgs::new(JoinType::Left),
+        )
+        .with_columns(
+            INCOME_TYPES
+                .iter()
+                .map(|t| c(&format!("inc_{t}")).fill_null(int(0)))
+                .collect::<Vec<_>>(),
+        );
+    let lf = with_person_terms(lf, p, month, last_day);
+    let lf = with_national_pension(lf, p, month);
+    let lf = with_spouse_pension(lf, p, month);
+    let lf = with_other_benefits(lf, p, month);
+    let lf = with_violations(lf, month);
+    let rows = lf
+        .sort(
+            ["person_id", "benefit", "award_id"],
+            SortMultipleOptions::default(),
+        )
+        .collect()?;
+    let violations = count_values(&rows, "violation")?;
+    let not_computed = count_values(&rows, "afvs_status")?
+        .get("not_computed")
+        .copied()
+        .unwrap_or(0);
+    Ok(Classified {
+        month,
+        rows,
+        violations,
+        not_computed,
+    })
+}
+
+fn count_values(df: &DataFrame, column: &str) -> Result<BTreeMap<String, usize>> {
+    let mut out = BTreeMap::new();
+    for v in df.column(column)?.str()?.iter().flatten() {
+        *out.entry(v.to_string()).or_insert(0) += 1;
+    }
+    Ok(out)
+}
+
+fn awards_in_force(awards: &DataFrame, month: NaiveDate, last_day: NaiveDate) -> LazyFrame {
+    awards.clone().lazy().filter(
+        c("start_date").lt_eq(date_lit(last_day)).and(
+            c("end_date")
+                .is_null()
+                .or(c("end_date").gt_eq(date_lit(month))),
+        ),
+    )
+}
+
+fn persons_frame(persons: &DataFrame, classification: &Classification) -> Result<LazyFrame> {
+    let m = &classification.municipalities;
+    let regions = df!(
+        "municipality" => m.iter().map(|x| x.code.as_str()).collect::<Vec<_>>(),
+        "wellbeing_county" => m.iter().map(|x| x.county.as_str()).collect::<Vec<_>>(),
+        "region" => m.iter().map(|x| x.region.as_str()).collect::<Vec<_>>(),
+    )?;
+    let abroad = c("country").neq(lit("FI"));
+    Ok(persons
+        .clone()
+        .lazy()
+        .select([
+            c("person_id"),
+            c("birth_date"),
+            c("sex"),
+            c("death_date"),
+            when(abroad.clone())
+                .then(lit(NULL).cast(DataType::String))
+                .otherwise(c("municipality"))
+                .alias("municipality"),
+            c("country"),
+            c("family_status"),
+            c("front_veteran"),
+            abroad.alias("lives_abroad"),
+        ])
+        .join(
+            regions.lazy(),
+            [c("municipality")],
+            [c("municipality")],
+            JoinArgs::new(JoinType::Left),
+        ))
+}
+
+/// Monthly sums per person of each income type in the reference month (`inc_<type>`, cents).
+fn income_frame(income: Option<&DataFrame>, month: NaiveDate) -> LazyFrame {
+    let sums: Vec<Expr> = INCOME_TYPES
+        .iter()
+        .map(|t| {
+            c("amount")
+                .filter(c("income_type").eq(lit(*t)))
+                .sum()
+                .alias(format!("inc_{t}"))
+        })
+        .collect();
+    match income {
+        Some(df) => df
+            .clone()
+            .lazy()
+            .filter(c("month").eq(date_lit(month)))
+            .group_by([c("person_id")])
+            .agg(sums),
+        None => {
+            let mut cols = vec![Column::new_empty("person_id".into(), &DataType::String)];
+            cols.extend(
+                INCOME_TYPES
+                    .iter()
+                    .map(|t| Column::new_empty(format!("inc_{t}").into(), &DataType::Int64)),
+            );
+            DataFrame::new(0, cols).expect("static schema").lazy()
+        }
+    }
+}
+
+fn age_group(age: Expr) -> Expr {
+    let mut chain = when(age.clone().lt(int(16)))
+        .then(lit("0-15"))
+        .when(age.clone().lt(int(20)))
+        .then(lit("16-19"));
+    for lower in (20..90).step_by(5) {
+        chain = chain.when(age.clone().lt(int(lower + 5))).then(lit(format!(
+            "{}-{}",
+            lower,
+            lower + 4
+        )));
+    }
+    chain.otherwise(lit("90-"))
+}
+
+/// Person-level terms: age, tested incomes in euros a year and their reductions.
+fn with_person_terms(
+    lf: LazyFrame,
+    p: &MonthParameters,
+    month: NaiveDate,
+    last_day: NaiveDate,
+) -> LazyFrame {
+    let t = p.euros("np_income_limit").expect("covered parameter");
+    let pension_income = PENSION_INCOME
+        .iter()
+        .map(|t| c(&format!("inc_{t}")))
+        .reduce(|a, b| a + b)
+        .expect("income types");
+    lf.with_columns([
+        age_at(c("birth_date"), date_lit(last_day)).alias("age"),
+        pension_income.alias("income_pension"),
+        c("death_date")
+            .is_not_null()
+            .and(month_index(c("death_date")).lt(int(month_index_of(month))))
+            .alias("after_death"),
+    ])
+    .with_columns([
+        age_group(c("age")).alias("age_group"),
+        yearly_euros(c("income_pension")).alias("y_np"),
+        // Spouse's pension: earned income counts at 60 %, exactly, before rounding to the euro.
+        div_round(
+            (c("income_pension") + c("inc_capital_income")) * int(120)
+                + c("inc_earned_income") * int(72),
+            int(1000),
+        )
+        .alias("y_sp"),
+        yearly_euros(c("inc_survivors_pension")).alias("y_op"),
+    ])
+    .with_columns([
+        income_reduction(c("y_np"), t).alias("reduction_np"),
+        income_reduction(c("y_sp"), t).alias("reduction_sp"),
+        income_reduction(c("y_op"), t).alias("reduction_op"),
+    ])
+}
+
+pub fn month_index_of(d: NaiveDate) -> i64 {
+    i64::from(d.year()) * 12 + i64::from(d.month())
+}
+
+/// Residence months short of `share × total` scale an amount by `months / (share × total)`.
+struct Residence {
+    months: Expr,
+    total: Expr,
+    share_per_mille: i64,
+}
+
+impl Residence {
+    /// `total` = months from the 16th birthday to the earlier of `until` and the 65th birthday.
+    fn new(months: Expr, birth: Expr, until: Expr, share_per_mille: i64) -> Residence {
+        let to_until = months_between(birth, until);
+        Residence {
+            months,
+            total: min_of(to_until, int(65 * 12)) - int(16 * 12),
+            share_per_mille,
+        }
+    }
+
+    fn applies(&self) -> Expr {
+        self.months
+            .clone()
+            .is_not_null()
+            .and(self.total.clone().gt(int(0)))
+            .and(
+                (self.months.clone() * int(1000))
+                    .lt(self.total.clone() * int(self.share_per_mille)),
+            )
+    }
+
+    fn scale(&self, amount: Expr) -> Expr {
+        when(self.applies())
+            .then(div_round(
+                amount.clone() * self.months.clone() * int(1000),
+                self.total.clone() * int(self.share_per_mille),
+            ))
+            .otherwise(amount)
+    }
+}
+
+/// Steps 3 and 4 of the national pension: income test, early reduction, deferral increase.
+fn np_income_early_deferral(full: Expr, p: &MonthParameters) -> (Expr, Expr, Expr) {
+    let r = p.rates;
+    let after_income = max0(full - c("reduction_np"));
+    let early_factor = max0(
+        int(1000)
+            - c("early_months").fill_null(int(0)) * int(r.early_reduction_per_mille_per_month),
+    );
+    let after_early = when(c("kind").eq(lit("early_old_age")))
+        .then(div_round(after_income.clone() * early_factor, int(1000)))
+        .otherwise(after_income.clone());
+    let rate = when(part_year(c("birth_date")).lt(int(1962)))
+        .then(int(r.deferral_increase_per_mille_per_month_born_before_1962))
+        .otherwise(int(r.deferral_increase_per_mille_per_month));
+    let deferral = c("deferral_months").fill_null(int(0));
+    let after_deferral = when(deferral.clone().gt(int(0)))
+        .then(div_round(
+            after_early.clone() * (int(1000) + rate * deferral),
+            int(1000),
+        ))
+        .otherwise(after_early.clone());
+    (after_income, after_early, after_deferral)
+}
+
+fn part_year(d: Expr) -> Expr {
+    d.dt().year().cast(DataType::Int64)
+}
+
+fn with_national_pension(lf: LazyFrame, p: &MonthParameters, _month: NaiveDate) -> LazyFrame {
+    let r = p.rates;
+    let residence = Residence::new(
+        c("residence_months"),
+        c("birth_date"),
+        c("start_date"),
+        r.residence_full_share_per_mille,
+    );
+    let full = when(c("family_status").eq(lit("couple")))
+        .then(money(p, "np_full_couple"))
+        .otherwise(money(p, "np_full_single"));
+    let (after_income, after_early, after_deferral) = np_income_early_deferral(c("np_full"), p);
+    let (_, _, unadjusted) = np_income_early_deferral(c("np_full_unadjusted"), p);
+    let dormant = is(NP)
+        .and(kind_in(&["disability", "rehabilitation_subsidy"]))
+        .and(c("inc_earned_income").gt(money(p, "disability_earnings_limit")));
+    let np = is(NP);
+    let lf = lf
+        .with_columns([
+            full.alias("np_full_unadjusted"),
+            residence.total.clone().alias("np_residence_total"),
+            np.clone()
+                .and(residence.applies())
+                .alias("residence_adjusted"),
+        ])
+        .with_columns([residence.scale(c("np_full_unadjusted")).alias("np_full")])
+        .with_columns([
+            after_income.alias("np_after_income"),
+            after_early.alias("np_after_early"),
+            after_deferral.alias("np_after_deferral"),
+            unadjusted.alias("np_base_unadjusted"),
+            dormant.alias("dormant"),
+        ]);
+    let amount = when(
+        c("after_death")
+            .or(c("dormant"))
+            .or(c("np_after_deferral").lt(money(p, "np_minimum"))),
+    )
+    .then(int(0))
+    .otherwise(c("np_after_deferral"));
+    let np_amount = when(np.clone()).then(amount).otherwise(int(0));
+    lf.with_columns([
+        np_amount.alias("np_amount"),
+        when(np.clone())
+            .then(c("kind"))
+            .otherwise(lit(NULL).cast(DataType::String))
+            .alias("np_kind"),
+        when(np.clone())
+            .then(
+                when(
+                    c("reduction_np")
+                        .eq(int(0))
+                        .and(c("residence_adjusted").not()),
+                )
+                .then(lit("full"))
+                .otherwise(lit("reduced")),
+            )
+            .otherwise(lit(NULL).cast(DataType::String))
+            .alias("np_composition"),
+        np.clone()
+            .and(c("kind").eq(lit("early_old_age")))
+            .and(c("early_months").fill_null(int(0)).gt(int(0)))
+            .alias("early"),
+        np.clone()
+            .and(c("deferral_months").fill_null(int(0)).gt(int(0)))
+            .alias("deferred"),
+    ])
+    .with_columns([
+        per_person(c("np_amount").sum()).alias("np_person"),
+        per_person(
+            np.clone()
+                .and(kind_in(&["disability", "rehabilitation_subsidy"]))
+                .and(c("np_amount").gt(int(0)))
+                .any(true),
+        )
+        .alias("np_disability_paid"),
+        per_person(
+            when(np)
+                .then(c("np_base_unadjusted"))
+                .otherwise(int(0))
+                .max(),
+        )
+        .alias("afvs_base"),
+    ])
+}
+
+fn with_spouse_pension(lf: LazyFrame, p: &MonthParameters, month: NaiveDate) -> LazyFrame {
+    let residence = Residence::new(
+        c("residence_months"),
+        c("deceased_birth_date"),
+        c("deceased_death_date"),
+        p.rates.residence_full_share_per_mille,
+    );
+    let since_death = int(month_index_of(month)) - month_index(c("deceased_death_date"));
+    let sp = is(SP);
+    let additional_max = when(c("family_status").eq(lit("couple")))
+        .then(money(p, "sp_additional_max_couple"))
+        .otherwise(money(p, "sp_additional_max_single"));
+    let lf = lf.with_columns([
+        since_death.alias("months_since_death"),
+        sp.clone()
+            .and(residence.applies())
+            .alias("sp_residence_adjusted"),
+        residence.total.clone().alias("sp_residence_total"),
+        residence
+            .scale(money(p, "sp_initial"))
+            .alias("sp_initial_amount"),
+        residence
+            .scale(money(p, "sp_basic"))
+            .alias("sp_basic_amount"),
+        residence.scale(additional_max).alias("sp_additional_max"),
+    ]);
+    let initial = max0(c("sp_initial_amount") - c("np_person"));
+    let basic = when(c("child_under_18").fill_null(lit(false)))
+        .then(c("sp_basic_amount"))
+        .otherwise(int(0));
+    let additional = max0(c("sp_additional_max") - c("reduction_sp"));
+    let is_initial = c("months_since_death").lt_eq(int(6));
+    let lf = lf.with_columns([
+        when(is_initial.clone())
+            .then(initial)
+            .otherwise(
+                when(c("np_person").gt(int(0)))
+                    .then(int(0))
+                    .otherwise(basic.clone() + additional.clone()),
+            )
+            .alias("sp_computed"),
+        basic.alias("sp_basic_part"),
+        additional.alias("sp_additional_part"),
+    ]);
+    let zero = c("after_death")
+        .or(c("months_since_death").lt_eq(int(0)))
+        .or(c("age").gt_eq(int(65)))
+        .or(c("sp_computed").lt(money(p, "np_minimum")));
+    let phase = when(sp.clone())
+        .then(
+            when(is_initial.clone())
+                .then(lit("initial"))
+                .otherwise(lit("continuing")),
+        )
+        .otherwise(lit(NULL).cast(DataType::String));
+    let continuing = sp.clone().and(is_initial.not());
+    let composition = when(continuing.and(c("np_person").eq(int(0))))
+        .then(
+            when(
+                c("sp_basic_part")
+                    .gt(int(0))
+                    .and(c("sp_additional_part").gt(int(0))),
+            )
+            .then(lit("basic_and_additional"))
+            .when(c("sp_basic_part").gt(int(0)))
+            .then(lit("basic_only"))
+            .otherwise(lit("additional_only")),
+        )
+        .otherwise(lit(NULL).cast(DataType::String));
+    lf.with_columns([
+        when(sp.clone().and(zero.not()))
+            .then(c("sp_computed"))
+            .otherwise(int(0))
+            .alias("sp_amount"),
+        phase.alias("sp_phase"),
+        composition.alias("sp_composition"),
+    ])
+    .with_columns([per_person(c("sp_amount").sum()).alias("sp_person")])
+}
+
+fn with_other_benefits(lf: LazyFrame, p: &MonthParameters, month: NaiveDate) -> LazyFrame {
+    let r = p.rates;
+    let minimum = money(p, "np_minimum");
+    // Guarantee pension.
+    let gp_factor = max0(
+        int(1000)
+            - c("early_months").fill_null(int(0)) * int(r.early_reduction_per_mille_per_month),
+    );
+    let gp_full = div_round(money(p, "gp_full") * gp_factor, int(1000));
+    let gp_net = gp_full.clone() - c("np_person") - c("sp_person") - c("income_pension");
+    // Orphan's pension.
+    let op_additional = when(c("kind").eq(lit("child")))
+        .then(max0(money(p, "op_additional") - c("reduction_op")))
+        .otherwise(int(0));
+    let op_age_ok = when(c("kind").eq(lit("child")))
+        .then(c("age").lt(int(18)))
+        .otherwise(c("age").gt_eq(int(18)).and(c("age").lt_eq(int(20))));
+    let op_total = money(p, "op_basic") + c("op_additional_part");
+    let op_paid = c("months_since_death")
+        .gt(int(0))
+        .and(op_age_ok)
+        .and(c("np_disability_paid").not());
+    // Child increase: paid with a national pension or an earnings-related pension.
+    let ci_paid = c("np_person")
+        .gt(int(0))
+        .or(c("inc_earnings_related_pension").gt(int(0)));
+    // Additional front-veterans' supplement.
+    let afvs_known =
+        month >= ymd(2020, 1, 1) && crate::params::AFVS_ONLY.iter().all(|n| p.get(n).is_some());
+    let afvs = if afvs_known {
+        let t = p.euros("np_income_limit").expect("covered parameter");
+        let y = c("y_np");
+        let below = min_of(y.clone(), int(t)) * int(100);
+        let above = max0(y - int(t)) * int(100);
+        let percent = max_of(
+            int(r.afvs_min_percent),
+            int(r.afvs_max_percent)
+                - below.floor_div(money(p, "afvs_step1"))
+                - above.floor_div(money(p, "afvs_step2")),
+        );
+        let threshold = money(p, "afvs_threshold");
+        let eligible = c("country")
+            .eq(lit("FI"))
+            .and(c("front_veteran").eq(lit("front")).fill_null(lit(false)))
+            .and(c("np_person").gt(int(0)));
+        let raw = when(c("afvs_base").gt(threshold.clone()))
+            .then(div_round(
+                c("afvs_percent") * (c("afvs_base") - threshold),
+                int(100),
+            ))
+            .otherwise(int(0));
+        vec![
+            percent.alias("afvs_percent"),
+            eligible.alias("afvs_eligible"),
+            raw.alias("afvs_raw"),
+        ]
+    } else {
+        vec![
+            lit(NULL).cast(DataType::Int64).alias("afvs_percent"),
+            lit(false).alias("afvs_eligible"),
+            int(0).alias("afvs_raw"),
+        ]
+    };
+    let afvs_min = if afvs_known {
+        money(p, "afvs_minimum")
+    } else {
+        int(0)
+    };
+    let lf = lf
+        .with_columns([
+            gp_full.alias("gp_full_after_early"),
+            gp_net.alias("gp_net"),
+            op_additional.alias("op_additional_part"),
+        ])
+        .with_columns([afvs[0].clone()])
+        .with_columns(afvs[1..].to_vec());
+    let amount = when(c("after_death"))
+        .then(int(0))
+        .when(is(NP))
+        .then(c("np_amount"))
+        .when(is(SP))
+        .then(c("sp_amount"))
+        .when(is(GP))
+        .then(
+            when(c("gp_net").lt(minimum.clone()))
+                .then(int(0))
+                .otherwise(c("gp_net")),
+        )
+        .when(is(OP))
+        .then(
+            when(op_paid.and(op_total.clone().gt_eq(minimum)))
+                .then(op_total)
+                .otherwise(int(0)),
+        )
+        .when(is(CI))
+        .then(
+            when(ci_paid)
+                .then(c("children") * money(p, "child_increase"))
+                .otherwise(int(0)),
+        )
+        .when(is(FVS))
+        .then(money(p, "fvs"))
+        .when(is(AFVS))
+        .then(
+            when(c("afvs_eligible").and(c("afvs_raw").gt_eq(afvs_min)))
+                .then(c("afvs_raw"))
+                .otherwise(int(0)),
+        )
+        .otherwise(int(0));
+    let afvs_status = when(is(AFVS))
+        .then(lit(if afvs_known {
+            "computed"
+        } else {
+            "not_computed"
+        }))
+        .otherwise(lit(NULL).cast(DataType::String));
+    lf.with_columns([
+        amount.alias("amount"),
+        when(is(GP))
+            .then(c("kind"))
+            .otherwise(lit(NULL).cast(DataType::String))
+            .alias("gp_basis"),
+        afvs_status.alias("afvs_status"),
+    ])
+}
+
+/// The first rule the award breaks (rules.md "General"); the award is still computed.
+fn with_violations(lf: LazyFrame, month: NaiveDate) -> LazyFrame {
+    let age = c("age");
+    let born = part_year(c("birth_date"));
+    let early_age = when(born.clone().lt_eq(int(1951)))
+        .then(int(62))
+        .when(born.clone().lt_eq(int(1957)))
+        .then(int(63))
+        .otherwise(int(64));
+    let disability_min_age = if month >= ymd(2025, 1, 1) { 18 } else { 16 };
+    let np_kind = |k: &str| is(NP).and(c("kind").eq(lit(k.to_string())));
+    let violation = when(c("after_death"))
+        .then(lit("award_after_death"))
+        .when(np_kind("old_age").and(age.clone().lt(int(65))))
+        .then(lit("old_age_below_pension_age"))
+        .when(np_kind("early_old_age").and(born.gt_eq(int(1962))))
+        .then(lit("early_old_age_cohort_without_early_pension"))
+        .when(np_kind("early_old_age").and(age.clone().lt(early_age)))
+        .then(lit("early_old_age_below_cohort_age"))
+        .when(
+            is(NP)
+                .and(kind_in(&["disability", "rehabilitation_subsidy"]))
+                .and(age.clone().lt(int(disability_min_age)).or(age.gt(int(64)))),
+        )
+        .then(lit("disability_outside_ages"))
+        .when(is(FVS).and(c("front_veteran").is_null()))
+        .then(lit("front_veteran_supplement_without_status"))
+        .otherwise(lit(NULL).cast(DataType::String));
+    lf.with_column(violation.alias("violation"))
+}

@@ -1,0 +1,275 @@
+//! The parameter file (`pipelines/parameters.toml`): every yearly parameter of rules.md with its
+//! validity start, unit and source. Loading is strict: an unknown key, a missing unit, or
+//! unsorted or duplicate dates are errors, so that a typo is never silently ignored.
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use chrono::NaiveDate;
+use rust_decimal::Decimal;
+use serde::Deserialize;
+use sha2::{Digest, Sha256};
+
+use crate::error::{Error, Result};
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawFile {
+    file: FileInfo,
+    rates: Rates,
+    parameters: BTreeMap<String, RawParameter>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FileInfo {
+    pub name: String,
+    pub version: String,
+    pub valid_until: toml::value::Datetime,
+}
+
+/// Fixed rates of the acts, in integer per-mille or percent so that arithmetic stays exact.
+#[derive(Debug, Clone, Copy, Deserialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields)]
+pub struct Rates {
+    pub early_reduction_per_mille_per_month: i64,
+    pub deferral_increase_per_mille_per_month_born_before_1962: i64,
+    pub deferral_increase_per_mille_per_month: i64,
+    pub residence_full_share_per_mille: i64,
+    pub afvs_max_percent: i64,
+    pub afvs_min_percent: i64,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawParameter {
+    description: String,
+    unit: Option<String>,
+    values: Vec<RawValue>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawValue {
+    from: toml::value::Datetime,
+    value: Option<String>,
+    known: Option<bool>,
+    source: String,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct ValueEntry {
+    pub from: NaiveDate,
+    /// `None`: not known (a blank cell of rules.md).
+    pub value: Option<Decimal>,
+    pub source: String,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Parameter {
+    pub name: String,
+    pub description: String,
+    pub unit: String,
+    pub values: Vec<ValueEntry>,
+}
+
+/// Every parameter the rules read; the file must define exactly these.
+pub const NAMES: &[&str] = &[
+    "np_full_single",
+    "np_full_couple",
+    "np_income_limit",
+    "np_minimum",
+    "gp_full",
+    "disability_earnings_limit",
+    "sp_initial",
+    "sp_basic",
+    "sp_additional_max_single",
+    "sp_additional_max_couple",
+    "op_basic",
+    "op_additional",
+    "child_increase",
+    "fvs",
+    "afvs_threshold",
+    "afvs_step1",
+    "afvs_step2",
+    "afvs_minimum",
+];
+
+/// Parameters needed only by the additional front-veterans' supplement: where they are not
+/// known, that benefit is `not_computed` instead of the month being uncovered.
+pub const AFVS_ONLY: &[&str] = &["afvs_threshold", "afvs_step1", "afvs_step2", "afvs_minimum"];
+
+#[derive(Debug, Clone)]
+pub struct ParameterFile {
+    pub path: PathBuf,
+    pub sha256: String,
+    pub info: FileInfo,
+    pub valid_until: NaiveDate,
+    pub rates: Rates,
+    pub parameters: BTreeMap<String, Parameter>,
+}
+
+fn to_date(d: &toml::value::Datetime) -> Option<NaiveDate> {
+    let date = d.date?;
+    if d.time.is_some() {
+        return None;
+    }
+    NaiveDate::from_ymd_opt(date.year.into(), date.month.into(), date.day.into())
+}
+
+impl ParameterFile {
+    pub fn load(path: &Path) -> Result<ParameterFile> {
+        let bytes = std::fs::read(path).map_err(Error::io(path))?;
+        let sha256 = format!("{:x}", Sha256::digest(&bytes));
+        let text = String::from_utf8(bytes).map_err(|e| Error::Pipeline {
+            file: path.to_path_buf(),
+            message: e.to_string(),
+        })?;
+        Self::parse(&text, path, sha256)
+    }
+
+    pub fn parse(text: &str, path: &Path, sha256: String) -> Result<ParameterFile> {
+        let err = |message: String| Error::Pipeline {
+            file: path.to_path_buf(),
+            message,
+        };
+        let raw: RawFile = toml::from_str(text).map_err(|e| err(e.to_string()))?;
+        let valid_until = to_date(&raw.file.valid_until)
+            .ok_or_else(|| err("file.valid_until: expected a date like 2026-12-31".into()))?;
+        let mut parameters = BTreeMap::new();
+        for (name, p) in raw.parameters {
+            if !NAMES.contains(&name.as_str()) {
+                return Err(err(format!("unknown parameter '{name}'")));
+            }
+            let unit = p
+                .unit
+                .filter(|u| !u.trim().is_empty())
+                .ok_or_else(|| err(format!("parameter '{name}': missing unit")))?;
+            let mut values = Vec::with_capacity(p.values.len());
+            for v in p.values {
+                let from = to_date(&v.from)
+                    .ok_or_else(|| err(format!("parameter '{name}': 'from' must be a date")))?;
+                let value = match (v.value, v.known) {
+                    (Some(text), None | Some(true)) => {
+                        Some(text.parse::<Decimal>().map_err(|e| {
+                            err(format!(
+                                "parameter '{name}' from {from}: value '{text}': {e}"
+                            ))
+                        })?)
+                    }
+                    (None, Some(false)) => None,
+                    _ => {
+                        return Err(err(format!(
+                            "parameter '{name}' from {from}: give either `value` or `known = false`"
+                        )))
+                    }
+                };
+                if let Some(last) = values.last().map(|l: &ValueEntry| l.from) {
+                    if from <= last {
+                        return Err(err(format!(
+                            "parameter '{name}': dates must be strictly increasing ({from} after {last})"
+                        )));
+                    }
+                }
+                values.push(ValueEntry {
+                    from,
+                    value,
+                    source: v.source,
+                });
+            }
+            if values.is_empty() {
+                return Err(err(format!("parameter '{name}': no values")));
+            }
+            parameters.insert(
+                name.clone(),
+                Parameter {
+                    name,
+                    description: p.description,
+                    unit,
+                    values,
+                },
+            );
+        }
+        if let Some(missing) = NAMES.iter().find(|n| !parameters.contains_key(**n)) {
+            return Err(err(format!("missing parameter '{missing}'")));
+        }
+        Ok(ParameterFile {
+            path: path.to_path_buf(),
+            sha256,
+            info: raw.file,
+            valid_until,
+            rates: raw.rates,
+            parameters,
+        })
+    }
+
+    /// The entry of `name` in force on `day`, if the file covers that day.
+    pub fn entry(&self, name: &str, day: NaiveDate) -> Option<&ValueEntry> {
+        if day > self.valid_until {
+            return None;
+        }
+        self.parameters[name]
+            .values
+            .iter()
+            .rev()
+            .find(|v| v.from <= day)
+    }
+
+    /// The values in force on the first day of `month`: an error naming the parameter and the
+    /// month when the file does not cover it.
+    pub fn for_month(&self, month: NaiveDate) -> Result<MonthParameters> {
+        let mut values = BTreeMap::new();
+        for name in NAMES {
+            let entry = self.entry(name, month);
+            let value = entry.and_then(|e| e.value);
+            if value.is_none() && !AFVS_ONLY.contains(name) {
+                return Err(Error::Usage(format!(
+                    "parameter file {} does not cover parameter '{name}' for the month {}",
+                    self.path.display(),
+                    month.format("%Y-%m")
+                )));
+            }
+            values.insert(*name, value);
+        }
+        Ok(MonthParameters {
+            month,
+            rates: self.rates,
+            values,
+        })
+    }
+}
+
+/// The parameter values of one month, as exact decimals.
+#[derive(Debug, Clone)]
+pub struct MonthParameters {
+    pub month: NaiveDate,
+    pub rates: Rates,
+    pub values: BTreeMap<&'static str, Option<Decimal>>,
+}
+
+impl MonthParameters {
+    pub fn get(&self, name: &str) -> Option<Decimal> {
+        self.values.get(name).copied().flatten()
+    }
+
+    /// A money parameter in integer cents (EUR amounts) or a yearly euro amount in euros.
+    pub fn cents(&self, name: &str) -> Option<i64> {
+        self.get(name).map(|d| to_cents(d))
+    }
+
+    pub fn euros(&self, name: &str) -> Option<i64> {
+        self.get(name).map(|d| {
+            assert!(d.fract().is_zero(), "{name} is a whole-euro parameter");
+            i64::try_from(d.mantissa() / 10i128.pow(d.scale())).expect("euros fit in i64")
+        })
+    }
+}
+
+pub fn to_cents(d: Decimal) -> i64 {
+    let cents = (d * Decimal::ONE_HUNDRED).round();
+    assert_eq!(
+        cents,
+        d * Decimal::ONE_HUNDRED,
+        "money parameters have at most two decimals"
+    );
+    i64::try_from(cents.mantissa() / 10i128.pow(cents.scale())).expect("cents fit in i64")
+}

@@ -1,0 +1,191 @@
+//! The rule cases of `tests/cases/rules.toml` (Kela's worked examples and one case per rule
+//! branch), and `explain` agreeing with the bulk computation.
+use std::collections::BTreeMap;
+
+use kelastat::classify::{classify, Classified, Input};
+use kelastat::params::ParameterFile;
+use kelastat::period::Period;
+use polars::prelude::*;
+use serde::Deserialize;
+
+use crate::common::*;
+use crate::scenario::*;
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct CaseFile {
+    case: Vec<RuleCase>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RuleCase {
+    name: String,
+    month: String,
+    person: PersonSpec,
+    #[serde(default)]
+    income: BTreeMap<String, String>,
+    awards: Vec<AwardSpec>,
+    #[allow(dead_code)]
+    why: Option<String>,
+}
+
+pub fn parameters() -> ParameterFile {
+    ParameterFile::load(&root().join("pipelines/parameters.toml")).unwrap()
+}
+
+pub fn month_period(month: &str) -> Period {
+    month.replace('-', "M").parse().unwrap()
+}
+
+/// Ingests and validates the CSV registers of `dir` (which must be clean) and classifies.
+pub fn classify_dir(
+    dir: &std::path::Path,
+    params: &kelastat::params::MonthParameters,
+) -> Classified {
+    let (_, validated) = run_validation(dir);
+    for c in validated.iter() {
+        assert_eq!(
+            c.counts.rejected, 0,
+            "{}: {:?}",
+            c.counts.register, c.counts.by_reason
+        );
+    }
+    classify(&Input {
+        persons: &validated.persons.accepted,
+        awards: &validated.awards.accepted,
+        income: validated.income.as_ref().map(|c| &c.accepted),
+        classification: &classification(),
+        params,
+    })
+    .unwrap()
+}
+
+pub fn cell_text(df: &DataFrame, column: &str, row: usize) -> String {
+    match df.column(column).unwrap().get(row).unwrap() {
+        AnyValue::Null => "null".into(),
+        v @ (AnyValue::String(_) | AnyValue::StringOwned(_)) => v.str_value().to_string(),
+        v => v.to_string(),
+    }
+}
+
+fn euros(cents: i64) -> String {
+    kelastat::classify::explain::cents_text(cents)
+}
+
+fn cases() -> Vec<RuleCase> {
+    let text = std::fs::read_to_string(root().join("tests/cases/rules.toml")).unwrap();
+    toml::from_str::<CaseFile>(&text).unwrap().case
+}
+
+#[test]
+fn every_rule_case_gives_its_amounts_and_tags() {
+    let file = parameters();
+    let cases = cases();
+    assert!(cases.len() >= 50, "{} cases", cases.len());
+    let mut by_month: BTreeMap<&str, Vec<(usize, &RuleCase)>> = BTreeMap::new();
+    for (i, case) in cases.iter().enumerate() {
+        by_month
+            .entry(case.month.as_str())
+            .or_default()
+            .push((i, case));
+    }
+    let mut failures = Vec::new();
+    for (month, month_cases) in by_month {
+        let persons: Vec<PersonCase> = month_cases
+            .iter()
+            .map(|(i, c)| PersonCase {
+                id: format!("C{i:03}"),
+                person: c.person.clone(),
+                awards: c.awards.clone(),
+                income: c.income.clone(),
+            })
+            .collect();
+        let dir = tempfile::TempDir::new().unwrap();
+        write_registers(dir.path(), &persons, month);
+        let params = file
+            .for_month(month_period(month).reference_month())
+            .unwrap();
+        let rows = classify_dir(dir.path(), &params).rows;
+        let ids: Vec<String> = (0..rows.height())
+            .map(|r| cell_text(&rows, "award_id", r))
+            .collect();
+        for ((_, case), person) in month_cases.iter().zip(&persons) {
+            for (k, award) in case.awards.iter().enumerate() {
+                let award_id = format!("{}_{k}", person.id);
+                let row = ids.iter().position(|id| *id == award_id);
+                let expected = award.expect.as_deref().unwrap_or("absent");
+                let got = match row {
+                    None => "absent".to_string(),
+                    Some(r) => euros(
+                        rows.column("amount")
+                            .unwrap()
+                            .i64()
+                            .unwrap()
+                            .get(r)
+                            .unwrap(),
+                    ),
+                };
+                if got != expected {
+                    failures.push(format!(
+                        "{}: award {k} ({}): expected {expected}, got {got}",
+                        case.name, award.benefit
+                    ));
+                }
+                let Some(r) = row else { continue };
+                for (tag, expected) in &award.tags {
+                    let got = cell_text(&rows, tag, r);
+                    if got != *expected {
+                        failures.push(format!(
+                            "{}: award {k} tag {tag}: expected {expected}, got {got}",
+                            case.name
+                        ));
+                    }
+                }
+            }
+        }
+    }
+    assert!(
+        failures.is_empty(),
+        "{} failures:\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
+}
+
+#[test]
+fn explain_shows_the_bulk_computation_with_its_parameters() {
+    let file = parameters();
+    let params = file
+        .for_month(month_period("2022-08").reference_month())
+        .unwrap();
+    let case = cases()
+        .into_iter()
+        .find(|c| c.name.contains("290.65"))
+        .unwrap();
+    let dir = tempfile::TempDir::new().unwrap();
+    let person = PersonCase {
+        id: "X1".into(),
+        person: case.person,
+        awards: case.awards,
+        income: case.income,
+    };
+    write_registers(dir.path(), &[person], "2022-08");
+    let classified = classify_dir(dir.path(), &params);
+    let text = kelastat::classify::explain::explain_text(&classified, "X1", &params).unwrap();
+    for needle in [
+        "np_full_single = 703.45",
+        "np_income_limit = 713",
+        "earnings_related_pension: 290.65",
+        "yearly income counted Y (EUR/year): 3488",
+        "income reduction round2((Y - T)/24): 115.63",
+        "= amount: 587.82 EUR/month",
+        "minus national pension: 587.82",
+        "= amount: 7.16 EUR/month",
+    ] {
+        assert!(text.contains(needle), "missing {needle:?} in\n{text}");
+    }
+    let err =
+        kelastat::classify::explain::explain_text(&classified, "NOBODY", &params).unwrap_err();
+    assert_eq!(err.exit_code(), 2);
+}
