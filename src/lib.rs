@@ -9,14 +9,18 @@ pub mod config;
 pub mod error;
 pub mod generate;
 pub mod ingest;
+pub mod labels;
 pub mod logging;
 pub mod params;
 pub mod period;
+pub mod protect;
+pub mod publish;
 pub mod quality;
 pub mod reconcile;
 pub mod regions;
 pub mod registers;
 pub mod rejects;
+pub mod table;
 pub mod validate;
 
 /// The classification directory shipped with the sample data (relative to the project root).

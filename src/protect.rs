@@ -1,0 +1,1 @@
+//! Protect: disclosure control of the published tables (publication.md, "Disclosure control").

@@ -1,0 +1,1 @@
+//! JSON-stat 2.0 datasets, one per language.
