@@ -175,13 +175,16 @@ pub fn classification_text(
             );
         }
         Some(rows) => {
-            let _ = writeln!(out, "computed vs paid (regular payments for the month):");
+            let _ = writeln!(
+                out,
+                "computed vs paid per person and benefit (regular payments for the month):"
+            );
             for r in rows {
                 let _ = writeln!(
                     out,
-                    "  {}: {} awards, {} differ; computed {}, paid {}, difference {}",
+                    "  {}: {} persons, {} differ; computed {}, paid {}, difference {}",
                     r.benefit,
-                    r.awards,
+                    r.persons,
                     r.differing,
                     cents_text(r.computed_cents),
                     cents_text(r.paid_cents),
@@ -191,4 +194,66 @@ pub fn classification_text(
         }
     }
     Ok(out)
+}
+
+/// `quality.json` / `quality.txt` of a publication.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct QualityReport {
+    pub registers: Vec<RegisterCounts>,
+    pub payments_after_death: usize,
+    pub rule_violations: std::collections::BTreeMap<String, usize>,
+    pub additional_supplements_not_computed: usize,
+    pub benefits: Vec<BenefitTotal>,
+    /// `None` without a payments register.
+    pub reconciliation: Option<Vec<crate::reconcile::BenefitReconciliation>>,
+    pub suppression: Vec<TableSuppression>,
+    #[serde(skip)]
+    summary: String,
+}
+
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct TableSuppression {
+    pub table: String,
+    pub primary: usize,
+    pub secondary: usize,
+}
+
+impl QualityReport {
+    pub fn new(
+        validated: &Validated,
+        classified: &crate::classify::Classified,
+        reconciliation: Option<&[crate::reconcile::BenefitReconciliation]>,
+        suppression: &[(String, usize, usize)],
+    ) -> Result<QualityReport> {
+        let mut summary = summary_text(validated);
+        summary.push_str(&classification_text(classified, reconciliation)?);
+        if reconciliation.is_none() {
+            summary.push_str("no payments register: the expenditure table is not published and time_series has no expenditure\n");
+        }
+        summary.push_str("suppressed cells (primary, secondary):\n");
+        for (table, primary, secondary) in suppression {
+            let _ = writeln!(summary, "  {table}: {primary}, {secondary}");
+        }
+        Ok(QualityReport {
+            registers: validated.counts(),
+            payments_after_death: validated.payments_after_death,
+            rule_violations: classified.violations.clone(),
+            additional_supplements_not_computed: classified.not_computed,
+            benefits: benefit_totals(classified)?,
+            reconciliation: reconciliation.map(|r| r.to_vec()),
+            suppression: suppression
+                .iter()
+                .map(|(table, primary, secondary)| TableSuppression {
+                    table: table.clone(),
+                    primary: *primary,
+                    secondary: *secondary,
+                })
+                .collect(),
+            summary,
+        })
+    }
+
+    pub fn text(&self) -> String {
+        self.summary.clone()
+    }
 }

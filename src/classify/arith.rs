@@ -52,9 +52,23 @@ pub fn month_index(date: Expr) -> Expr {
 pub fn months_between(a: Expr, b: Expr) -> Expr {
     let day_a = part(&a, |d| d.dt().day());
     let day_b = part(&b, |d| d.dt().day());
-    let last_of_b = part(&b, |d| d.dt().month_end().dt().day());
+    let last_of_b = days_in_month(part(&b, |d| d.dt().year()), part(&b, |d| d.dt().month()));
     let effective_a = min_of(day_a, last_of_b);
     month_index(b) - month_index(a) - when(day_b.lt(effective_a)).then(int(1)).otherwise(int(0))
+}
+
+/// The number of days in a month, by integer arithmetic (cheaper than polars' `month_end`).
+fn days_in_month(year: Expr, month: Expr) -> Expr {
+    let divisible = |n: i64| (year.clone() % int(n)).eq(int(0));
+    let leap = divisible(4).and(divisible(100).not()).or(divisible(400));
+    when(month.clone().eq(int(2)))
+        .then(when(leap).then(int(29)).otherwise(int(28)))
+        .when(month.is_in(
+            lit(Series::new("".into(), [4i64, 6, 9, 11])).implode(false),
+            false,
+        ))
+        .then(int(30))
+        .otherwise(int(31))
 }
 
 /// Scalar twin of `months_between`.

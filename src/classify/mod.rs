@@ -188,7 +188,7 @@ fn awards_in_force(awards: &DataFrame, month: NaiveDate, last_day: NaiveDate) ->
     )
 }
 
-fn persons_frame(persons: &DataFrame, classification: &Classification) -> Result<LazyFrame> {
+pub fn persons_frame(persons: &DataFrame, classification: &Classification) -> Result<LazyFrame> {
     let m = &classification.municipalities;
     let regions = df!(
         "municipality" => m.iter().map(|x| x.code.as_str()).collect::<Vec<_>>(),
@@ -251,7 +251,7 @@ fn income_frame(income: Option<&DataFrame>, month: NaiveDate) -> LazyFrame {
     }
 }
 
-fn age_group(age: Expr) -> Expr {
+pub fn age_group(age: Expr) -> Expr {
     let mut chain = when(age.clone().lt(int(16)))
         .then(lit("0-15"))
         .when(age.clone().lt(int(20)))
@@ -318,14 +318,18 @@ struct Residence {
 }
 
 impl Residence {
-    /// `total` = months from the 16th birthday to the earlier of `until` and the 65th birthday.
-    fn new(months: Expr, birth: Expr, until: Expr, share_per_mille: i64) -> Residence {
-        let to_until = months_between(birth, until);
+    /// `total` = months from the 16th birthday to the earlier of `until` and the 65th
+    /// birthday, computed into the column `total_column` (once: the scaling refers to it).
+    fn new(months: Expr, total_column: &str, share_per_mille: i64) -> Residence {
         Residence {
             months,
-            total: min_of(to_until, int(65 * 12)) - int(16 * 12),
+            total: c(total_column),
             share_per_mille,
         }
+    }
+
+    fn total(birth: Expr, until: Expr) -> Expr {
+        min_of(months_between(birth, until), int(65 * 12)) - int(16 * 12)
     }
 
     fn applies(&self) -> Expr {
@@ -381,8 +385,7 @@ fn with_national_pension(lf: LazyFrame, p: &MonthParameters, _month: NaiveDate) 
     let r = p.rates;
     let residence = Residence::new(
         c("residence_months"),
-        c("birth_date"),
-        c("start_date"),
+        "np_residence_total",
         r.residence_full_share_per_mille,
     );
     let full = when(c("family_status").eq(lit("couple")))
@@ -397,11 +400,12 @@ fn with_national_pension(lf: LazyFrame, p: &MonthParameters, _month: NaiveDate) 
     let lf = lf
         .with_columns([
             full.alias("np_full_unadjusted"),
-            residence.total.clone().alias("np_residence_total"),
-            np.clone()
-                .and(residence.applies())
-                .alias("residence_adjusted"),
+            Residence::total(c("birth_date"), c("start_date")).alias("np_residence_total"),
         ])
+        .with_columns([np
+            .clone()
+            .and(residence.applies())
+            .alias("residence_adjusted")])
         .with_columns([residence.scale(c("np_full_unadjusted")).alias("np_full")])
         .with_columns([
             after_income.alias("np_after_income"),
@@ -466,8 +470,7 @@ fn with_national_pension(lf: LazyFrame, p: &MonthParameters, _month: NaiveDate) 
 fn with_spouse_pension(lf: LazyFrame, p: &MonthParameters, month: NaiveDate) -> LazyFrame {
     let residence = Residence::new(
         c("residence_months"),
-        c("deceased_birth_date"),
-        c("deceased_death_date"),
+        "sp_residence_total",
         p.rates.residence_full_share_per_mille,
     );
     let since_death = int(month_index_of(month)) - month_index(c("deceased_death_date"));
@@ -475,12 +478,15 @@ fn with_spouse_pension(lf: LazyFrame, p: &MonthParameters, month: NaiveDate) -> 
     let additional_max = when(c("family_status").eq(lit("couple")))
         .then(money(p, "sp_additional_max_couple"))
         .otherwise(money(p, "sp_additional_max_single"));
+    let lf = lf.with_column(
+        Residence::total(c("deceased_birth_date"), c("deceased_death_date"))
+            .alias("sp_residence_total"),
+    );
     let lf = lf.with_columns([
         since_death.alias("months_since_death"),
         sp.clone()
             .and(residence.applies())
             .alias("sp_residence_adjusted"),
-        residence.total.clone().alias("sp_residence_total"),
         residence
             .scale(money(p, "sp_initial"))
             .alias("sp_initial_amount"),
@@ -519,7 +525,7 @@ fn with_spouse_pension(lf: LazyFrame, p: &MonthParameters, month: NaiveDate) -> 
         )
         .otherwise(lit(NULL).cast(DataType::String));
     let continuing = sp.clone().and(is_initial.not());
-    let composition = when(continuing.and(c("np_person").eq(int(0))))
+    let composition = when(continuing)
         .then(
             when(
                 c("sp_basic_part")
