@@ -19,6 +19,7 @@ use crate::validate::{validate, Validated};
 
 pub fn execute(cli: Cli) -> Result<()> {
     match cli.command {
+        Command::Run(args) => crate::run::run_command(&args).map(|_| ()),
         Command::Validate(args) => validate_command(&args).map(|_| ()),
         Command::Generate(args) => generate_command(&args),
         Command::Explain(args) => explain_command(&args),
@@ -130,6 +131,7 @@ pub fn generate_command(args: &GenerateArgs) -> Result<()> {
         format: args.format,
         dirty: args.dirty,
         classification_dir: args.classifications.clone(),
+        parameters: args.parameters.clone(),
     })?;
     spinner.finish_and_clear();
     for (register, rows) in &summary.rows {

@@ -23,6 +23,12 @@ pub struct Cli {
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
+    /// Ingest, validate, classify, aggregate, protect and publish one or several periods.
+    #[command(
+        after_help = "Examples:\n  kelastat run pipelines/kela_pensions.toml\n  kelastat run pipelines/kela_pensions.toml --period 2024M06 --registers /data/registers --out /data/publications\n  kelastat run pipelines/kela_pensions.toml --periods 2020..2024"
+    )]
+    Run(RunArgs),
+
     /// Ingest and validate the registers only; print the quality summary; publish nothing.
     #[command(
         after_help = "Example:\n  kelastat validate pipelines/kela_pensions.toml --period 2024 --out /tmp/kelastat-out"
@@ -47,6 +53,24 @@ pub enum Command {
         after_help = "Example:\n  kelastat generate --persons 5000 --year 2024 --seed 1 --out sample_data/registers\n  kelastat generate --persons 100000 --year 2024 --seed 7 --out /tmp/dirty --dirty 0.005"
     )]
     Generate(GenerateArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct RunArgs {
+    /// The pipeline file declaring the product.
+    pub pipeline: PathBuf,
+    /// Reference period: a year (2024) or a month (2024M06). Default: the pipeline's `period`.
+    #[arg(long, conflicts_with = "periods")]
+    pub period: Option<String>,
+    /// A backfill: every period of a range, published in turn (2020..2024, 2024M01..2024M06).
+    #[arg(long)]
+    pub periods: Option<String>,
+    /// Register directory (overrides the pipeline's `registers`).
+    #[arg(long)]
+    pub registers: Option<PathBuf>,
+    /// Output root (overrides the pipeline's `output`).
+    #[arg(long)]
+    pub out: Option<PathBuf>,
 }
 
 #[derive(Debug, Args)]
@@ -103,4 +127,7 @@ pub struct GenerateArgs {
     /// Classification directory for the municipalities.
     #[arg(long, default_value = crate::DEFAULT_CLASSIFICATIONS)]
     pub classifications: PathBuf,
+    /// Parameter file the payments are computed with; it must cover every month of --year.
+    #[arg(long, default_value = "pipelines/parameters.toml")]
+    pub parameters: PathBuf,
 }

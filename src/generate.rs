@@ -1,22 +1,25 @@
 //! `kelastat generate`: synthetic registers that follow the input contract (registers.md).
 //!
 //! Persons are drawn one at a time from a single seeded ChaCha8 stream, in chunks of
-//! [`CHUNK_PERSONS`]; each chunk becomes the rows of the four registers, is optionally
-//! corrupted (`--dirty`, from a second stream of the same seed, so the clean rows do not
-//! depend on the rate) and is appended to the four files by polars' batched writers while
-//! the next chunk is generated. Same seed, same options → byte-identical files.
+//! [`CHUNK_PERSONS`]; each chunk becomes the rows of persons, awards and income, whose
+//! canonical frames are classified ([`crate::classify::classify`]) for every month of the year
+//! with the parameters of the parameter file: the payments are the classified amounts (one
+//! regular payment per award and month with an amount), with a few retroactive payments and
+//! recoveries, drawn from a second stream of the seed. The chunk is then optionally corrupted
+//! (`--dirty`, from a third stream, so the clean rows do not depend on the rate) and appended to
+//! the four files by polars' batched writers while the next chunk is generated.
+//! Same seed, same options → byte-identical files.
 //!
 //! Shapes (shares of persons): old-age pensioners 60 %, disability / rehabilitation subsidy
 //! 12 %, early old-age 3 %, spouse's-pension survivors 6 %, orphans 5 %, front veterans 0.3 %,
 //! earnings-only old-age pensioners (tested, national pension 0) the rest. About 4 % live
-//! abroad, about 2 % die during the year. Monthly amounts of payments come from
-//! [`synthetic_amount`], a simplified reading of rules.md: the classification stage is the
-//! authority for what the rules give.
+//! abroad, about 2 % die during the year.
 use std::collections::BTreeMap;
 use std::fs::File;
 use std::path::{Path, PathBuf};
 use std::sync::mpsc::{sync_channel, SyncSender};
 
+use chrono::{Datelike, NaiveDate};
 use polars::io::csv::write::BatchedWriter as CsvBatchedWriter;
 use polars::io::parquet::write::BatchedWriter as ParquetBatchedWriter;
 use polars::prelude::{
@@ -28,7 +31,10 @@ use rand::seq::SliceRandom;
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 
+use crate::classify::arith::months_between_dates;
+use crate::classify::{classify, Input};
 use crate::error::{Error, Result};
+use crate::params::{MonthParameters, ParameterFile};
 use crate::regions::Classification;
 use crate::registers::{FileFormat, Register};
 
@@ -37,6 +43,7 @@ use crate::registers::{FileFormat, Register};
 pub struct GenerateOptions {
     pub persons: usize,
     /// The reference year Y: persons are described at the end of Y; income and payments cover Y.
+    /// Every month of Y must be covered by the parameter file.
     pub year: i32,
     pub seed: u64,
     pub out: PathBuf,
@@ -44,6 +51,8 @@ pub struct GenerateOptions {
     /// Share of rows, in [0, 1], that get one defect (0 = clean registers).
     pub dirty: f64,
     pub classification_dir: PathBuf,
+    /// The parameter file (`pipelines/parameters.toml`) the payments are computed with.
+    pub parameters: PathBuf,
 }
 
 /// Rows written per register, and the defects injected by the validator's reason code
@@ -60,8 +69,9 @@ pub struct GenerateSummary {
 /// stays a valid register directory (registers.md forbids both formats of one register).
 pub fn generate(opts: &GenerateOptions) -> Result<GenerateSummary> {
     check_options(opts)?;
+    let parameters = ParameterFile::load(&opts.parameters)?;
     let classification = Classification::load(&opts.classification_dir, opts.year)?;
-    let world = World::new(&classification, opts.year);
+    let world = World::new(&classification, &parameters, opts.year)?;
     std::fs::create_dir_all(&opts.out).map_err(Error::io(&opts.out))?;
     let mut sinks = Sinks::create(&opts.out, opts.format)?;
     let injected = std::thread::scope(|scope| -> Result<BTreeMap<String, usize>> {
@@ -74,6 +84,8 @@ pub fn generate(opts: &GenerateOptions) -> Result<GenerateSummary> {
         let injected = producer
             .join()
             .map_err(|_| Error::Other("the register generator thread panicked".into()))?;
+        // A generator error ends the chunks early: it comes before what the writer made of that.
+        let injected = injected?;
         written.map(|()| injected)
     })?;
     Ok(GenerateSummary {
@@ -92,13 +104,41 @@ fn check_options(opts: &GenerateOptions) -> Result<()> {
             opts.dirty
         )));
     }
-    if !(1980..=2100).contains(&opts.year) {
-        return Err(Error::Usage(format!(
-            "--year must be between 1980 and 2100, got {}",
-            opts.year
-        )));
-    }
     Ok(())
+}
+
+/// The parameters of every month of `year`: a usage error, naming the years the file does
+/// cover, when it does not cover one of them.
+fn year_parameters(file: &ParameterFile, year: i32) -> Result<Vec<MonthParameters>> {
+    let months = |y: i32| -> Result<Vec<MonthParameters>> {
+        (1..=12)
+            .map(|m| {
+                let first = NaiveDate::from_ymd_opt(y, m, 1)
+                    .ok_or_else(|| Error::Usage(format!("{y} is not a calendar year")))?;
+                file.for_month(first)
+            })
+            .collect()
+    };
+    months(year).map_err(|e| {
+        let earliest = file
+            .parameters
+            .values()
+            .filter_map(|p| p.values.first())
+            .map(|v| v.from.year())
+            .min()
+            .unwrap_or(file.valid_until.year());
+        let covered: Vec<i32> = (earliest..=file.valid_until.year())
+            .filter(|&y| months(y).is_ok())
+            .collect();
+        let years = match (covered.first(), covered.last()) {
+            (Some(a), Some(b)) => format!("the years {a}..={b}"),
+            _ => "no whole year".to_string(),
+        };
+        Error::Usage(format!(
+            "--year {year}: every month of the year must be covered by the parameter file, \
+             which covers {years} ({e})"
+        ))
+    })
 }
 
 /// The generator thread: persons in chunks, each corrupted and sent to the writer.
@@ -107,20 +147,20 @@ fn produce_chunks<'a>(
     world: &World<'a>,
     opts: &GenerateOptions,
     sender: SyncSender<Chunk<'a>>,
-) -> BTreeMap<String, usize> {
+) -> Result<BTreeMap<String, usize>> {
     let mut generator = Generator::new(world, opts.seed);
     let mut corruptor = Corruptor::new(opts.seed, opts.dirty, opts.format, world);
     let mut remaining = opts.persons;
     loop {
         let size = remaining.min(CHUNK_PERSONS);
         remaining -= size;
-        let mut chunk = generator.chunk(size);
+        let mut chunk = generator.chunk(size)?;
         corruptor.corrupt(&mut chunk);
         if sender.send(chunk).is_err() || remaining == 0 {
             break;
         }
     }
-    corruptor.counts
+    Ok(corruptor.counts)
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -187,105 +227,10 @@ fn anniversary(birth: i32, years: i32) -> i32 {
     days_from_civil(year, m, day)
 }
 
-/// Age in whole years on `date`.
-fn age_at(birth: i32, date: i32) -> i32 {
-    let years = year_of(date) - year_of(birth);
-    if anniversary(birth, years) > date {
-        years - 1
-    } else {
-        years
-    }
-}
-
-/// Whole calendar months from `from` to `to`, counted down (rules.md).
-fn months_between(from: i32, to: i32) -> i32 {
-    let (y1, m1, d1) = civil_from_days(from);
-    let (y2, m2, d2) = civil_from_days(to);
-    12 * (y2 - y1) + m2 as i32 - m1 as i32 - i32::from(d2 < d1)
-}
-
-// ---------------------------------------------------------------------------------------------
-// Parameters (rules.md tables A-D) for the synthetic amounts.
-
-/// Amounts in cents per month; `t` in euros per year, `afvs_step*` in cents per year.
-#[derive(Debug, Clone, Copy)]
-struct Params {
-    np_single: i64,
-    np_couple: i64,
-    t: i64,
-    minimum: i64,
-    gp_full: i64,
-    spouse_initial: i64,
-    spouse_basic: i64,
-    spouse_additional_single: i64,
-    spouse_additional_couple: i64,
-    orphan_basic: i64,
-    orphan_additional: i64,
-    child_increase: i64,
-    fvs: i64,
-    afvs_threshold: i64,
-    afvs_step1: i64,
-    afvs_step2: i64,
-    afvs_minimum: i64,
-}
-
-/// From (year, month): NP single, NP couple, T (€/yr), minimum, GP full, spouse initial,
-/// spouse basic, spouse additional single, couple, orphan basic, orphan additional,
-/// child increase, FV supplement, additional FVS threshold, step1, step2 (cents/yr),
-/// additional FVS minimum. 0 = not known (no guarantee pension before 2011-03; the additional
-/// front-veterans' supplement is not computed before 2019-04).
-#[rustfmt::skip]
-const PARAMETER_ROWS: &[((i32, u32), [i64; 17])] = &[
-    ((2011, 1), [58646, 52019, 621, 623, 0, 30247, 9474, 49172, 42545, 5565, 8418, 2045, 4582, 9474, 0, 0, 0]),
-    ((2011, 3), [58646, 52019, 621, 623, 68774, 30247, 9474, 49172, 42545, 5565, 8418, 2045, 4582, 9474, 0, 0, 0]),
-    ((2012, 1), [60863, 53985, 644, 647, 71373, 31390, 9832, 51031, 44153, 5776, 8736, 2123, 4755, 9832, 0, 0, 0]),
-    ((2013, 1), [63002, 55883, 667, 669, 73882, 32493, 10178, 52824, 45705, 5979, 9043, 2197, 4922, 10178, 0, 0, 0]),
-    ((2014, 1), [63391, 56227, 671, 674, 74338, 32694, 10241, 53150, 45987, 6015, 9099, 2211, 4953, 10241, 0, 0, 0]),
-    ((2015, 1), [63663, 56469, 674, 676, 74657, 32834, 10285, 53379, 46184, 6041, 9138, 2220, 4974, 10285, 0, 0, 0]),
-    ((2016, 1), [63430, 56262, 671, 674, 76685, 32714, 10247, 53183, 46015, 6019, 9105, 2212, 4956, 10247, 0, 0, 0]),
-    ((2017, 1), [62885, 55779, 666, 668, 76026, 32433, 10159, 52726, 45620, 5968, 9026, 2193, 4956, 10247, 0, 0, 0]),
-    ((2018, 1), [62885, 55779, 666, 668, 77527, 32433, 10159, 52726, 45620, 5968, 9026, 2193, 4957, 0, 0, 0, 0]),
-    ((2019, 1), [62885, 55779, 666, 668, 78452, 32433, 10159, 52726, 45620, 5968, 9026, 2193, 4957, 0, 0, 0, 0]),
-    ((2019, 4), [62885, 55779, 666, 668, 78452, 32433, 10159, 52726, 45620, 5968, 9026, 2193, 5019, 9044, 7248, 17931, 0]),
-    ((2020, 1), [66286, 59179, 672, 675, 83452, 32754, 10260, 53248, 46071, 6027, 9116, 2215, 5068, 9133, 7320, 18108, 651]),
-    ((2020, 4), [66286, 59179, 672, 675, 83452, 32754, 10260, 53248, 46071, 6027, 9116, 2215, 12500, 9133, 7320, 18108, 651]),
-    ((2021, 1), [66529, 59397, 675, 677, 83759, 32874, 10297, 53444, 46241, 6049, 9149, 2223, 12546, 9167, 7347, 18175, 653]),
-    ((2022, 1), [67950, 60665, 689, 692, 85548, 33576, 10517, 54585, 47228, 6178, 9345, 2271, 12813, 9362, 7503, 18563, 667]),
-    ((2022, 8), [70345, 62803, 713, 716, 88563, 34760, 10888, 56509, 48893, 6396, 9675, 2352, 13265, 9685, 7768, 19218, 691]),
-    ((2023, 1), [73267, 65413, 743, 746, 92242, 36204, 11340, 58857, 50924, 6661, 10076, 2448, 13816, 10095, 8091, 20016, 720]),
-    ((2024, 1), [77570, 69254, 787, 790, 97659, 38330, 12006, 62313, 53915, 7053, 10668, 2592, 14628, 10688, 8566, 21191, 762]),
-    ((2024, 5), [77570, 69254, 787, 790, 97659, 38330, 12006, 62313, 53915, 7053, 10668, 2592, 20001, 10688, 8566, 21191, 762]),
-    ((2025, 1), [78341, 69942, 795, 797, 98630, 38711, 12125, 62933, 54451, 7123, 10774, 2618, 20200, 10794, 8651, 21402, 769]),
-    ((2026, 1), [78707, 70269, 798, 801, 99090, 38892, 12182, 63226, 54705, 7156, 10824, 2630, 20294, 10844, 8691, 21502, 773]),
-];
-
-/// The parameters in force in `month`; months outside the table use its first or last row.
-fn params_for(month: i32) -> Params {
-    let row = PARAMETER_ROWS
-        .iter()
-        .rev()
-        .find(|((y, m), _)| y * 12 + *m as i32 - 1 <= month)
-        .unwrap_or(&PARAMETER_ROWS[0]);
-    let v = row.1;
-    Params {
-        np_single: v[0],
-        np_couple: v[1],
-        t: v[2],
-        minimum: v[3],
-        gp_full: v[4],
-        spouse_initial: v[5],
-        spouse_basic: v[6],
-        spouse_additional_single: v[7],
-        spouse_additional_couple: v[8],
-        orphan_basic: v[9],
-        orphan_additional: v[10],
-        child_increase: v[11],
-        fvs: v[12],
-        afvs_threshold: v[13],
-        afvs_step1: v[14],
-        afvs_step2: v[15],
-        afvs_minimum: v[16],
-    }
+/// The date of a day number.
+fn to_date(days: i32) -> NaiveDate {
+    let (y, m, d) = civil_from_days(days);
+    NaiveDate::from_ymd_opt(y, m, d).expect("a day number of the calendar")
 }
 
 /// The guarantee pension exists from 2011-03-01.
@@ -502,12 +447,12 @@ impl<T: Copy> WeightedPicker<T> {
 }
 
 /// One month of the reference year.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone)]
 struct Month {
     index: i32,
     start: i32,
-    end: i32,
-    params: Params,
+    /// The parameters in force on its first day.
+    params: MonthParameters,
 }
 
 /// Everything fixed for a run: the year, its months and parameters, and the samplers.
@@ -516,6 +461,7 @@ struct World<'a> {
     jan1: i32,
     dec31: i32,
     months: Vec<Month>,
+    classification: &'a Classification,
     municipalities: WeightedPicker<&'a str>,
     countries: WeightedPicker<&'static str>,
     profiles: WeightedPicker<Profile>,
@@ -527,15 +473,20 @@ struct World<'a> {
 }
 
 impl<'a> World<'a> {
-    fn new(classification: &'a Classification, year: i32) -> World<'a> {
-        let months = (0..12)
-            .map(|m| {
+    fn new(
+        classification: &'a Classification,
+        parameters: &ParameterFile,
+        year: i32,
+    ) -> Result<World<'a>> {
+        let months = year_parameters(parameters, year)?
+            .into_iter()
+            .zip(0..)
+            .map(|(params, m)| {
                 let index = year * 12 + m;
                 Month {
                     index,
                     start: month_start(index),
-                    end: month_end(index),
-                    params: params_for(index),
+                    params,
                 }
             })
             .collect();
@@ -550,11 +501,12 @@ impl<'a> World<'a> {
             .into_iter()
             .find(|code| classification.get(code).is_none())
             .unwrap_or("999");
-        World {
+        Ok(World {
             year,
             jan1: days_from_civil(year, 1, 1),
             dec31: days_from_civil(year, 12, 31),
             months,
+            classification,
             municipalities,
             countries: WeightedPicker::new(COUNTRIES_ABROAD.iter().copied()),
             profiles: WeightedPicker::new(PROFILE_SHARES.iter().copied()),
@@ -563,7 +515,7 @@ impl<'a> World<'a> {
                 .filter(|&born| born + early_old_age_min_age(born) < year)
                 .collect(),
             unknown_municipality,
-        }
+        })
     }
 
     fn last_month(&self) -> i32 {
@@ -595,16 +547,6 @@ struct Award {
     deceased_death: Option<i32>,
     child_under_18: Option<bool>,
     children: Option<i64>,
-}
-
-impl Award {
-    fn in_force(&self, month: &Month) -> bool {
-        self.start <= month.end && self.end.is_none_or(|end| end >= month.start)
-    }
-
-    fn is_dormancy_tested(&self) -> bool {
-        matches!(self.kind, Some("disability" | "rehabilitation_subsidy"))
-    }
 }
 
 #[derive(Debug, Clone)]
@@ -643,234 +585,121 @@ impl Person<'_> {
 }
 
 // ---------------------------------------------------------------------------------------------
-// Synthetic amounts.
+// Amounts: the classification of the chunk's registers, month by month.
 
-/// `num / den` rounded half away from zero (`den > 0`).
-fn div_round(num: i64, den: i64) -> i64 {
-    let q = (2 * num.abs() + den) / (2 * den);
-    if num < 0 {
-        -q
-    } else {
-        q
-    }
+/// Months from the 16th birthday to the earlier of `until` and the 65th birthday: the residence
+/// period of rules.md, only to draw residence months short of it.
+fn residence_period(birth: i32, until: i32) -> i64 {
+    months_between_dates(
+        to_date(anniversary(birth, 16)),
+        to_date(until.min(anniversary(birth, 65))),
+    )
 }
 
-/// `round0(12 × monthly)` in euros.
-fn yearly_euros(monthly_cents: i64) -> i64 {
-    div_round(12 * monthly_cents, 100)
-}
-
-/// The monthly income reduction `round2((Y − T) / 24)` in cents.
-fn reduction(yearly_euros: i64, t: i64) -> i64 {
-    if yearly_euros > t {
-        div_round((yearly_euros - t) * 100, 24)
-    } else {
-        0
-    }
-}
-
-/// rules.md step 2: `amount × residence / (0.8 × total)` when residence < 0.8 × total.
-fn residence_adjusted(amount: i64, residence_months: i64, total_months: i64) -> i64 {
-    if total_months > 0 && 10 * residence_months < 8 * total_months {
-        div_round(amount * residence_months * 10, 8 * total_months)
-    } else {
-        amount
-    }
-}
-
-/// Months from the 16th birthday to the earlier of `until` and the 65th birthday.
-fn residence_total(birth: i32, until: i32) -> i64 {
-    i64::from(months_between(
-        anniversary(birth, 16),
-        until.min(anniversary(birth, 65)),
-    ))
-}
-
-/// What one award's month is computed against.
-struct MonthContext<'p, 'a> {
-    person: &'p Person<'a>,
-    month: &'p Month,
-    /// The person's national pension paid this month.
-    national_pension: i64,
-    national_pension_award: Option<&'p Award>,
-}
-
-/// A plausible monthly amount in cents for `award` in `ctx.month` (0 = nothing paid).
-///
-/// **Synthetic**: a simplified reading of rules.md with its parameters, only so that the
-/// generated payments look realistic. The classification stage is the authority for what
-/// the rules give; nothing may rely on these amounts matching it.
-fn synthetic_amount(award: &Award, ctx: &MonthContext) -> i64 {
-    let params = &ctx.month.params;
-    match award.benefit {
-        Benefit::NationalPension => national_pension(award, ctx.person, params),
-        Benefit::GuaranteePension => guarantee_pension(award, ctx),
-        Benefit::SpousePension => spouse_pension(award, ctx),
-        Benefit::OrphanPension => orphan_pension(award, ctx),
-        Benefit::ChildIncrease => award.children.unwrap_or(0) * params.child_increase,
-        Benefit::FrontVeteranSupplement => params.fvs,
-        Benefit::AdditionalFrontVeteranSupplement => additional_front_veteran_supplement(ctx),
-    }
-}
-
-/// National pension steps 1-4 (before the minimum and the dormancy test).
-fn national_pension_before_minimum(
-    award: &Award,
-    person: &Person,
-    params: &Params,
-    with_residence: bool,
-) -> i64 {
-    let mut full = if person.couple {
-        params.np_couple
-    } else {
-        params.np_single
+/// The monthly amount in cents of every award of the chunk, by award row and month of the
+/// year: `classify` over the chunk's canonical frames with each month's parameters (0 where
+/// the award is not in force or nothing is paid). The months are classified by parallel
+/// workers (one classification of a chunk keeps the cores busy only part of the time).
+fn classified_amounts(
+    world: &World,
+    frames: &CanonicalFrames,
+    chunk: &Chunk,
+) -> Result<Vec<[i64; 12]>> {
+    let mut amounts = vec![[0i64; 12]; chunk.awards.len()];
+    let Some(Id::Known(first)) = chunk.awards.first().map(|a| a.award_id) else {
+        return Ok(amounts);
     };
-    if let (true, Some(residence)) = (with_residence, award.residence_months) {
-        full = residence_adjusted(full, residence, residence_total(person.birth, award.start));
-    }
-    let yearly = yearly_euros(person.income(IncomeType::counts_for_pensions));
-    let mut amount = (full - reduction(yearly, params.t)).max(0);
-    if award.kind == Some("early_old_age") {
-        amount = div_round(amount * (1000 - 4 * award.early_months.unwrap_or(0)), 1000);
-    }
-    let deferral = award.deferral_months.unwrap_or(0);
-    if deferral > 0 {
-        let per_mille = if year_of(person.birth) < 1962 { 6 } else { 4 };
-        amount = div_round(amount * (1000 + per_mille * deferral), 1000);
-    }
-    amount
-}
-
-fn national_pension(award: &Award, person: &Person, params: &Params) -> i64 {
-    let amount = national_pension_before_minimum(award, person, params, true);
-    // The guarantee pension's full amount stands in for the earnings limit (equal in most years).
-    let dormant = award.is_dormancy_tested()
-        && person.income(|ty| ty == IncomeType::EarnedIncome) > params.gp_full;
-    if amount < params.minimum || dormant {
-        0
-    } else {
-        amount
-    }
-}
-
-fn guarantee_pension(award: &Award, ctx: &MonthContext) -> i64 {
-    let params = &ctx.month.params;
-    if params.gp_full == 0 {
-        return 0;
-    }
-    let full = div_round(
-        params.gp_full * (1000 - 4 * award.early_months.unwrap_or(0)),
-        1000,
-    );
-    let other = ctx.person.income(IncomeType::counts_for_pensions);
-    let amount = full - ctx.national_pension - other;
-    if amount < params.minimum {
-        0
-    } else {
-        amount
-    }
-}
-
-fn spouse_pension(award: &Award, ctx: &MonthContext) -> i64 {
-    let (params, person) = (&ctx.month.params, ctx.person);
-    let Some(death) = award.deceased_death else {
-        return 0;
-    };
-    let since_death = ctx.month.index - month_index(death);
-    if since_death <= 0 || age_at(person.birth, ctx.month.end) >= 65 {
-        return 0;
-    }
-    let scale = |amount: i64| match (award.residence_months, award.deceased_birth) {
-        (Some(residence), Some(birth)) => {
-            residence_adjusted(amount, residence, residence_total(birth, death))
+    let workers = std::thread::available_parallelism()
+        .map_or(1, |n| n.get())
+        .clamp(1, world.months.len());
+    let by_worker = std::thread::scope(|scope| {
+        let handles: Vec<_> = (0..workers)
+            .map(|w| {
+                scope.spawn(move || {
+                    (w..world.months.len())
+                        .step_by(workers)
+                        .map(|m| (m, month_amounts(world, frames, &world.months[m], first)))
+                        .collect::<Vec<_>>()
+                })
+            })
+            .collect();
+        handles
+            .into_iter()
+            .map(|h| h.join())
+            .collect::<std::result::Result<Vec<_>, _>>()
+    })
+    .map_err(|_| Error::Other("a classification thread of the generator panicked".into()))?;
+    for (m, month) in by_worker.into_iter().flatten() {
+        for (row, amount) in month? {
+            let cell = amounts.get_mut(row).ok_or_else(|| {
+                Error::Other(format!(
+                    "classify returned an award not generated (row {row})"
+                ))
+            })?;
+            cell[m] = amount;
         }
-        _ => amount,
-    };
-    let amount = if since_death <= 6 {
-        (scale(params.spouse_initial) - ctx.national_pension).max(0)
-    } else if ctx.national_pension > 0 {
-        0
-    } else {
-        let basic = if award.child_under_18 == Some(true) {
-            scale(params.spouse_basic)
-        } else {
-            0
-        };
-        let maximum = scale(if person.couple {
-            params.spouse_additional_couple
-        } else {
-            params.spouse_additional_single
-        });
-        // Tenths of cents: pensions and capital income 100 %, earned income 60 %.
-        let counted = 10
-            * person.income(|ty| ty.counts_for_pensions() || ty == IncomeType::CapitalIncome)
-            + 6 * person.income(|ty| ty == IncomeType::EarnedIncome);
-        let yearly = div_round(12 * counted, 1000);
-        basic + (maximum - reduction(yearly, params.t)).max(0)
-    };
-    if amount < params.minimum {
-        0
-    } else {
-        amount
     }
+    Ok(amounts)
 }
 
-fn orphan_pension(award: &Award, ctx: &MonthContext) -> i64 {
-    let params = &ctx.month.params;
-    let age = age_at(ctx.person.birth, ctx.month.end);
-    let child = award.kind == Some("child");
-    let eligible = if child {
-        age < 18
-    } else {
-        (18..=20).contains(&age)
-    };
-    let after_death = award
-        .deceased_death
-        .is_some_and(|d| month_index(d) < ctx.month.index);
-    if !eligible || !after_death {
-        return 0;
-    }
-    let additional = if child {
-        let yearly = yearly_euros(ctx.person.income(|ty| ty == IncomeType::SurvivorsPension));
-        (params.orphan_additional - reduction(yearly, params.t)).max(0)
-    } else {
-        0
-    };
-    let amount = params.orphan_basic + additional;
-    if amount < params.minimum {
-        0
-    } else {
-        amount
-    }
+/// (award row in the chunk, amount in cents) of every award in force in `month`; the award
+/// row is the award's number less the chunk's first (`first`).
+fn month_amounts(
+    world: &World,
+    frames: &CanonicalFrames,
+    month: &Month,
+    first: u64,
+) -> Result<Vec<(usize, i64)>> {
+    let classified = classify(&frames.input(world.classification, &month.params))?;
+    let rows = &classified.rows;
+    let ids = rows.column("award_id")?.str()?;
+    let cents = rows.column("amount")?.i64()?;
+    ids.iter()
+        .zip(cents.iter())
+        .map(|(id, amount)| {
+            let row = id
+                .and_then(|id| id.strip_prefix(AWARD_IDS.prefix))
+                .and_then(|n| n.parse::<u64>().ok())
+                .and_then(|n| n.checked_sub(first))
+                .and_then(|row| usize::try_from(row).ok())
+                .ok_or_else(|| {
+                    Error::Other(format!("classify returned an award not generated: {id:?}"))
+                })?;
+            Ok((row, amount.unwrap_or(0)))
+        })
+        .collect()
 }
 
-fn additional_front_veteran_supplement(ctx: &MonthContext) -> i64 {
-    let (params, person) = (&ctx.month.params, ctx.person);
-    let Some(np_award) = ctx.national_pension_award else {
-        return 0;
-    };
-    if person.country != "FI"
-        || person.front_veteran != Some("front")
-        || ctx.national_pension <= 0
-        || params.afvs_step1 == 0
-    {
-        return 0;
-    }
-    let base = national_pension_before_minimum(np_award, person, params, false);
-    let yearly = yearly_euros(person.income(IncomeType::counts_for_pensions));
-    let percent = (45
-        - yearly.min(params.t) * 100 / params.afvs_step1
-        - (yearly - params.t).max(0) * 100 / params.afvs_step2)
-        .max(25);
-    let amount = if base > params.afvs_threshold {
-        div_round(percent * (base - params.afvs_threshold), 100)
-    } else {
-        0
-    };
-    if amount < params.afvs_minimum {
-        0
-    } else {
-        amount
+/// The clean persons, awards and income of a chunk as the canonical frames `ingest` makes of
+/// them (money in integer cents).
+#[derive(Debug, Clone)]
+struct CanonicalFrames {
+    persons: DataFrame,
+    awards: DataFrame,
+    income: DataFrame,
+}
+
+fn canonical_frames(chunk: &Chunk) -> Result<CanonicalFrames> {
+    Ok(CanonicalFrames {
+        persons: persons_frame(&chunk.persons)?,
+        awards: awards_frame(&chunk.awards)?,
+        income: income_frame(&chunk.income, Money::Cents)?,
+    })
+}
+
+impl CanonicalFrames {
+    fn input<'f>(
+        &'f self,
+        classification: &'f Classification,
+        params: &'f MonthParameters,
+    ) -> Input<'f> {
+        Input {
+            persons: &self.persons,
+            awards: &self.awards,
+            income: Some(&self.income),
+            classification,
+            params,
+        }
     }
 }
 
@@ -983,6 +812,9 @@ struct Chunk<'a> {
     payments: Vec<PaymentRow>,
     /// CSV-only field overrides, per register in [`Register::ALL`] order.
     overrides: [Vec<TextOverride>; 4],
+    /// The frames of the clean persons, awards and income, while no row is corrupted: the
+    /// writer reuses them.
+    canonical: Option<CanonicalFrames>,
 }
 
 fn person_row<'a>(p: &Person<'a>) -> PersonRow<'a> {
@@ -1041,6 +873,9 @@ fn push_income_rows(world: &World, p: &Person, person: usize, out: &mut Vec<Inco
 struct Generator<'w, 'a> {
     world: &'w World<'a>,
     rng: ChaCha8Rng,
+    /// The draws of the payments (award reference left out, adjustments): a stream of its own,
+    /// so that persons, awards and income do not depend on the amounts.
+    payments_rng: ChaCha8Rng,
     next_person: u64,
     next_award: u64,
     next_payment: u64,
@@ -1048,9 +883,12 @@ struct Generator<'w, 'a> {
 
 impl<'w, 'a> Generator<'w, 'a> {
     fn new(world: &'w World<'a>, seed: u64) -> Self {
+        let mut payments_rng = ChaCha8Rng::seed_from_u64(seed);
+        payments_rng.set_stream(2);
         Generator {
             world,
             rng: ChaCha8Rng::seed_from_u64(seed),
+            payments_rng,
             next_person: 0,
             next_award: 0,
             next_payment: 0,
@@ -1070,20 +908,22 @@ impl<'w, 'a> Generator<'w, 'a> {
         self.rng.gen_range(first..=last.max(first))
     }
 
-    fn chunk(&mut self, size: usize) -> Chunk<'a> {
+    fn chunk(&mut self, size: usize) -> Result<Chunk<'a>> {
         let mut chunk = Chunk::default();
         for person in 0..size {
             let p = self.person();
             chunk.persons.push(person_row(&p));
             chunk.births.push(p.birth);
-            let first_award = chunk.awards.len();
             chunk
                 .awards
                 .extend(p.awards.iter().map(|a| award_row(&p, person, a)));
             push_income_rows(self.world, &p, person, &mut chunk.income);
-            self.push_payments(&p, person, first_award, &mut chunk.payments);
         }
-        chunk
+        let frames = canonical_frames(&chunk)?;
+        let amounts = classified_amounts(self.world, &frames, &chunk)?;
+        self.push_payments(&mut chunk, &amounts);
+        chunk.canonical = Some(frames);
+        Ok(chunk)
     }
 
     fn person(&mut self) -> Person<'a> {
@@ -1284,7 +1124,7 @@ impl<'w, 'a> Generator<'w, 'a> {
     /// For `share` of awards: residence months below 0.8 × the months from the 16th birthday
     /// to the start (or the 65th birthday), so that the pension is residence-adjusted.
     fn residence_months(&mut self, share: f64, birth: i32, until: i32) -> Option<i64> {
-        let total = residence_total(birth, until);
+        let total = residence_period(birth, until);
         if total < 12 || !self.chance(share) {
             return None;
         }
@@ -1517,50 +1357,23 @@ impl<'w, 'a> Generator<'w, 'a> {
         }
     }
 
-    /// Regular payments for every month an award is in force, the person alive and the
-    /// amount positive; then for some awards a retroactive payment or a recovery.
-    fn push_payments(
-        &mut self,
-        p: &Person,
-        person: usize,
-        first_award: usize,
-        out: &mut Vec<PaymentRow>,
-    ) {
-        let world = self.world;
-        let np_award = p
-            .awards
-            .iter()
-            .find(|a| a.benefit == Benefit::NationalPension);
-        let national_pension: Vec<i64> = world
-            .months
-            .iter()
-            .map(|month| match np_award {
-                Some(a) if a.in_force(month) => national_pension(a, p, &month.params),
-                _ => 0,
-            })
-            .collect();
+    /// A regular payment of every award for every month of its classified amount (`amounts`,
+    /// by award row), 1 % of them without the award reference; then for some awards a
+    /// retroactive payment or a recovery.
+    fn push_payments(&mut self, chunk: &mut Chunk, amounts: &[[i64; 12]]) {
         let mut paid: Vec<(usize, i64)> = Vec::with_capacity(12);
-        for (k, award) in p.awards.iter().enumerate() {
+        for (row, award) in chunk.awards.iter().enumerate() {
             paid.clear();
-            for (m, month) in world.months.iter().enumerate() {
-                if !award.in_force(month) || !p.alive_in(month.index) {
-                    continue;
-                }
-                let ctx = MonthContext {
-                    person: p,
-                    month,
-                    national_pension: national_pension[m],
-                    national_pension_award: np_award,
-                };
-                let amount = synthetic_amount(award, &ctx);
+            for (m, &amount) in amounts[row].iter().enumerate() {
                 if amount <= 0 {
                     continue;
                 }
                 paid.push((m, amount));
-                let award_ref = (!self.chance(0.01)).then_some(first_award + k);
-                self.push_payment(out, p, person, award_ref, award, (m, m), REGULAR, amount);
+                let award_ref = (!self.payments_rng.gen_bool(0.01)).then_some(row);
+                let payment = self.payment(award, award_ref, (m, m), REGULAR, amount);
+                chunk.payments.push(payment);
             }
-            self.push_adjustments(out, p, person, first_award + k, award, &paid);
+            self.push_adjustments(&mut chunk.payments, award, row, &paid);
         }
     }
 
@@ -1568,74 +1381,54 @@ impl<'w, 'a> Generator<'w, 'a> {
     fn push_adjustments(
         &mut self,
         out: &mut Vec<PaymentRow>,
-        p: &Person,
-        person: usize,
-        award_row: usize,
-        award: &Award,
+        award: &AwardRow,
+        row: usize,
         paid: &[(usize, i64)],
     ) {
         let (Some(&(first, amount)), Some(&(last, _))) = (paid.first(), paid.last()) else {
             return;
         };
-        if first < last && self.chance(0.01) {
-            let paid_in = self.rng.gen_range(first + 1..=(first + 3).min(last));
-            let months = (first, paid_in);
-            self.push_payment(
-                out,
-                p,
-                person,
-                Some(award_row),
-                award,
-                months,
-                RETROACTIVE,
-                amount,
-            );
+        let rng = &mut self.payments_rng;
+        if first < last && rng.gen_bool(0.01) {
+            let paid_in = rng.gen_range(first + 1..=(first + 3).min(last));
+            let payment = self.payment(award, Some(row), (first, paid_in), RETROACTIVE, amount);
+            out.push(payment);
         }
-        if self.chance(0.003) {
-            let (month, amount) = paid[self.rng.gen_range(0..paid.len())];
-            let recovered_in = self.rng.gen_range(month..=(month + 2).min(last).max(month));
-            let share = self.rng.gen_range(10..=100);
+        let rng = &mut self.payments_rng;
+        if rng.gen_bool(0.003) {
+            let (month, amount) = paid[rng.gen_range(0..paid.len())];
+            let recovered_in = rng.gen_range(month..=(month + 2).min(last).max(month));
+            let share = rng.gen_range(10..=100);
             let recovered = -(amount * share / 100).max(1);
-            let months = (month, recovered_in);
-            self.push_payment(
-                out,
-                p,
-                person,
-                Some(award_row),
-                award,
-                months,
-                RECOVERY,
-                recovered,
-            );
+            let payment =
+                self.payment(award, Some(row), (month, recovered_in), RECOVERY, recovered);
+            out.push(payment);
         }
     }
 
-    /// `months` = (period month, payment month) as offsets into the year; paid on the 20th.
-    #[allow(clippy::too_many_arguments)]
-    fn push_payment(
+    /// A payment of `award` (`award_row`: its row when the payment names it); `months` =
+    /// (period month, payment month) as offsets into the year; paid on the 20th.
+    fn payment(
         &mut self,
-        out: &mut Vec<PaymentRow>,
-        p: &Person,
-        person: usize,
+        award: &AwardRow,
         award_row: Option<usize>,
-        award: &Award,
         months: (usize, usize),
         payment_type: &'static str,
         amount: i64,
-    ) {
+    ) -> PaymentRow {
         self.next_payment += 1;
-        out.push(PaymentRow {
-            person,
+        PaymentRow {
+            person: award.person,
             award: award_row,
             payment_id: Id::Known(self.next_payment),
-            person_id: Id::Known(p.number),
-            award_id: award_row.map_or(Id::Null, |_| Id::Known(award.number)),
-            benefit: Some(award.benefit.code()),
+            person_id: award.person_id,
+            award_id: award_row.map_or(Id::Null, |_| award.award_id),
+            benefit: award.benefit,
             period_month: Some(self.world.months[months.0].start),
             payment_date: Some(self.world.months[months.1].start + 19),
             payment_type: Some(payment_type),
             amount: Some(amount),
-        });
+        }
     }
 }
 
@@ -1834,6 +1627,7 @@ impl Corruptor {
         if self.rate <= 0.0 {
             return;
         }
+        chunk.canonical = None;
         let [persons_text, awards_text, income_text, payments_text] = &mut chunk.overrides;
         let births = &chunk.births;
         let mut bad_person = vec![false; chunk.persons.len()];
@@ -2158,10 +1952,28 @@ fn bool_column(name: &str, values: impl Iterator<Item = Option<bool>>) -> Column
     BooleanChunked::from_iter_options(name.into(), values).into_column()
 }
 
-/// Decimal(18,2) from integer cents (never through floats).
-fn money_column(name: &str, cents: impl Iterator<Item = Option<i64>>) -> Result<Column> {
-    let values = Int128Chunked::from_iter_options(name.into(), cents.map(|c| c.map(i128::from)));
-    Ok(values.into_decimal(18, 2)?.into_column())
+/// How a money column is held: the contract's Decimal(18,2) in the files, integer cents in the
+/// canonical frames that `classify` reads.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Money {
+    Decimal,
+    Cents,
+}
+
+/// Decimal(18,2) or Int64 cents from integer cents (never through floats).
+fn money_column(
+    name: &str,
+    cents: impl Iterator<Item = Option<i64>>,
+    money: Money,
+) -> Result<Column> {
+    Ok(match money {
+        Money::Cents => int_column(name, cents),
+        Money::Decimal => {
+            let values =
+                Int128Chunked::from_iter_options(name.into(), cents.map(|c| c.map(i128::from)));
+            values.into_decimal(18, 2)?.into_column()
+        }
+    })
 }
 
 fn persons_frame(rows: &[PersonRow]) -> Result<DataFrame> {
@@ -2204,17 +2016,17 @@ fn awards_frame(rows: &[AwardRow]) -> Result<DataFrame> {
     Ok(DataFrame::new(rows.len(), columns)?)
 }
 
-fn income_frame(rows: &[IncomeRow]) -> Result<DataFrame> {
+fn income_frame(rows: &[IncomeRow], money: Money) -> Result<DataFrame> {
     let columns = vec![
         id_column("person_id", &PERSON_IDS, rows.iter().map(|r| r.person_id)),
         date_column("month", rows.iter().map(|r| r.month)),
         str_column("income_type", rows.iter().map(|r| r.income_type)),
-        money_column("amount", rows.iter().map(|r| r.amount))?,
+        money_column("amount", rows.iter().map(|r| r.amount), money)?,
     ];
     Ok(DataFrame::new(rows.len(), columns)?)
 }
 
-fn payments_frame(rows: &[PaymentRow]) -> Result<DataFrame> {
+fn payments_frame(rows: &[PaymentRow], money: Money) -> Result<DataFrame> {
     let columns = vec![
         id_column(
             "payment_id",
@@ -2227,7 +2039,7 @@ fn payments_frame(rows: &[PaymentRow]) -> Result<DataFrame> {
         date_column("period_month", rows.iter().map(|r| r.period_month)),
         date_column("payment_date", rows.iter().map(|r| r.payment_date)),
         str_column("payment_type", rows.iter().map(|r| r.payment_type)),
-        money_column("amount", rows.iter().map(|r| r.amount))?,
+        money_column("amount", rows.iter().map(|r| r.amount), money)?,
     ];
     Ok(DataFrame::new(rows.len(), columns)?)
 }
@@ -2255,12 +2067,29 @@ fn apply_text_overrides(df: &mut DataFrame, overrides: &[TextOverride]) -> Resul
 }
 
 fn chunk_frames(chunk: &Chunk) -> Result<[DataFrame; 4]> {
-    let mut frames = [
-        persons_frame(&chunk.persons)?,
-        awards_frame(&chunk.awards)?,
-        income_frame(&chunk.income)?,
-        payments_frame(&chunk.payments)?,
-    ];
+    let payments = payments_frame(&chunk.payments, Money::Decimal)?;
+    let mut frames = match &chunk.canonical {
+        Some(clean) => {
+            let mut income = clean.income.clone();
+            let cents = income.column("amount")?.i64()?.clone();
+            income.replace(
+                "amount",
+                money_column("amount", cents.iter(), Money::Decimal)?,
+            )?;
+            [
+                clean.persons.clone(),
+                clean.awards.clone(),
+                income,
+                payments,
+            ]
+        }
+        None => [
+            persons_frame(&chunk.persons)?,
+            awards_frame(&chunk.awards)?,
+            income_frame(&chunk.income, Money::Decimal)?,
+            payments,
+        ],
+    };
     for (frame, overrides) in frames.iter_mut().zip(&chunk.overrides) {
         if !overrides.is_empty() {
             apply_text_overrides(frame, overrides)?;
@@ -2391,6 +2220,7 @@ mod tests {
 
     const CLASSIFICATIONS: &str =
         concat!(env!("CARGO_MANIFEST_DIR"), "/sample_data/classifications");
+    const PARAMETERS: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/pipelines/parameters.toml");
 
     fn options(
         out: &Path,
@@ -2407,7 +2237,12 @@ mod tests {
             format,
             dirty,
             classification_dir: PathBuf::from(CLASSIFICATIONS),
+            parameters: PathBuf::from(PARAMETERS),
         }
+    }
+
+    fn parameters() -> ParameterFile {
+        ParameterFile::load(Path::new(PARAMETERS)).unwrap()
     }
 
     fn read_all(dir: &Path, format: FileFormat) -> Vec<Vec<u8>> {
@@ -2420,7 +2255,7 @@ mod tests {
     }
 
     fn clean_chunk<'a>(world: &World<'a>, persons: usize) -> Chunk<'a> {
-        Generator::new(world, 7).chunk(persons)
+        Generator::new(world, 7).chunk(persons).unwrap()
     }
 
     #[test]
@@ -2453,7 +2288,7 @@ mod tests {
         assert!(summary.injected.is_empty());
         let chunk = {
             let classification = Classification::load(Path::new(CLASSIFICATIONS), 2024).unwrap();
-            let world = World::new(&classification, 2024);
+            let world = World::new(&classification, &parameters(), 2024).unwrap();
             let chunk = clean_chunk(&world, 50);
             chunk_frames(&chunk).unwrap()
         };
@@ -2487,14 +2322,14 @@ mod tests {
 
     #[test]
     fn clean_rows_follow_the_contract() {
-        for year in [2011, 2024] {
+        for year in [2012, 2024] {
             check_clean_rows(year);
         }
     }
 
     fn check_clean_rows(year: i32) {
         let classification = Classification::load(Path::new(CLASSIFICATIONS), year).unwrap();
-        let world = World::new(&classification, year);
+        let world = World::new(&classification, &parameters(), year).unwrap();
         let chunk = clean_chunk(&world, 3000);
         let benefits = registers::benefit_codes();
         let mut person_ids = std::collections::BTreeSet::new();
@@ -2616,79 +2451,108 @@ mod tests {
     }
 
     #[test]
-    fn synthetic_amounts_reproduce_kelas_examples() {
-        let month = |y: i32, m: i32| {
-            let index = y * 12 + m - 1;
-            Month {
-                index,
-                start: month_start(index),
-                end: month_end(index),
-                params: params_for(index),
+    fn years_are_those_the_parameter_file_covers() {
+        let file = parameters();
+        assert_eq!(year_parameters(&file, 2012).unwrap().len(), 12);
+        assert_eq!(year_parameters(&file, 2026).unwrap()[11].month.month(), 12);
+        for year in [2011, 2027, 1980] {
+            let message = year_parameters(&file, year).unwrap_err().to_string();
+            assert!(message.contains("2012..=2026"), "{message}");
+        }
+        let dir = tempfile::tempdir().unwrap();
+        let mut opts = options(dir.path(), 10, 1, 0.0, FileFormat::Parquet);
+        opts.year = 2027;
+        assert!(matches!(generate(&opts), Err(Error::Usage(_))));
+    }
+
+    /// Every award's regular December payment is its classified December amount: per award
+    /// where the payment names it, per person and benefit where it does not (1 %), and so the
+    /// pipeline's reconciliation finds no difference.
+    #[test]
+    fn december_payments_are_the_classified_december_amounts() {
+        let classification = Classification::load(Path::new(CLASSIFICATIONS), 2024).unwrap();
+        let world = World::new(&classification, &parameters(), 2024).unwrap();
+        let chunk = clean_chunk(&world, 4000);
+        let december = &world.months[11];
+        let frames = canonical_frames(&chunk).unwrap();
+        let classified = classify(&frames.input(&classification, &december.params)).unwrap();
+        let id = |style: &IdStyle, id: Id| {
+            let mut text = String::new();
+            if let Id::Known(n) = id {
+                write_id(&mut text, style.prefix, n, style.width);
             }
+            text
         };
-        let person = |erp: i64, couple: bool| Person {
-            number: 1,
-            birth: days_from_civil(1950, 5, 5),
-            sex: 2,
-            death: None,
-            country: "FI",
-            municipality: Some("091"),
-            couple,
-            front_veteran: Some("front"),
-            incomes: vec![(IncomeType::EarningsRelatedPension, erp)],
-            awards: Vec::new(),
-        };
-        let award = |benefit, kind| Award {
-            number: 1,
-            benefit,
-            kind,
-            start: days_from_civil(2015, 6, 1),
-            end: None,
-            decision: 0,
-            early_months: None,
-            deferral_months: None,
-            residence_months: None,
-            deceased_birth: None,
-            deceased_death: None,
-            child_under_18: None,
-            children: None,
-        };
-        let np = award(Benefit::NationalPension, Some("old_age"));
-        let gp = award(Benefit::GuaranteePension, Some("old_age"));
-        let afvs = award(Benefit::AdditionalFrontVeteranSupplement, None);
-        let amounts = |erp: i64, couple: bool, m: &Month| {
-            let p = person(erp, couple);
-            let np_amount = national_pension(&np, &p, &m.params);
-            let ctx = MonthContext {
-                person: &p,
-                month: m,
-                national_pension: np_amount,
-                national_pension_award: Some(&np),
-            };
-            (
-                np_amount,
-                synthetic_amount(&gp, &ctx),
-                synthetic_amount(&afvs, &ctx),
-            )
-        };
-        let aug22 = month(2022, 8);
-        assert_eq!(amounts(10000, false, &aug22).0, 68316);
-        assert_eq!(amounts(29065, false, &aug22).0, 58782);
-        assert_eq!(amounts(29065, false, &aug22).1, 716);
-        assert_eq!(
-            amounts(44148, false, &aug22),
-            (51241, 0, amounts(44148, false, &aug22).2)
-        );
-        assert_eq!(amounts(0, false, &aug22).1, 18218);
-        let jan24 = month(2024, 1);
-        assert_eq!(amounts(6562, false, &jan24).0, 77570);
-        assert!(amounts(6563, false, &jan24).0 < 77570);
-        assert!(amounts(160120, false, &jan24).0 > 0);
-        assert_eq!(amounts(160121, false, &jan24).0, 0);
-        assert!(amounts(143487, true, &jan24).0 > 0);
-        assert_eq!(amounts(143488, true, &jan24).0, 0);
-        assert_eq!(amounts(0, false, &jan24).2, 30097);
-        assert_eq!(amounts(0, true, &jan24).2, 26355);
+        // (person, benefit) → amounts, for payments without award_id; award_id → amounts.
+        let mut by_award: BTreeMap<String, Vec<i64>> = BTreeMap::new();
+        let mut unassigned: BTreeMap<(String, String), Vec<i64>> = BTreeMap::new();
+        for p in &chunk.payments {
+            if p.payment_type != Some(REGULAR) || p.period_month != Some(december.start) {
+                continue;
+            }
+            assert_eq!(p.payment_date, Some(december.start + 19));
+            let amount = p.amount.unwrap();
+            match p.award_id {
+                Id::Null => unassigned
+                    .entry((id(&PERSON_IDS, p.person_id), p.benefit.unwrap().to_string()))
+                    .or_default()
+                    .push(amount),
+                award => by_award
+                    .entry(id(&AWARD_IDS, award))
+                    .or_default()
+                    .push(amount),
+            }
+        }
+        let rows = &classified.rows;
+        let column = |name: &str| rows.column(name).unwrap().str().unwrap().clone();
+        let (awards, persons, benefits) =
+            (column("award_id"), column("person_id"), column("benefit"));
+        let amounts = rows.column("amount").unwrap().i64().unwrap().clone();
+        let mut paid_by_benefit: BTreeMap<String, usize> = BTreeMap::new();
+        for i in 0..rows.height() {
+            let (award, amount) = (awards.get(i).unwrap(), amounts.get(i).unwrap());
+            let paid = by_award.remove(award).unwrap_or_default();
+            if amount <= 0 {
+                assert!(paid.is_empty(), "{award}: computed 0, paid {paid:?}");
+                continue;
+            }
+            *paid_by_benefit
+                .entry(benefits.get(i).unwrap().to_string())
+                .or_default() += 1;
+            if paid.is_empty() {
+                let key = (
+                    persons.get(i).unwrap().to_string(),
+                    benefits.get(i).unwrap().to_string(),
+                );
+                let pool = unassigned
+                    .get_mut(&key)
+                    .unwrap_or_else(|| panic!("{award} not paid"));
+                let k = pool
+                    .iter()
+                    .position(|&a| a == amount)
+                    .expect("paid without award_id");
+                pool.swap_remove(k);
+            } else {
+                assert_eq!(paid, vec![amount], "{award}");
+            }
+        }
+        assert!(by_award.is_empty(), "paid, not in force: {by_award:?}");
+        assert!(unassigned.values().all(Vec::is_empty), "{unassigned:?}");
+        for benefit in [
+            "national_pension",
+            "guarantee_pension",
+            "spouse_pension",
+            "orphan_pension",
+        ] {
+            assert!(
+                paid_by_benefit.get(benefit).copied().unwrap_or(0) > 20,
+                "{paid_by_benefit:?}"
+            );
+        }
+        let payments = payments_frame(&chunk.payments, Money::Cents).unwrap();
+        for r in crate::reconcile::reconcile(&classified, &payments).unwrap() {
+            assert_eq!((r.differing, r.difference_cents), (0, 0), "{r:?}");
+        }
     }
 
     #[test]
@@ -2699,12 +2563,11 @@ mod tests {
         }
         let birth = days_from_civil(2000, 2, 29);
         assert_eq!(anniversary(birth, 1), days_from_civil(2001, 2, 28));
-        assert_eq!(age_at(birth, days_from_civil(2001, 2, 27)), 0);
-        assert_eq!(age_at(birth, days_from_civil(2001, 2, 28)), 1);
         assert_eq!(
-            months_between(days_from_civil(2000, 3, 15), days_from_civil(2001, 3, 14)),
-            11
+            to_date(birth),
+            NaiveDate::from_ymd_opt(2000, 2, 29).unwrap()
         );
+        assert_eq!(residence_period(birth, days_from_civil(2017, 2, 28)), 12);
         let mut id = String::new();
         write_id(&mut id, "P", 42, 7);
         assert_eq!(id, "P0000042");

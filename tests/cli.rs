@@ -89,6 +89,7 @@ fn a_dirty_register_fails_the_gate_and_no_person_id_reaches_the_logs() {
         format: FileFormat::Csv,
         dirty: 0.05,
         classification_dir: root().join("sample_data/classifications"),
+        parameters: root().join("pipelines/parameters.toml"),
     })
     .unwrap();
     let out_root = dir.path().join("out");
@@ -134,22 +135,51 @@ fn a_dirty_register_fails_the_gate_and_no_person_id_reaches_the_logs() {
 
 #[test]
 fn classify_and_explain_on_the_sample_data() {
-    let out = kelastat().args(["classify", "pipelines/kela_pensions.toml"]).output().unwrap();
+    let out = kelastat()
+        .args(["classify", "pipelines/kela_pensions.toml"])
+        .output()
+        .unwrap();
     let (stdout, stderr) = text(&out);
     assert_eq!(out.status.code(), Some(0), "{stderr}");
     assert!(stdout.contains("awards in force in 2024-12:"), "{stdout}");
-    assert!(stdout.contains("parameters: ") && stdout.contains("sha256 "), "{stdout}");
+    assert!(
+        stdout.contains("parameters: ") && stdout.contains("sha256 "),
+        "{stdout}"
+    );
     // The generator's payments agree with the computed amounts on the sample.
-    let national = stdout.lines().find(|l| l.trim_start().starts_with("national_pension:") && l.contains("differ")).unwrap();
+    let national = stdout
+        .lines()
+        .find(|l| l.trim_start().starts_with("national_pension:") && l.contains("differ"))
+        .unwrap();
     assert!(national.contains(", 0 differ;"), "{national}");
-    let awards = std::fs::read_to_string(root().join("sample_data/registers_csv/awards.csv")).unwrap();
-    let person = awards.lines().nth(1).unwrap().split(',').nth(1).unwrap().to_string();
-    let out = kelastat().args(["explain", "--person", &person, "--month", "2024-12"]).output().unwrap();
+    let awards =
+        std::fs::read_to_string(root().join("sample_data/registers_csv/awards.csv")).unwrap();
+    let person = awards
+        .lines()
+        .nth(1)
+        .unwrap()
+        .split(',')
+        .nth(1)
+        .unwrap()
+        .to_string();
+    let out = kelastat()
+        .args(["explain", "--person", &person, "--month", "2024-12"])
+        .output()
+        .unwrap();
     let (stdout, stderr) = text(&out);
     assert_eq!(out.status.code(), Some(0), "{stderr}");
-    assert!(stdout.starts_with(&format!("person {person}, month 2024-12")), "{stdout}");
+    assert!(
+        stdout.starts_with(&format!("person {person}, month 2024-12")),
+        "{stdout}"
+    );
     assert!(stdout.contains("= amount: "), "{stdout}");
-    assert!(!stderr.contains(&person), "the person id stays out of the logs");
-    let out = kelastat().args(["explain", "--person", &person, "--month", "2024-13"]).output().unwrap();
+    assert!(
+        !stderr.contains(&person),
+        "the person id stays out of the logs"
+    );
+    let out = kelastat()
+        .args(["explain", "--person", &person, "--month", "2024-13"])
+        .output()
+        .unwrap();
     assert_eq!(out.status.code(), Some(2));
 }

@@ -17,6 +17,7 @@ fn make(dir: &Path, persons: usize, seed: u64, format: FileFormat, dirty: f64) -
         format,
         dirty,
         classification_dir: root().join("sample_data/classifications"),
+        parameters: root().join("pipelines/parameters.toml"),
     })
     .unwrap()
 }
