@@ -2,6 +2,7 @@
 //!
 //! Stages, one module each: `ingest` → `validate` → classify (rules) → aggregate → protect →
 //! publish. `registers` is the input contract as data; `regions` the reference classification.
+pub mod aggregate;
 pub mod app;
 pub mod classify;
 pub mod cli;
@@ -10,6 +11,7 @@ pub mod error;
 pub mod generate;
 pub mod ingest;
 pub mod labels;
+pub mod lock;
 pub mod logging;
 pub mod params;
 pub mod period;
@@ -20,6 +22,7 @@ pub mod reconcile;
 pub mod regions;
 pub mod registers;
 pub mod rejects;
+pub mod run;
 pub mod table;
 pub mod validate;
 

@@ -1,1 +1,237 @@
 //! Protect: disclosure control of the published tables (publication.md, "Disclosure control").
+//!
+//! [`protect`] suppresses cells, [`audit`] checks a set of tables the way an attacker would.
+//!
+//! The algorithm:
+//! 1. **Primary**: every cell with 1 to `min_persons − 1` persons. Zero cells are published.
+//! 2. **Secondary, local rules** ([`rules`]): each relation on its own, to a fixed point: a
+//!    suppressed cell must not be the only one of a relation, a group of suppressed parts
+//!    beside a published total must leave each primary part room to reach `min_persons`
+//!    (known sum K of m parts: K − m + 1 ≥ `min_persons`), and a count under `ALL` must not
+//!    equal its only nonzero benefit. The partner taken is the published cell with persons > 0
+//!    and the fewest persons (ties by table, then cell order).
+//! 3. **Audit and repair** ([`attack`]): the attacker's programs over the suppressed cells of
+//!    all tables together; every primary cell still exposed gets one more suppression near it
+//!    ([`rules::partner`]), the rules run again, and so on until the audit passes. When nothing
+//!    is left to suppress the run fails with [`Error::QualityGate`] (exit 4).
+//!
+//! Linked cells (the same figure in two tables) share their status: the model works on
+//! *figures*, one per group of linked cells ([`model`]), so they are suppressed together and
+//! the relations of both tables bind them. The pattern depends only on the input: every
+//! choice is by persons, then position, and the relations are visited in a fixed order.
+//!
+//! Only whole cells are suppressed ([`Table::suppress`]): count, means, medians and money
+//! together, so the one audit of the counts covers the amount sums (count × mean) as well,
+//! since they obey the same relations; money sums with relations of their own (expenditure
+//! over payment types and benefits) get their own audit.
+mod attack;
+mod model;
+mod rules;
+#[cfg(test)]
+mod tests;
+
+use serde::Serialize;
+
+use crate::error::{Error, Result};
+use crate::table::{Link, Relation, Table};
+use attack::Finding;
+use model::Model;
+
+/// The suppressions of one table, for the quality report.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct SuppressionCounts {
+    pub table_id: String,
+    /// Cells with 1 to `min_persons − 1` persons.
+    pub primary: usize,
+    /// Other suppressed cells.
+    pub secondary: usize,
+}
+
+/// What the audit found.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct AuditReport {
+    /// Primary cells (1 to `min_persons − 1` persons) in all the tables.
+    pub primary_cells: usize,
+    pub failures: Vec<AuditFailure>,
+}
+
+impl AuditReport {
+    pub fn passed(&self) -> bool {
+        self.failures.is_empty()
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct AuditFailure {
+    pub table_id: String,
+    pub cell: usize,
+    pub codes: Vec<String>,
+    pub problem: AuditProblem,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum AuditProblem {
+    /// A primary cell is published.
+    PrimaryPublished,
+    /// A zero cell is suppressed (zeros are always published, so `..` means ≥ 1).
+    ZeroSuppressed,
+    /// A linked cell has another status in the other table.
+    LinkStatusDiffers {
+        other_table_id: String,
+        other_cell: usize,
+    },
+    /// The attacker can show the count is below `min_persons` (it is at most `max`), which
+    /// includes knowing it exactly.
+    CountDisclosed { max: i64 },
+    /// The attacker's integer program was not settled within its node budget.
+    CountUndecided,
+    /// A money sum (expenditure) of a primary cell is determined by the published sums.
+    SumDetermined,
+}
+
+/// Suppresses the cells of `tables` (each with its relations, `relations[t]`, and the
+/// `links` between them) so that [`audit`] passes, and returns the suppressions per table.
+/// Cells already suppressed stay suppressed.
+pub fn protect(
+    tables: &mut [Table],
+    relations: &[Vec<Relation>],
+    links: &[Link],
+    min_persons: i64,
+) -> Result<Vec<SuppressionCounts>> {
+    let model = Model::build(tables, relations, links)?;
+    let mut supp: Vec<bool> = (0..model.figures())
+        .map(|f| {
+            model.is_primary(f, min_persons)
+                || model.cells[f]
+                    .iter()
+                    .any(|&(t, c)| tables[t].is_suppressed(c))
+        })
+        .collect();
+    let primary = supp.iter().filter(|&&s| s).count();
+    let mut secondary = rules::close(&model, &mut supp, min_persons);
+    let mut rounds = 0;
+    loop {
+        let findings = attack::attack(&model, &supp, min_persons)?;
+        if findings.is_empty() {
+            break;
+        }
+        rounds += 1;
+        let mut added = 0;
+        for finding in &findings {
+            let money = match *finding {
+                Finding::Money { table, .. } => Some(table),
+                Finding::Count { .. } => None,
+            };
+            if let Some(g) = rules::partner(&model, &supp, finding.figure(), money) {
+                supp[g] = true;
+                added += 1;
+            }
+        }
+        if added == 0 {
+            let f = findings[0].figure();
+            let (t, cell) = model.cells[f][0];
+            return Err(Error::QualityGate(format!(
+                "disclosure control: {} primary cells stay exposed with nothing left to suppress, e.g. {:?} of {}",
+                findings.len(),
+                tables[t].codes(cell),
+                tables[t].id
+            )));
+        }
+        secondary += added + rules::close(&model, &mut supp, min_persons);
+    }
+    tracing::debug!(figures = primary, secondary, rounds, "disclosure control");
+
+    for (f, cells) in model.cells.iter().enumerate() {
+        if supp[f] {
+            for &(t, c) in cells {
+                tables[t].suppress(c);
+            }
+        }
+    }
+    Ok(tables
+        .iter()
+        .map(|t| {
+            let suppressed = (0..t.cells()).filter(|&c| t.is_suppressed(c)).count();
+            let primary = (0..t.cells())
+                .filter(|&c| (1..min_persons).contains(&t.persons[c]))
+                .count();
+            SuppressionCounts {
+                table_id: t.id.to_string(),
+                primary,
+                secondary: suppressed - primary,
+            }
+        })
+        .collect())
+}
+
+/// Audits published tables: every primary cell must be suppressed and withstand the
+/// attacker's programs (see [`attack`]) over all the tables, their relations and links; no
+/// zero cell may be suppressed; linked cells must share their status. The primary cells are
+/// those with 1 to `min_persons − 1` persons.
+pub fn audit(
+    tables: &[Table],
+    relations: &[Vec<Relation>],
+    links: &[Link],
+    min_persons: i64,
+) -> Result<AuditReport> {
+    let model = Model::build(tables, relations, links)?;
+    let supp = model.suppressed_in(tables);
+    let mut failures = Vec::new();
+    let failure = |t: usize, cell: usize, problem: AuditProblem| AuditFailure {
+        table_id: tables[t].id.to_string(),
+        cell,
+        codes: tables[t]
+            .codes(cell)
+            .into_iter()
+            .map(String::from)
+            .collect(),
+        problem,
+    };
+    let mut primary_cells = 0;
+    for (t, table) in tables.iter().enumerate() {
+        for cell in 0..table.cells() {
+            let persons = table.persons[cell];
+            if (1..min_persons).contains(&persons) {
+                primary_cells += 1;
+                if !table.is_suppressed(cell) {
+                    failures.push(failure(t, cell, AuditProblem::PrimaryPublished));
+                }
+            } else if persons == 0 && table.is_suppressed(cell) {
+                failures.push(failure(t, cell, AuditProblem::ZeroSuppressed));
+            }
+        }
+    }
+    for l in links {
+        if tables[l.table_a].is_suppressed(l.cell_a) != tables[l.table_b].is_suppressed(l.cell_b) {
+            let other_table_id = tables[l.table_b].id.to_string();
+            failures.push(failure(
+                l.table_a,
+                l.cell_a,
+                AuditProblem::LinkStatusDiffers {
+                    other_table_id,
+                    other_cell: l.cell_b,
+                },
+            ));
+        }
+    }
+    for finding in attack::attack(&model, &supp, min_persons)? {
+        let (f, problem, only) = match finding {
+            Finding::Count {
+                figure,
+                max: Some(max),
+            } => (figure, AuditProblem::CountDisclosed { max }, None),
+            Finding::Count { figure, max: None } => (figure, AuditProblem::CountUndecided, None),
+            Finding::Money { figure, table } => (figure, AuditProblem::SumDetermined, Some(table)),
+        };
+        for &(t, cell) in &model.cells[f] {
+            if only.is_none_or(|o| o == t) {
+                failures.push(failure(t, cell, problem.clone()));
+            }
+        }
+    }
+    Ok(AuditReport {
+        primary_cells,
+        failures,
+    })
+}

@@ -127,17 +127,47 @@ mod tests {
     #[test]
     fn cells_are_row_major_with_the_last_dimension_fastest() {
         let dims = vec![
-            Dimension { id: "sex", codes: vec!["SSS".into(), "1".into(), "2".into()] },
-            Dimension { id: "age_group", codes: vec!["SSS".into(), "0-15".into()] },
+            Dimension {
+                id: "sex",
+                codes: vec!["SSS".into(), "1".into(), "2".into()],
+            },
+            Dimension {
+                id: "age_group",
+                codes: vec!["SSS".into(), "0-15".into()],
+            },
         ];
-        let t = Table::new("t", dims, vec![Measure { id: "recipients", unit: Unit::Persons }]);
+        let t = Table::new(
+            "t",
+            dims,
+            vec![Measure {
+                id: "recipients",
+                unit: Unit::Persons,
+            }],
+        );
         assert_eq!(t.cells(), 6);
         assert_eq!(t.index(&["1", "0-15"]), Some(3));
         assert_eq!(t.codes(3), vec!["1", "0-15"]);
         assert_eq!(t.index(&["3", "SSS"]), None);
-        let h = Hierarchy { dimension: "sex", total: "SSS".into(), parts: vec!["1".into(), "2".into()], bounded: false };
+        let h = Hierarchy {
+            dimension: "sex",
+            total: "SSS".into(),
+            parts: vec!["1".into(), "2".into()],
+            bounded: false,
+        };
         let r = relations(&t, &[h]);
-        assert_eq!(r, vec![Relation::Sum { total: 0, parts: vec![2, 4] }, Relation::Sum { total: 1, parts: vec![3, 5] }]);
+        assert_eq!(
+            r,
+            vec![
+                Relation::Sum {
+                    total: 0,
+                    parts: vec![2, 4]
+                },
+                Relation::Sum {
+                    total: 1,
+                    parts: vec![3, 5]
+                }
+            ]
+        );
     }
 }
 
@@ -179,12 +209,17 @@ pub fn relations(table: &Table, hierarchies: &[Hierarchy]) -> Vec<Relation> {
         };
         let dim = &table.dimensions[d];
         let position = |code: &str| dim.codes.iter().position(|c| c == code);
-        let Some(total) = position(&h.total) else { continue };
+        let Some(total) = position(&h.total) else {
+            continue;
+        };
         let parts: Vec<usize> = h.parts.iter().filter_map(|p| position(p)).collect();
         if parts.is_empty() {
             continue;
         }
-        let stride: usize = table.dimensions[d + 1..].iter().map(|x| x.codes.len()).product();
+        let stride: usize = table.dimensions[d + 1..]
+            .iter()
+            .map(|x| x.codes.len())
+            .product();
         let n = dim.codes.len();
         for cell in 0..table.cells() {
             if (cell / stride) % n != total {

@@ -6,6 +6,7 @@ mod bad_rows;
 mod cli;
 mod formats;
 mod generator;
+mod publication;
 mod rules;
 mod rules_properties;
 mod schema_errors;

@@ -1,0 +1,740 @@
+//! Aggregate: the ten tables of publication.md as full cubes, with the additivity relations
+//! and cross-table links that disclosure control must respect.
+pub mod codes;
+pub mod cube;
+pub mod recipients;
+
+use std::collections::{BTreeSet, HashMap, HashSet};
+
+use polars::prelude::*;
+
+use crate::classify::arith::date_lit;
+use crate::classify::Classified;
+use crate::error::Result;
+use crate::period::Period;
+use crate::regions::Classification;
+use crate::table::{relations, Dimension, Hierarchy, Link, Measure, Relation, Status, Table, Unit};
+use codes::*;
+use cube::Cube;
+use recipients::{base_code, in_force_on, person_attributes, recipients};
+
+pub struct Input<'a> {
+    pub period: Period,
+    pub persons: &'a DataFrame,
+    pub awards: &'a DataFrame,
+    pub payments: Option<&'a DataFrame>,
+    pub classified: &'a Classified,
+    pub classification: &'a Classification,
+}
+
+/// The protected-table set: tables, their relations and links (indices into `tables`).
+pub struct Aggregated {
+    pub tables: Vec<Table>,
+    pub relations: Vec<Vec<Relation>>,
+    pub links: Vec<Link>,
+}
+
+fn dim(id: &'static str, codes: Vec<String>) -> Dimension {
+    Dimension { id, codes }
+}
+
+fn str_col<'a>(df: &'a DataFrame, name: &str) -> Result<&'a StringChunked> {
+    Ok(df.column(name)?.str()?)
+}
+
+/// A recipient under one of the fifteen benefit codes, with their amount under it.
+struct Unit_ {
+    benefit: &'static str,
+    amount: i64,
+    row: usize,
+}
+
+pub fn aggregate(input: &Input) -> Result<Aggregated> {
+    let period_code = input.period.to_string();
+    let period = || dim("period", vec![period_code.clone()]);
+    let started = std::time::Instant::now();
+    let r = recipients(
+        input.classified,
+        input.awards,
+        input.persons,
+        input.payments,
+        input.period,
+    )?;
+    tracing::debug!(
+        seconds = started.elapsed().as_secs_f64(),
+        rows = r.height(),
+        "recipients"
+    );
+    let person = str_col(&r, "person_id")?;
+    let base = str_col(&r, "base")?;
+    let amount = r.column("amount")?.i64()?;
+    let sex = str_col(&r, "sex")?;
+    let age = str_col(&r, "age_group")?;
+    let municipality = str_col(&r, "municipality")?;
+    let country = str_col(&r, "country")?;
+    let composition = str_col(&r, "np_composition")?;
+    let kind = str_col(&r, "kind")?;
+    let sp_composition = str_col(&r, "sp_composition")?;
+
+    // Units under every benefit code: the base row itself, NP / SP (one kind or phase per
+    // person), and ALL with the sum of the person's amounts.
+    let mut units: Vec<Unit_> = Vec::with_capacity(r.height() * 2);
+    let mut start = 0;
+    for i in 0..=r.height() {
+        if i < r.height() && (i == start || person.get(i) == person.get(start)) {
+            continue;
+        }
+        let mut total = 0;
+        for row in start..i {
+            let b = base.get(row).unwrap_or("");
+            let a = amount.get(row).unwrap_or(0);
+            total += a;
+            let benefit = BASE_BENEFITS
+                .iter()
+                .find(|x| **x == b)
+                .copied()
+                .unwrap_or("AFVS");
+            units.push(Unit_ {
+                benefit,
+                amount: a,
+                row,
+            });
+            if NP_KINDS.contains(&b) {
+                units.push(Unit_ {
+                    benefit: "NP",
+                    amount: a,
+                    row,
+                });
+            }
+            if SP_PHASES.contains(&b) {
+                units.push(Unit_ {
+                    benefit: "SP",
+                    amount: a,
+                    row,
+                });
+            }
+        }
+        if i > start {
+            units.push(Unit_ {
+                benefit: "ALL",
+                amount: total,
+                row: start,
+            });
+        }
+        start = i;
+    }
+    let sexes_of = |row: usize| [sex.get(row).unwrap_or("SSS"), "SSS"];
+    let ages_of = |row: usize| [age.get(row).unwrap_or("SSS"), "SSS"];
+    let cl = input.classification;
+    let area_strings: HashMap<&str, Vec<String>> = cl
+        .municipalities
+        .iter()
+        .map(|m| (m.code.as_str(), area_levels(cl, Some(&m.code))))
+        .collect();
+    let area_codes: HashMap<&str, Vec<&str>> = area_strings
+        .iter()
+        .map(|(k, v)| (*k, v.iter().map(String::as_str).collect()))
+        .collect();
+    let abroad_strings = area_levels(cl, None);
+    let abroad_codes: Vec<&str> = abroad_strings.iter().map(String::as_str).collect();
+
+    // 1. recipients_by_benefit_sex_age
+    let mut by_age = Cube::new(
+        vec![
+            period(),
+            dim("benefit", benefits()),
+            dim("sex", sexes()),
+            dim("age_group", age_groups()),
+        ],
+        true,
+    );
+    // 2. recipients_by_area
+    let mut by_area = Cube::new(
+        vec![
+            period(),
+            dim("area", areas(cl)),
+            dim("benefit", benefits()),
+            dim("sex", sexes()),
+        ],
+        false,
+    );
+    // 3. national_pension_structure
+    let np_codes: Vec<String> = std::iter::once("NP".to_string())
+        .chain(strings(&NP_KINDS))
+        .collect();
+    let mut structure = Cube::new(
+        vec![
+            period(),
+            dim("benefit", np_codes),
+            dim("np_composition", strings(&NP_COMPOSITIONS)),
+            dim("sex", sexes()),
+        ],
+        false,
+    );
+    // 4. amount_distribution
+    let mut bands = Cube::new(
+        vec![
+            period(),
+            dim("benefit", strings(&["NP", "GP"])),
+            dim("amount_band", amount_bands()),
+            dim("sex", sexes()),
+        ],
+        false,
+    );
+    // 5. recipients_abroad_by_country
+    let abroad_countries: BTreeSet<&str> = units
+        .iter()
+        .filter(|u| u.benefit == "ALL" && municipality.get(u.row).is_none())
+        .filter_map(|u| country.get(u.row))
+        .collect();
+    let countries: Vec<String> = std::iter::once("SSS")
+        .chain(abroad_countries.iter().copied())
+        .map(String::from)
+        .collect();
+    let mut abroad = Cube::new(
+        vec![
+            period(),
+            dim("country", countries),
+            dim("benefit", benefits()),
+        ],
+        false,
+    );
+    // 8. guarantee_pension_by_basis
+    let mut gp = Cube::new(
+        vec![
+            period(),
+            dim("gp_basis", strings(&GP_BASES)),
+            dim("sex", sexes()),
+            dim("age_group", age_groups()),
+        ],
+        false,
+    );
+    // 9. survivors_pensions
+    let mut survivors = Cube::new(
+        vec![
+            period(),
+            dim("survivors_category", strings(&SURVIVORS_CATEGORIES)),
+            dim("sex", sexes()),
+            dim("age_group", age_groups()),
+        ],
+        false,
+    );
+
+    let p = period_code.as_str();
+    for u in &units {
+        let (row, a) = (u.row, u.amount);
+        let sexes = sexes_of(row);
+        let ages = ages_of(row);
+        let b = [u.benefit];
+        by_age.add(&[&[p], &b, &sexes, &ages], a);
+        let areas: &[&str] = municipality
+            .get(row)
+            .and_then(|m| area_codes.get(m))
+            .unwrap_or(&abroad_codes);
+        by_area.add(&[&[p], areas, &b, &sexes], a);
+        if u.benefit == "NP" || NP_KINDS.contains(&u.benefit) {
+            structure.add(
+                &[
+                    &[p],
+                    &b,
+                    &[composition.get(row).unwrap_or("REDUCED"), "SSS"],
+                    &sexes,
+                ],
+                a,
+            );
+        }
+        if u.benefit == "NP" || u.benefit == "GP" {
+            let band = amount_band(a);
+            bands.add(&[&[p], &b, &[band.as_str(), "SSS"], &sexes], a);
+        }
+        if municipality.get(row).is_none() {
+            abroad.add(&[&[p], &[country.get(row).unwrap_or("SSS"), "SSS"], &b], a);
+        }
+        if u.benefit == "GP" {
+            gp.add(
+                &[
+                    &[p],
+                    &[kind.get(row).unwrap_or("other"), "SSS"],
+                    &sexes,
+                    &ages,
+                ],
+                a,
+            );
+        }
+        if let Some(category) =
+            survivors_category(u.benefit, kind.get(row), sp_composition.get(row))
+        {
+            survivors.add(&[&[p], &[category, "SSS"], &sexes, &ages], a);
+        }
+    }
+
+    tracing::debug!(
+        seconds = started.elapsed().as_secs_f64(),
+        "recipient tables"
+    );
+    let mut tables = vec![
+        by_age.into_table("recipients_by_benefit_sex_age", "recipients", true),
+        by_area.into_table("recipients_by_area", "recipients", true),
+        structure.into_table("national_pension_structure", "recipients", true),
+        bands.into_table("amount_distribution", "recipients", false),
+        abroad.into_table("recipients_abroad_by_country", "recipients", true),
+    ];
+    if let Some(payments) = input.payments {
+        tables.push(expenditure(payments, input.awards, input.period)?);
+    }
+    tracing::debug!(seconds = started.elapsed().as_secs_f64(), "expenditure");
+    tables.push(new_recipients(input.awards, input.persons, input.period)?);
+    tracing::debug!(seconds = started.elapsed().as_secs_f64(), "new recipients");
+    tables.push(gp.into_table("guarantee_pension_by_basis", "recipients", true));
+    tables.push(survivors.into_table("survivors_pensions", "recipients", true));
+
+    let relations = tables
+        .iter()
+        .map(|t| relations(t, &table_hierarchies(t, cl)))
+        .collect();
+    let links = links(&tables);
+    Ok(Aggregated {
+        tables,
+        relations,
+        links,
+    })
+}
+
+fn survivors_category(
+    benefit: &str,
+    kind: Option<&str>,
+    sp_composition: Option<&str>,
+) -> Option<&'static str> {
+    match benefit {
+        "SP_INIT" => Some("SP_INIT"),
+        "SP_CONT" => Some(match sp_composition {
+            Some("basic_and_additional") => "SP_CONT_BOTH",
+            Some("basic_only") => "SP_CONT_BASIC",
+            _ => "SP_CONT_ADD",
+        }),
+        "OP" => Some(if kind == Some("student") {
+            "OP_STUDENT"
+        } else {
+            "OP_CHILD"
+        }),
+        _ => None,
+    }
+}
+
+/// The additivity the attacker knows, per table (publication.md, "Additivity").
+fn table_hierarchies(table: &Table, classification: &Classification) -> Vec<Hierarchy> {
+    let mut out = Vec::new();
+    for d in &table.dimensions {
+        match d.id {
+            "sex" | "age_group" | "country" | "np_composition" | "amount_band" | "gp_basis"
+            | "survivors_category" | "payment_type" => out.push(total_hierarchy(d.id, &d.codes)),
+            "area" => out.extend(area_hierarchies(classification)),
+            "benefit" if table.id == "new_recipients" => {}
+            // Expenditure adds up over benefits; person counts are bounded under ALL.
+            "benefit" => out.extend(benefit_hierarchies(table.id == "expenditure")),
+            _ => {}
+        }
+    }
+    out
+}
+
+/// Figures published in two tables (publication.md, "Linked tables").
+fn links(tables: &[Table]) -> Vec<Link> {
+    let find = |id: &str| tables.iter().position(|t| t.id == id);
+    let mut out = Vec::new();
+    let Some(main) = find("recipients_by_benefit_sex_age") else {
+        return out;
+    };
+    let m = &tables[main];
+    let period = m.dimensions[0].codes[0].clone();
+    let mut link = |other: Option<usize>, main_codes: &dyn Fn(&[&str]) -> Option<Vec<String>>| {
+        let Some(o) = other else { return };
+        let t = &tables[o];
+        for cell in 0..t.cells() {
+            let codes = t.codes(cell);
+            if let Some(mc) = main_codes(&codes) {
+                let mc: Vec<&str> = mc.iter().map(String::as_str).collect();
+                if let Some(main_cell) = m.index(&mc) {
+                    out.push(Link {
+                        table_a: main,
+                        cell_a: main_cell,
+                        table_b: o,
+                        cell_b: cell,
+                    });
+                }
+            }
+        }
+    };
+    let p = period.clone();
+    // recipients_by_area at area ALL = the benefit × sex totals over ages.
+    link(find("recipients_by_area"), &|c| {
+        (c[1] == "ALL").then(|| vec![p.clone(), c[2].into(), c[3].into(), "SSS".into()])
+    });
+    let p = period.clone();
+    link(find("national_pension_structure"), &|c| {
+        (c[2] == "SSS").then(|| vec![p.clone(), c[1].into(), c[3].into(), "SSS".into()])
+    });
+    let p = period.clone();
+    link(find("amount_distribution"), &|c| {
+        (c[2] == "SSS").then(|| vec![p.clone(), c[1].into(), c[3].into(), "SSS".into()])
+    });
+    let p = period.clone();
+    link(find("guarantee_pension_by_basis"), &|c| {
+        (c[1] == "SSS").then(|| vec![p.clone(), "GP".into(), c[2].into(), c[3].into()])
+    });
+    let p = period.clone();
+    link(find("survivors_pensions"), &|c| {
+        (c[1] == "SP_INIT").then(|| vec![p.clone(), "SP_INIT".into(), c[2].into(), c[3].into()])
+    });
+    // recipients abroad (country SSS) = recipients_by_area at ABROAD, sex SSS.
+    if let (Some(area), Some(country)) = (
+        find("recipients_by_area"),
+        find("recipients_abroad_by_country"),
+    ) {
+        let (a, c) = (&tables[area], &tables[country]);
+        for cell in 0..c.cells() {
+            let codes = c.codes(cell);
+            if codes[1] == "SSS" {
+                if let Some(ac) = a.index(&[codes[0], "ABROAD", codes[2], "SSS"]) {
+                    out.push(Link {
+                        table_a: area,
+                        cell_a: ac,
+                        table_b: country,
+                        cell_b: cell,
+                    });
+                }
+            }
+        }
+    }
+    out
+}
+
+/// Payments whose payment date is in the period, with the base code of their award: the
+/// one named, else the person's award of the benefit in force in the payment's month with
+/// the latest start; the spouse's-pension phase is the one in the payment's month.
+fn payments_with_codes(
+    payments: &DataFrame,
+    awards: &DataFrame,
+    period: Period,
+) -> Result<DataFrame> {
+    let in_period = payments.clone().lazy().filter(
+        col("payment_date")
+            .gt_eq(date_lit(period.first_day()))
+            .and(col("payment_date").lt_eq(date_lit(period.last_day()))),
+    );
+    let award_info = awards.clone().lazy().select([
+        col("award_id"),
+        col("person_id").alias("__person"),
+        col("kind"),
+        col("start_date"),
+        col("end_date"),
+        col("deceased_death_date"),
+    ]);
+    let named = in_period
+        .clone()
+        .filter(col("award_id").is_not_null())
+        .join(
+            award_info.clone(),
+            [col("award_id")],
+            [col("award_id")],
+            JoinArgs::new(JoinType::Left),
+        );
+    let month_end = col("period_month").dt().month_end();
+    let unnamed = in_period
+        .filter(col("award_id").is_null())
+        .select([all().exclude_cols(["award_id"]).as_expr()])
+        .join(
+            awards.clone().lazy().select([
+                col("person_id"),
+                col("benefit"),
+                col("award_id"),
+                col("kind"),
+                col("start_date"),
+                col("end_date"),
+                col("deceased_death_date"),
+            ]),
+            [col("person_id"), col("benefit")],
+            [col("person_id"), col("benefit")],
+            JoinArgs::new(JoinType::Left),
+        )
+        .filter(
+            col("start_date")
+                .is_null()
+                .or(col("start_date").lt_eq(month_end).and(
+                    col("end_date")
+                        .is_null()
+                        .or(col("end_date").gt_eq(col("period_month"))),
+                )),
+        )
+        .sort_by_exprs(
+            [col("start_date")],
+            SortMultipleOptions::default()
+                .with_order_descending(true)
+                .with_nulls_last(true),
+        )
+        .group_by([col("payment_id")])
+        .agg([all().as_expr().first()]);
+    let columns = [
+        col("person_id"),
+        col("benefit"),
+        col("kind"),
+        col("deceased_death_date"),
+        col("period_month"),
+        col("payment_type"),
+        col("amount"),
+    ];
+    let both = concat(
+        [named.select(columns.clone()), unnamed.select(columns)],
+        UnionArgs::default(),
+    )?;
+    Ok(both
+        .with_column(base_code(col("period_month")).alias("base"))
+        .select([
+            col("person_id"),
+            col("base"),
+            col("payment_type"),
+            col("amount"),
+        ])
+        .collect()?)
+}
+
+/// `expenditure`: sums by payment date in the period, and the distinct persons paid.
+fn expenditure(payments: &DataFrame, awards: &DataFrame, period: Period) -> Result<Table> {
+    let paid = payments_with_codes(payments, awards, period)?;
+    let sums = paid
+        .clone()
+        .lazy()
+        .group_by([col("base"), col("payment_type")])
+        .agg([col("amount").sum()])
+        .collect()?;
+    let dims = vec![
+        dim("period", vec![period.to_string()]),
+        dim("benefit", benefits()),
+        dim("payment_type", strings(&PAYMENT_TYPES)),
+    ];
+    let mut money = Cube::new(dims.clone(), false);
+    let p = period.to_string();
+    let (b, t, a) = (
+        str_col(&sums, "base")?,
+        str_col(&sums, "payment_type")?,
+        sums.column("amount")?.i64()?,
+    );
+    for i in 0..sums.height() {
+        let levels = benefit_levels(b.get(i).unwrap_or(""));
+        money.add(
+            &[&[p.as_str()], &levels, &[t.get(i).unwrap_or(""), "SSS"]],
+            a.get(i).unwrap_or(0),
+        );
+    }
+    // Distinct persons per benefit level and payment type: each payment row counts under
+    // its own code, its group (NP, SP) and ALL, and under its type and SSS.
+    let rows = paid
+        .lazy()
+        .select([col("person_id"), col("base"), col("payment_type")]);
+    let group = when(col("base").str().starts_with(lit("NP_")))
+        .then(lit("NP"))
+        .when(col("base").str().starts_with(lit("SP_")))
+        .then(lit("SP"))
+        .otherwise(lit(NULL).cast(DataType::String));
+    let levels = concat(
+        [
+            rows.clone().select([
+                col("person_id"),
+                col("base").alias("benefit"),
+                col("payment_type"),
+            ]),
+            rows.clone().select([
+                col("person_id"),
+                group.alias("benefit"),
+                col("payment_type"),
+            ]),
+            rows.select([
+                col("person_id"),
+                lit("ALL").alias("benefit"),
+                col("payment_type"),
+            ]),
+        ],
+        UnionArgs::default(),
+    )?
+    .filter(col("benefit").is_not_null());
+    let by_type = levels
+        .clone()
+        .group_by([col("benefit"), col("payment_type")])
+        .agg([col("person_id").n_unique().alias("n")]);
+    let all_types = levels.group_by([col("benefit")]).agg([
+        lit("SSS").alias("payment_type"),
+        col("person_id").n_unique().alias("n"),
+    ]);
+    let distinct = concat([by_type, all_types], UnionArgs::default())?.collect()?;
+    let mut persons = vec![0i64; money.count.len()];
+    let (b, t, n) = (
+        str_col(&distinct, "benefit")?,
+        str_col(&distinct, "payment_type")?,
+        distinct.column("n")?.cast(&DataType::Int64)?,
+    );
+    let n = n.i64()?;
+    for i in 0..distinct.height() {
+        let cell = money.position(1, b.get(i).unwrap_or("")) * PAYMENT_TYPES.len()
+            + money.position(2, t.get(i).unwrap_or(""));
+        persons[cell] = n.get(i).unwrap_or(0);
+    }
+    let mut table = Table::new(
+        "expenditure",
+        dims,
+        vec![
+            Measure {
+                id: "expenditure",
+                unit: Unit::Euro,
+            },
+            Measure {
+                id: "recipients_during_period",
+                unit: Unit::Persons,
+            },
+        ],
+    );
+    for cell in 0..table.cells() {
+        let n = persons[cell];
+        table.values[0][cell] = Some(money.sum[cell]);
+        table.values[1][cell] = Some(n);
+        table.persons[cell] = n;
+    }
+    Ok(table)
+}
+
+/// `new_recipients`: persons with an award of the code starting in the period and none of it
+/// in force the day before the period began, at each code's own level.
+fn new_recipients(awards: &DataFrame, persons: &DataFrame, period: Period) -> Result<Table> {
+    let day_before = period.first_day().pred_opt().expect("a day before");
+    let a = awards
+        .clone()
+        .lazy()
+        .select([
+            col("person_id"),
+            base_code(col("start_date").dt().month_start()).alias("base"),
+            col("start_date")
+                .gt_eq(date_lit(period.first_day()))
+                .and(col("start_date").lt_eq(date_lit(period.last_day())))
+                .alias("started"),
+            in_force_on(date_lit(day_before)).alias("before"),
+        ])
+        .filter(col("started").or(col("before")))
+        .collect()?;
+    // A spouse's pension in force the day before makes neither phase new.
+    fn key(level: &'static str) -> &'static str {
+        if SP_PHASES.contains(&level) {
+            "SP"
+        } else {
+            level
+        }
+    }
+    let (pid, base, started, before) = (
+        str_col(&a, "person_id")?,
+        str_col(&a, "base")?,
+        a.column("started")?.bool()?,
+        a.column("before")?.bool()?,
+    );
+    let mut had: HashSet<(&str, &str)> = HashSet::new();
+    let mut new: BTreeSet<(&str, &'static str)> = BTreeSet::new();
+    for i in 0..a.height() {
+        let (p, b) = (pid.get(i).unwrap_or(""), base.get(i).unwrap_or(""));
+        for level in benefit_levels(b) {
+            if before.get(i) == Some(true) {
+                had.insert((p, key(level)));
+            }
+            if started.get(i) == Some(true) {
+                new.insert((p, level));
+            }
+        }
+    }
+    let attributes = person_attributes(persons, period).collect()?;
+    let (ids, sex, age) = (
+        str_col(&attributes, "person_id")?,
+        str_col(&attributes, "sex")?,
+        str_col(&attributes, "age_group")?,
+    );
+    let index: HashMap<&str, usize> = ids
+        .iter()
+        .enumerate()
+        .filter_map(|(i, p)| p.map(|p| (p, i)))
+        .collect();
+    let p = period.to_string();
+    let mut cube = Cube::new(
+        vec![
+            dim("period", vec![p.clone()]),
+            dim("benefit", benefits()),
+            dim("sex", sexes()),
+            dim("age_group", age_groups()),
+        ],
+        false,
+    );
+    for (person, level) in new {
+        if had.contains(&(person, key(level))) {
+            continue;
+        }
+        let Some(&i) = index.get(person) else {
+            continue;
+        };
+        cube.add(
+            &[
+                &[p.as_str()],
+                &[level],
+                &[sex.get(i).unwrap_or("SSS"), "SSS"],
+                &[age.get(i).unwrap_or("SSS"), "SSS"],
+            ],
+            0,
+        );
+    }
+    Ok(cube.into_table("new_recipients", "new_recipients", false))
+}
+
+/// `time_series` for the current period: recipients and mean amount from the protected
+/// `recipients_by_benefit_sex_age` totals, expenditure from the protected `expenditure`
+/// table (status `.` without payments), so each figure has the same value and status as there.
+pub fn time_series(tables: &[Table], period: Period) -> Table {
+    let p = period.to_string();
+    let mut t = Table::new(
+        "time_series",
+        vec![dim("period", vec![p.clone()]), dim("benefit", benefits())],
+        vec![
+            Measure {
+                id: "recipients",
+                unit: Unit::Persons,
+            },
+            Measure {
+                id: "mean_amount",
+                unit: Unit::EuroPerMonth,
+            },
+            Measure {
+                id: "expenditure",
+                unit: Unit::Euro,
+            },
+        ],
+    );
+    let main = tables
+        .iter()
+        .find(|t| t.id == "recipients_by_benefit_sex_age")
+        .expect("main table");
+    let spending = tables.iter().find(|t| t.id == "expenditure");
+    for (cell, benefit) in benefits().iter().enumerate() {
+        let m = main
+            .index(&[&p, benefit, "SSS", "SSS"])
+            .expect("total cell");
+        for k in 0..2 {
+            t.values[k][cell] = main.values[k][m];
+            t.status[k][cell] = main.status[k][m];
+        }
+        t.persons[cell] = main.persons[m];
+        match spending {
+            Some(e) => {
+                let c = e.index(&[&p, benefit, "SSS"]).expect("total cell");
+                t.values[2][cell] = e.values[0][c];
+                t.status[2][cell] = e.status[0][c];
+            }
+            None => {
+                t.values[2][cell] = None;
+                t.status[2][cell] = Status::NotApplicable;
+            }
+        }
+    }
+    t
+}

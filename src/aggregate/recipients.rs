@@ -1,0 +1,154 @@
+//! Recipients of the reference month, one row per person and benefit, by the concepts of
+//! publication.md: from regular payments for the month, else from computed amounts.
+use polars::prelude::*;
+
+use crate::classify::arith::{age_at, date_lit, month_index};
+use crate::classify::{age_group, Classified};
+use crate::error::Result;
+use crate::period::Period;
+
+/// The base benefit code of an award in a month: the kind, or the spouse's-pension phase in
+/// that month (`month_first_day`, an expression of the first day of the month).
+pub fn base_code(month_first_day: Expr) -> Expr {
+    let kind = col("kind");
+    let since_death = month_index(month_first_day) - month_index(col("deceased_death_date"));
+    when(col("benefit").eq(lit("national_pension")))
+        .then(
+            when(kind.clone().eq(lit("old_age")))
+                .then(lit("NP_OLD"))
+                .when(kind.clone().eq(lit("early_old_age")))
+                .then(lit("NP_EARLY"))
+                .when(kind.clone().eq(lit("disability")))
+                .then(lit("NP_DIS"))
+                .otherwise(lit("NP_REHAB")),
+        )
+        .when(col("benefit").eq(lit("guarantee_pension")))
+        .then(lit("GP"))
+        .when(col("benefit").eq(lit("spouse_pension")))
+        .then(
+            when(since_death.lt_eq(lit(6i64)))
+                .then(lit("SP_INIT"))
+                .otherwise(lit("SP_CONT")),
+        )
+        .when(col("benefit").eq(lit("orphan_pension")))
+        .then(lit("OP"))
+        .when(col("benefit").eq(lit("child_increase")))
+        .then(lit("CI"))
+        .when(col("benefit").eq(lit("front_veteran_supplement")))
+        .then(
+            when(kind.eq(lit("abroad")))
+                .then(lit("FVS_ABROAD"))
+                .otherwise(lit("FVS")),
+        )
+        .otherwise(lit("AFVS"))
+}
+
+/// An award is in force on `day` when it started by then and has not ended before it.
+pub fn in_force_on(day: Expr) -> Expr {
+    col("start_date")
+        .lt_eq(day.clone())
+        .and(col("end_date").is_null().or(col("end_date").gt_eq(day)))
+}
+
+/// Person attributes at the end of the period: sex, age group, municipality (null abroad), country.
+pub fn person_attributes(persons: &DataFrame, period: Period) -> LazyFrame {
+    persons.clone().lazy().select([
+        col("person_id"),
+        col("sex").cast(DataType::String).alias("sex"),
+        age_group(age_at(col("birth_date"), date_lit(period.last_day()))).alias("age_group"),
+        when(col("country").eq(lit("FI")))
+            .then(col("municipality"))
+            .otherwise(lit(NULL).cast(DataType::String))
+            .alias("municipality"),
+        col("country"),
+    ])
+}
+
+/// One row per recipient and register benefit with the base code and the tags the tables use:
+/// `person_id, base, amount, sex, age_group, municipality, country, np_composition, gp_basis,
+/// sp_composition, kind`. Sorted by person.
+pub fn recipients(
+    classified: &Classified,
+    awards: &DataFrame,
+    persons: &DataFrame,
+    payments: Option<&DataFrame>,
+    period: Period,
+) -> Result<DataFrame> {
+    let month = classified.month;
+    let last_day = date_lit(period.last_day());
+    // The award a person counts under for a benefit: in force on the month's last day, else
+    // the one that started last (publication.md).
+    let chosen = awards
+        .clone()
+        .lazy()
+        .filter(col("start_date").lt_eq(last_day.clone()))
+        .with_columns([
+            in_force_on(last_day.clone()).alias("__last_day"),
+            base_code(date_lit(month)).alias("base"),
+        ])
+        .sort_by_exprs(
+            [col("__last_day"), col("start_date"), col("award_id")],
+            SortMultipleOptions::default().with_order_descending(true),
+        )
+        .group_by([col("person_id"), col("benefit")])
+        .agg([
+            col("award_id").first(),
+            col("base").first(),
+            col("kind").first(),
+        ])
+        .join(
+            classified.rows.clone().lazy().select([
+                col("award_id"),
+                col("np_composition"),
+                col("sp_composition"),
+            ]),
+            [col("award_id")],
+            [col("award_id")],
+            JoinArgs::new(JoinType::Left),
+        );
+    let amounts = match payments {
+        Some(p) => p
+            .clone()
+            .lazy()
+            .filter(
+                col("payment_type")
+                    .eq(lit("regular"))
+                    .and(col("period_month").eq(date_lit(month))),
+            )
+            .group_by([col("person_id"), col("benefit")])
+            .agg([col("amount").sum()]),
+        None => classified
+            .rows
+            .clone()
+            .lazy()
+            .filter(col("amount").gt(lit(0i64)))
+            .group_by([col("person_id"), col("benefit")])
+            .agg([col("amount").sum()]),
+    };
+    let key = [col("person_id"), col("benefit")];
+    Ok(amounts
+        .join(chosen, key.clone(), key, JoinArgs::new(JoinType::Inner))
+        .join(
+            person_attributes(persons, period),
+            [col("person_id")],
+            [col("person_id")],
+            JoinArgs::new(JoinType::Inner),
+        )
+        .select([
+            col("person_id"),
+            col("base"),
+            col("amount"),
+            col("sex"),
+            col("age_group"),
+            col("municipality"),
+            col("country"),
+            when(col("np_composition").eq(lit("full")))
+                .then(lit("FULL"))
+                .otherwise(lit("REDUCED"))
+                .alias("np_composition"),
+            col("kind"),
+            col("sp_composition"),
+        ])
+        .sort(["person_id", "base"], SortMultipleOptions::default())
+        .collect()?)
+}

@@ -1,0 +1,929 @@
+use super::*;
+use crate::table::{relations, Dimension, Hierarchy, Measure, Unit};
+use proptest::prelude::*;
+
+const MIN: i64 = 4;
+
+fn strings(codes: &[&str]) -> Vec<String> {
+    codes.iter().map(|c| c.to_string()).collect()
+}
+
+/// A one-measure count table with the given persons (row-major).
+fn table(id: &'static str, dims: &[(&'static str, &[&str])], persons: &[i64]) -> Table {
+    let dimensions = dims
+        .iter()
+        .map(|(d, codes)| Dimension {
+            id: d,
+            codes: strings(codes),
+        })
+        .collect();
+    let mut t = Table::new(
+        id,
+        dimensions,
+        vec![Measure {
+            id: "recipients",
+            unit: Unit::Persons,
+        }],
+    );
+    assert_eq!(persons.len(), t.cells(), "{id}");
+    t.persons = persons.to_vec();
+    t.values[0] = persons.iter().map(|&p| Some(p)).collect();
+    t
+}
+
+fn total(dimension: &'static str, parts: &[&str]) -> Hierarchy {
+    Hierarchy {
+        dimension,
+        total: "SSS".into(),
+        parts: strings(parts),
+        bounded: false,
+    }
+}
+
+fn suppressed(t: &Table) -> Vec<usize> {
+    (0..t.cells()).filter(|&c| t.is_suppressed(c)).collect()
+}
+
+fn cell(t: &Table, codes: &[&str]) -> usize {
+    t.index(codes).unwrap()
+}
+
+/// sex × age with both totals: men aged B (2 persons) is primary.
+///
+/// ```text
+///        SSS   A   B   C
+/// SSS     68  22  11  35
+/// 1       27  10   2  15
+/// 2       41  12   9  20
+/// ```
+fn sex_by_age() -> (Table, Vec<Relation>) {
+    let t = table(
+        "sex_age",
+        &[
+            ("sex", &["SSS", "1", "2"]),
+            ("age_group", &["SSS", "A", "B", "C"]),
+        ],
+        &[68, 22, 11, 35, 27, 10, 2, 15, 41, 12, 9, 20],
+    );
+    let r = relations(
+        &t,
+        &[
+            total("sex", &["1", "2"]),
+            total("age_group", &["A", "B", "C"]),
+        ],
+    );
+    (t, r)
+}
+
+#[test]
+fn a_single_small_cell_is_protected_by_the_smallest_box() {
+    let (mut t, r) = sex_by_age();
+    let counts = protect(std::slice::from_mut(&mut t), &[r.clone()], &[], MIN).unwrap();
+    // The partner in the age row is the smaller of A (10) and C (15); in the sex column
+    // women (9); the box closes at women aged A.
+    let expected = vec![
+        cell(&t, &["1", "A"]),
+        cell(&t, &["1", "B"]),
+        cell(&t, &["2", "A"]),
+        cell(&t, &["2", "B"]),
+    ];
+    assert_eq!(suppressed(&t), expected);
+    assert_eq!(
+        counts,
+        vec![SuppressionCounts {
+            table_id: "sex_age".into(),
+            primary: 1,
+            secondary: 3
+        }]
+    );
+    assert!(t.status.iter().all(|s| expected
+        .iter()
+        .all(|&c| s[c] == crate::table::Status::Confidential)));
+    assert_eq!(t.values[0][cell(&t, &["1", "B"])], None);
+    let report = audit(&[t], &[r], &[], MIN).unwrap();
+    assert!(report.passed(), "{report:?}");
+    assert_eq!(report.primary_cells, 1);
+}
+
+#[test]
+fn the_audit_fails_when_only_the_primary_cell_is_suppressed() {
+    let (mut t, r) = sex_by_age();
+    let c = cell(&t, &["1", "B"]);
+    t.suppress(c);
+    let report = audit(&[t], &[r], &[], MIN).unwrap();
+    assert_eq!(
+        report.failures,
+        vec![AuditFailure {
+            table_id: "sex_age".into(),
+            cell: c,
+            codes: strings(&["1", "B"]),
+            problem: AuditProblem::CountDisclosed { max: 2 },
+        }]
+    );
+}
+
+#[test]
+fn the_audit_reports_published_primary_and_suppressed_zero_cells() {
+    let t = table("t", &[("sex", &["SSS", "1", "2"])], &[5, 5, 0]);
+    let r = relations(&t, &[total("sex", &["1", "2"])]);
+    let mut t2 = t.clone();
+    t2.suppress(2);
+    let report = audit(&[t2], &[r.clone()], &[], MIN).unwrap();
+    assert_eq!(
+        report
+            .failures
+            .iter()
+            .map(|f| f.problem.clone())
+            .collect::<Vec<_>>(),
+        vec![AuditProblem::ZeroSuppressed]
+    );
+    let t3 = table("t", &[("sex", &["SSS", "1", "2"])], &[5, 3, 2]);
+    let report = audit(&[t3], &[r], &[], MIN).unwrap();
+    let failures: Vec<(usize, AuditProblem)> = report
+        .failures
+        .iter()
+        .map(|f| (f.cell, f.problem.clone()))
+        .collect();
+    assert_eq!(
+        failures,
+        vec![
+            (1, AuditProblem::PrimaryPublished),
+            (2, AuditProblem::PrimaryPublished)
+        ]
+    );
+}
+
+#[test]
+fn two_small_parts_beside_a_published_total_take_a_third() {
+    // 1 + 1 + 6 = 8: with only the two ones suppressed their sum 2 tells both are 1.
+    let mut t = table("t", &[("sex", &["SSS", "1", "2", "3"])], &[8, 1, 1, 6]);
+    let r = relations(&t, &[total("sex", &["1", "2", "3"])]);
+    protect(std::slice::from_mut(&mut t), &[r.clone()], &[], MIN).unwrap();
+    assert_eq!(suppressed(&t), vec![1, 2, 3]);
+    assert!(audit(&[t], &[r], &[], MIN).unwrap().passed());
+}
+
+#[test]
+fn a_two_level_area_hierarchy_is_protected_at_every_level() {
+    let areas = [
+        "ALL", "SSS", "MK1", "MK2", "KU1", "KU2", "KU3", "KU4", "ABROAD",
+    ];
+    // Per area: SSS, men, women. KU1 men = 2 is primary.
+    let rows: [[i64; 3]; 9] = [
+        [105, 52, 53], // ALL
+        [100, 50, 50], // SSS
+        [40, 17, 23],  // MK1
+        [60, 33, 27],  // MK2
+        [15, 2, 13],   // KU1
+        [25, 15, 10],  // KU2
+        [30, 16, 14],  // KU3
+        [30, 17, 13],  // KU4
+        [5, 2, 3],     // ABROAD: both sexes primary
+    ];
+    let persons: Vec<i64> = rows.iter().flatten().copied().collect();
+    let mut t = table(
+        "area",
+        &[("area", &areas), ("sex", &["SSS", "1", "2"])],
+        &persons,
+    );
+    let sum = |tot: &str, parts: &[&str]| Hierarchy {
+        dimension: "area",
+        total: tot.into(),
+        parts: strings(parts),
+        bounded: false,
+    };
+    let h = vec![
+        sum("ALL", &["SSS", "ABROAD"]),
+        sum("SSS", &["MK1", "MK2"]),
+        sum("SSS", &["KU1", "KU2", "KU3", "KU4"]),
+        sum("MK1", &["KU1", "KU2"]),
+        sum("MK2", &["KU3", "KU4"]),
+        total("sex", &["1", "2"]),
+    ];
+    let r = relations(&t, &h);
+    let counts = protect(std::slice::from_mut(&mut t), &[r.clone()], &[], MIN).unwrap();
+    let got: Vec<Vec<&str>> = suppressed(&t).into_iter().map(|c| t.codes(c)).collect();
+    // KU1 men (2) pairs with KU2 men (15) in MK1 = KU1 + KU2 and with KU1 women (13) in the
+    // sex total; KU2 women (10) closes the box, and MK1's totals stay published.
+    // ABROAD men and women (2 + 3 beside a published 5) may each be 1 to 4: enough. But in
+    // ALL = SSS + ABROAD each is alone: its partner is the only part, SSS (men 50, women 50).
+    // SSS men is alone in SSS = MK1 + MK2 and takes the smaller region, MK1 (17), which
+    // with KU1 and KU2 already suppressed needs nothing more; women the same.
+    assert_eq!(
+        got,
+        vec![
+            vec!["SSS", "1"],
+            vec!["SSS", "2"],
+            vec!["MK1", "1"],
+            vec!["MK1", "2"],
+            vec!["KU1", "1"],
+            vec!["KU1", "2"],
+            vec!["KU2", "1"],
+            vec!["KU2", "2"],
+            vec!["ABROAD", "1"],
+            vec!["ABROAD", "2"],
+        ]
+    );
+    assert_eq!(
+        counts,
+        vec![SuppressionCounts {
+            table_id: "area".into(),
+            primary: 3,
+            secondary: 7
+        }]
+    );
+    let report = audit(&[t], &[r], &[], MIN).unwrap();
+    assert!(report.passed(), "{report:?}");
+}
+
+#[test]
+fn a_count_under_all_is_bounded_by_its_benefits() {
+    // ALL is at least each benefit and at most their sum. Women: ALL = 3 = A, their only
+    // benefit; men: B = 2 beside A = 20, C = 10 and ALL = 21.
+    let benefits = ["ALL", "A", "B", "C"];
+    // rows: benefit; columns: SSS, men, women
+    let rows: [[i64; 3]; 4] = [
+        [24, 21, 3], // ALL
+        [23, 20, 3], // A
+        [2, 2, 0],   // B
+        [10, 10, 0], // C
+    ];
+    let persons: Vec<i64> = rows.iter().flatten().copied().collect();
+    let mut t = table(
+        "benefit",
+        &[("benefit", &benefits), ("sex", &["SSS", "1", "2"])],
+        &persons,
+    );
+    let h = vec![
+        Hierarchy {
+            dimension: "benefit",
+            total: "ALL".into(),
+            parts: strings(&["A", "B", "C"]),
+            bounded: true,
+        },
+        total("sex", &["1", "2"]),
+    ];
+    let r = relations(&t, &h);
+    assert!(matches!(r[0], Relation::Bounded { .. }));
+    protect(std::slice::from_mut(&mut t), &[r.clone()], &[], MIN).unwrap();
+    let got: Vec<Vec<&str>> = suppressed(&t).into_iter().map(|c| t.codes(c)).collect();
+    // Primary: ALL and A women (3), B total and men (2). The sex totals of ALL (24) and A
+    // (23) take their men. Then women under ALL equal women under A (ALL ≤ Σ benefits, the
+    // other benefits being 0), both some a with men 24 − a ≥ C men = 10: a ∈ [1, 14]. B men
+    // equal B's total and are at most ALL men (24 − a): up to 23.
+    assert_eq!(
+        got,
+        vec![
+            vec!["ALL", "1"],
+            vec!["ALL", "2"],
+            vec!["A", "1"],
+            vec!["A", "2"],
+            vec!["B", "SSS"],
+            vec!["B", "1"]
+        ]
+    );
+    let report = audit(&[t.clone()], &[r.clone()], &[], MIN).unwrap();
+    assert!(report.passed(), "{report:?}");
+    // Publishing women under ALL again gives A women away (ALL women = A women, the only
+    // nonzero benefit).
+    let mut leaky = t.clone();
+    for m in 0..leaky.measures.len() {
+        let c = cell(&leaky, &["ALL", "2"]);
+        leaky.status[m][c] = crate::table::Status::Value;
+        leaky.values[m][c] = Some(3);
+    }
+    let report = audit(&[leaky], &[r], &[], MIN).unwrap();
+    assert!(!report.passed());
+}
+
+#[test]
+fn linked_tables_share_status_and_are_protected_together() {
+    let (age, age_rel) = sex_by_age();
+    // sex × region; its region SSS column is the age table's age SSS column.
+    let region = table(
+        "sex_region",
+        &[
+            ("sex", &["SSS", "1", "2"]),
+            ("region", &["SSS", "R1", "R2"]),
+        ],
+        &[68, 30, 38, 27, 1, 26, 41, 29, 12],
+    );
+    let region_rel = relations(
+        &region,
+        &[total("sex", &["1", "2"]), total("region", &["R1", "R2"])],
+    );
+    let links: Vec<Link> = ["SSS", "1", "2"]
+        .iter()
+        .map(|s| Link {
+            table_a: 0,
+            cell_a: cell(&age, &[s, "SSS"]),
+            table_b: 1,
+            cell_b: cell(&region, &[s, "SSS"]),
+        })
+        .collect();
+    let mut tables = vec![age, region];
+    let rels = vec![age_rel, region_rel];
+    protect(&mut tables, &rels, &links, MIN).unwrap();
+    for l in &links {
+        assert_eq!(
+            tables[l.table_a].is_suppressed(l.cell_a),
+            tables[l.table_b].is_suppressed(l.cell_b)
+        );
+    }
+    let report = audit(&tables, &rels, &links, MIN).unwrap();
+    assert!(report.passed(), "{report:?}");
+    let got: Vec<Vec<Vec<&str>>> = tables
+        .iter()
+        .map(|t| suppressed(t).into_iter().map(|c| t.codes(c)).collect())
+        .collect();
+    assert_eq!(
+        got[0],
+        vec![
+            vec!["1", "A"],
+            vec!["1", "B"],
+            vec!["2", "A"],
+            vec!["2", "B"]
+        ]
+    );
+    assert_eq!(
+        got[1],
+        vec![
+            vec!["1", "R1"],
+            vec!["1", "R2"],
+            vec!["2", "R1"],
+            vec!["2", "R2"]
+        ]
+    );
+
+    // Without the link the audit of the region table alone is fine, but a men's total
+    // suppressed in one table and published in the other is reported.
+    let mut broken = tables.clone();
+    let men = cell(&broken[1], &["1", "SSS"]);
+    broken[1].suppress(men);
+    let report = audit(&broken, &rels, &links, MIN).unwrap();
+    assert!(report
+        .failures
+        .iter()
+        .any(|f| matches!(f.problem, AuditProblem::LinkStatusDiffers { .. })));
+}
+
+/// Two suppressed boxes joined by one primary cell: every row and column has several
+/// suppressed cells with room, so the local rules are content, but the joining cell is the
+/// difference of the two boxes' remainders. Only the audit's programs see it.
+fn bridged_boxes() -> (Table, Vec<Relation>, usize) {
+    let interior: [[i64; 4]; 4] = [
+        [10, 11, 12, 13],
+        [14, 15, 1, 16],
+        [17, 18, 19, 20],
+        [21, 22, 23, 24],
+    ];
+    let (t, r) = grid(&interior);
+    let c = cell(&t, &["r2", "c3"]);
+    (t, r, c)
+}
+
+/// A 2-D table with margins from its interior.
+fn grid(interior: &[[i64; 4]]) -> (Table, Vec<Relation>) {
+    let rows = interior.len();
+    let row_codes: Vec<String> = std::iter::once("SSS".to_string())
+        .chain((1..=rows).map(|i| format!("r{i}")))
+        .collect();
+    let col_codes: Vec<String> = std::iter::once("SSS".to_string())
+        .chain((1..=4).map(|i| format!("c{i}")))
+        .collect();
+    let mut persons = vec![0; (rows + 1) * 5];
+    for (i, row) in interior.iter().enumerate() {
+        for (j, &v) in row.iter().enumerate() {
+            persons[(i + 1) * 5 + j + 1] = v;
+            persons[(i + 1) * 5] += v;
+            persons[j + 1] += v;
+            persons[0] += v;
+        }
+    }
+    let dims = vec![
+        Dimension {
+            id: "row",
+            codes: row_codes.clone(),
+        },
+        Dimension {
+            id: "col",
+            codes: col_codes.clone(),
+        },
+    ];
+    let mut t = Table::new(
+        "grid",
+        dims,
+        vec![Measure {
+            id: "recipients",
+            unit: Unit::Persons,
+        }],
+    );
+    t.values[0] = persons.iter().map(|&p| Some(p)).collect();
+    t.persons = persons;
+    let h = vec![
+        Hierarchy {
+            dimension: "row",
+            total: "SSS".into(),
+            parts: row_codes[1..].to_vec(),
+            bounded: false,
+        },
+        Hierarchy {
+            dimension: "col",
+            total: "SSS".into(),
+            parts: col_codes[1..].to_vec(),
+            bounded: false,
+        },
+    ];
+    let r = relations(&t, &h);
+    (t, r)
+}
+
+#[test]
+fn the_audit_finds_what_the_local_rules_miss_and_protect_repairs_it() {
+    let (mut t, r, bridge) = bridged_boxes();
+    for codes in [
+        ["r1", "c1"],
+        ["r1", "c2"],
+        ["r2", "c1"],
+        ["r2", "c2"],
+        ["r3", "c3"],
+        ["r3", "c4"],
+        ["r4", "c3"],
+        ["r4", "c4"],
+        ["r2", "c3"],
+    ] {
+        let c = cell(&t, &codes);
+        t.suppress(c);
+    }
+    let report = audit(&[t.clone()], &[r.clone()], &[], MIN).unwrap();
+    assert_eq!(report.failures.len(), 1, "{report:?}");
+    assert_eq!(report.failures[0].cell, bridge);
+    assert_eq!(
+        report.failures[0].problem,
+        AuditProblem::CountDisclosed { max: 1 }
+    );
+
+    // protect keeps the given suppressions and adds what the audit asks for.
+    let before = suppressed(&t);
+    protect(std::slice::from_mut(&mut t), &[r.clone()], &[], MIN).unwrap();
+    let after = suppressed(&t);
+    assert!(before.iter().all(|c| after.contains(c)));
+    assert!(after.len() > before.len());
+    assert!(audit(&[t], &[r], &[], MIN).unwrap().passed());
+}
+
+#[test]
+fn expenditure_is_audited_on_its_own_relations() {
+    // benefit (ALL = A + B for money; persons count once under ALL) × payment_type
+    // (SSS = Σ types for money; persons not additive). A's recoveries: 2 persons.
+    let dims = vec![
+        Dimension {
+            id: "benefit",
+            codes: strings(&["ALL", "A", "B"]),
+        },
+        Dimension {
+            id: "payment_type",
+            codes: strings(&["SSS", "regular", "recovery"]),
+        },
+    ];
+    let measures = vec![
+        Measure {
+            id: "expenditure",
+            unit: Unit::Euro,
+        },
+        Measure {
+            id: "recipients_during_period",
+            unit: Unit::Persons,
+        },
+    ];
+    let mut t = Table::new("expenditure", dims, measures);
+    // cells: ALL×(SSS, regular, recovery), A×…, B×…
+    // One person had recoveries under both A and B: the counts add up nowhere.
+    let money: [i64; 9] = [9_500, 10_000, -500, 5_800, 6_000, -200, 3_700, 4_000, -300];
+    let persons: [i64; 9] = [30, 30, 6, 20, 20, 2, 15, 15, 5];
+    t.values[0] = money.iter().map(|&v| Some(v)).collect();
+    t.values[1] = persons.iter().map(|&v| Some(v)).collect();
+    t.persons = persons.to_vec();
+    let h = vec![
+        Hierarchy {
+            dimension: "benefit",
+            total: "ALL".into(),
+            parts: strings(&["A", "B"]),
+            bounded: false,
+        },
+        total("payment_type", &["regular", "recovery"]),
+    ];
+    let r = relations(&t, &h);
+    // Only the primary cell suppressed: its count is not given away (no relation holds for
+    // the counts), but its money is: 5 800 − 6 000.
+    let mut only = t.clone();
+    only.suppress(5);
+    let report = audit(&[only], &[r.clone()], &[], MIN).unwrap();
+    assert_eq!(
+        report
+            .failures
+            .iter()
+            .map(|f| (f.cell, f.problem.clone()))
+            .collect::<Vec<_>>(),
+        vec![(5, AuditProblem::SumDetermined)]
+    );
+
+    protect(std::slice::from_mut(&mut t), &[r.clone()], &[], MIN).unwrap();
+    // A recovery pairs with B recovery (5 persons, fewer than A regular's 20) in the type
+    // column and with A regular (20) in its row; B regular closes the box.
+    assert_eq!(suppressed(&t), vec![4, 5, 7, 8]);
+    assert!(audit(&[t], &[r], &[], MIN).unwrap().passed());
+}
+
+#[test]
+fn protect_is_deterministic_and_never_suppresses_zeros() {
+    let (t, r) = grid(&[
+        [10, 0, 2, 0],
+        [14, 15, 1, 16],
+        [0, 1, 19, 0],
+        [21, 0, 23, 3],
+    ]);
+    let mut a = t.clone();
+    let mut b = t.clone();
+    protect(std::slice::from_mut(&mut a), &[r.clone()], &[], MIN).unwrap();
+    protect(std::slice::from_mut(&mut b), &[r.clone()], &[], MIN).unwrap();
+    assert_eq!(a, b);
+    assert!((0..a.cells()).all(|c| a.persons[c] > 0 || !a.is_suppressed(c)));
+    assert!(audit(&[a], &[r], &[], MIN).unwrap().passed());
+}
+
+/// Random 2-D tables with margins (and a bounded third row over the others, on the side).
+fn grid_strategy() -> impl Strategy<Value = Vec<[i64; 4]>> {
+    let value = prop_oneof![3 => Just(0i64), 4 => 1i64..4, 3 => 4i64..30];
+    proptest::collection::vec(proptest::array::uniform4(value), 2..5)
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 64, ..ProptestConfig::default() })]
+
+    #[test]
+    fn protected_grids_pass_the_audit(interior in grid_strategy(), min in 3i64..6) {
+        let (t, r) = grid(&interior);
+        let mut a = t.clone();
+        protect(std::slice::from_mut(&mut a), &[r.clone()], &[], min).unwrap();
+        let report = audit(&[a.clone()], &[r.clone()], &[], min).unwrap();
+        prop_assert!(report.passed(), "{:?}", report);
+        for c in 0..a.cells() {
+            prop_assert!(a.persons[c] > 0 || !a.is_suppressed(c), "zero cell {c} suppressed");
+            prop_assert!(!(1..min).contains(&a.persons[c]) || a.is_suppressed(c));
+        }
+        let mut b = t.clone();
+        protect(std::slice::from_mut(&mut b), &[r], &[], min).unwrap();
+        prop_assert_eq!(a, b);
+    }
+
+    /// The audit's programs against an exhaustive search of the attacker's integer points.
+    #[test]
+    fn the_audit_agrees_with_exhaustive_search(
+        interior in proptest::collection::vec(proptest::array::uniform4(0i64..6), 2..4),
+        extra in proptest::collection::vec(proptest::bool::weighted(0.3), 20),
+    ) {
+        let (mut t, r) = grid(&interior);
+        let n = t.cells();
+        for c in 0..n {
+            if (1..MIN).contains(&t.persons[c]) || (extra[c] && t.persons[c] > 0) {
+                t.suppress(c);
+            }
+        }
+        let mut expected = Vec::new();
+        for c in (0..n).filter(|&c| (1..MIN).contains(&t.persons[c])) {
+            let found = reaches(&t, c, interior.len());
+            prop_assume!(found.is_some(), "search too long");
+            if found == Some(false) {
+                expected.push(c);
+            }
+        }
+        let report = audit(&[t.clone()], &[r], &[], MIN).unwrap();
+        let failing: Vec<usize> = report.failures.iter().map(|f| f.cell).collect();
+        prop_assert_eq!(failing, expected);
+    }
+}
+
+/// Whether some integer point the attacker cannot rule out (every suppressed cell ≥ 1,
+/// published cells at their values, margins adding up) puts `target` at `MIN` or more;
+/// `None` when the search is too long. Suppressed interior cells are enumerated, each up to
+/// the grand total + `MIN` (the extreme points of a 2-D table move each cell along ±1
+/// cycles, by at most `MIN` here), pruned by the published row, column and grand totals.
+fn reaches(t: &Table, target: usize, rows: usize) -> Option<bool> {
+    const W: usize = 5;
+    struct Search<'a> {
+        t: &'a Table,
+        rows: usize,
+        target: usize,
+        cells: Vec<usize>,
+        x: Vec<i64>,
+        budget: u64,
+    }
+    impl Search<'_> {
+        fn published(&self, c: usize) -> Option<i64> {
+            (!self.t.is_suppressed(c)).then(|| self.t.persons[c])
+        }
+        /// Room left under a published total for this cell, the other unset cells being ≥ 1.
+        fn room(&self, total: usize, members: &[usize], k: usize) -> Option<i64> {
+            let total = self.published(total)?;
+            let later = self.cells[k + 1..]
+                .iter()
+                .filter(|c| members.contains(c))
+                .count() as i64;
+            let set: i64 = members
+                .iter()
+                .filter(|c| !self.cells[k..].contains(c))
+                .map(|&c| self.x[c])
+                .sum();
+            Some(total - set - later)
+        }
+        fn run(&mut self, k: usize) -> Option<bool> {
+            if self.budget == 0 {
+                return None;
+            }
+            self.budget -= 1;
+            let (t, rows) = (self.t, self.rows);
+            if k == self.cells.len() {
+                let mut y = self.x.clone();
+                for c in 0..y.len() {
+                    if c / W == 0 || c % W == 0 {
+                        y[c] = 0;
+                    }
+                }
+                for i in 1..=rows {
+                    for j in 1..W {
+                        let v = y[i * W + j];
+                        y[i * W] += v;
+                        y[j] += v;
+                        y[0] += v;
+                    }
+                }
+                let ok = (0..y.len()).all(|c| {
+                    if t.is_suppressed(c) {
+                        y[c] >= 1
+                    } else {
+                        y[c] == t.persons[c]
+                    }
+                });
+                return Some(ok && y[self.target] >= MIN);
+            }
+            let c = self.cells[k];
+            let (i, j) = (c / W, c % W);
+            let row: Vec<usize> = (1..W).map(|jj| i * W + jj).collect();
+            let col: Vec<usize> = (1..=rows).map(|ii| ii * W + j).collect();
+            let all: Vec<usize> = (1..=rows)
+                .flat_map(|ii| (1..W).map(move |jj| ii * W + jj))
+                .collect();
+            let limit = t.persons[0] + MIN;
+            let mut hi = limit;
+            for (total, members) in [(i * W, &row), (j, &col), (0, &all)] {
+                if let Some(room) = self.room(total, members, k) {
+                    hi = hi.min(room);
+                }
+            }
+            for v in 1..=hi {
+                self.x[c] = v;
+                match self.run(k + 1) {
+                    Some(false) => {}
+                    other => return other,
+                }
+            }
+            Some(false)
+        }
+    }
+    let cells: Vec<usize> = (1..=rows)
+        .flat_map(|i| (1..W).map(move |j| i * W + j))
+        .filter(|&c| t.is_suppressed(c))
+        .collect();
+    let mut search = Search {
+        t,
+        rows,
+        target,
+        cells,
+        x: t.persons.clone(),
+        budget: 3_000_000,
+    };
+    search.run(0)
+}
+
+/// recipients_by_area at full size: area (ALL, SSS, 19 regions, 22 counties, 309
+/// municipalities, ABROAD) × 15 benefits × 3 sexes = 15 840 cells, with municipalities of
+/// every size (many tiny ones) and rare benefits, so that thousands of cells are small.
+fn area_table() -> (Table, Vec<Relation>) {
+    use rand::{Rng, SeedableRng};
+    let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(7);
+    let regions = 19;
+    let counties = 22;
+    let municipalities = 309;
+    // municipality → county → region (counties 0..18 one per region, the rest in region 0)
+    let county_of: Vec<usize> = (0..municipalities).map(|m| m % counties).collect();
+    let region_of_county = |c: usize| if c < regions { c } else { 0 };
+    let mut areas = strings(&["ALL", "SSS"]);
+    areas.extend((0..regions).map(|r| format!("MK{r:02}")));
+    areas.extend((0..counties).map(|c| format!("HVA{c:02}")));
+    areas.extend((0..municipalities).map(|m| format!("KU{m:03}")));
+    areas.push("ABROAD".into());
+    let benefits = strings(&[
+        "ALL",
+        "NP",
+        "NP_OLD",
+        "NP_EARLY",
+        "NP_DIS",
+        "NP_REHAB",
+        "GP",
+        "SP",
+        "SP_INIT",
+        "SP_CONT",
+        "OP",
+        "CI",
+        "FVS",
+        "FVS_ABROAD",
+        "AFVS",
+    ]);
+    let base = [
+        "NP_OLD",
+        "NP_EARLY",
+        "NP_DIS",
+        "NP_REHAB",
+        "GP",
+        "SP_INIT",
+        "SP_CONT",
+        "OP",
+        "CI",
+        "FVS",
+        "FVS_ABROAD",
+        "AFVS",
+    ];
+    // Share of a municipality's pensioners under each base benefit.
+    let share = [
+        0.55, 0.03, 0.2, 0.02, 0.15, 0.004, 0.02, 0.01, 0.002, 0.003, 0.0, 0.001,
+    ];
+    let dims = vec![
+        Dimension {
+            id: "area",
+            codes: areas.clone(),
+        },
+        Dimension {
+            id: "benefit",
+            codes: benefits.clone(),
+        },
+        Dimension {
+            id: "sex",
+            codes: strings(&["SSS", "1", "2"]),
+        },
+    ];
+    let mut t = Table::new(
+        "recipients_by_area",
+        dims,
+        vec![Measure {
+            id: "recipients",
+            unit: Unit::Persons,
+        }],
+    );
+    let idx = |a: usize, b: usize, s: usize| (a * 15 + b) * 3 + s;
+    let bpos = |code: &str| benefits.iter().position(|b| b == code).unwrap();
+    let mut persons = vec![0i64; t.cells()];
+    let mut add = |a: usize, m_level: &[usize], b: usize, s: usize, v: i64| {
+        for &area in std::iter::once(&a).chain(m_level) {
+            persons[idx(area, b, s)] += v;
+            persons[idx(area, b, 0)] += v;
+        }
+        let _ = s;
+    };
+    let ku0 = 2 + regions + counties;
+    for m in 0..=municipalities {
+        let (area, levels): (usize, Vec<usize>) = if m < municipalities {
+            let c = county_of[m];
+            (
+                ku0 + m,
+                vec![2 + region_of_county(c), 2 + regions + c, 1, 0],
+            )
+        } else {
+            (ku0 + municipalities, vec![0])
+        };
+        // pensioners: log-uniform between 30 and 100 000
+        let size = (30.0f64 * (rng.gen::<f64>() * (100_000f64 / 30.0).ln()).exp()) as i64;
+        for s in 1..=2 {
+            let mut by_base = [0i64; 12];
+            for (i, sh) in share.iter().enumerate() {
+                let mean = size as f64 * sh / 2.0
+                    * if m == municipalities && base[i] == "FVS" {
+                        0.0
+                    } else {
+                        1.0
+                    };
+                let mean = if m == municipalities && base[i] == "FVS_ABROAD" {
+                    2.0
+                } else {
+                    mean
+                };
+                by_base[i] = (mean * rng.gen_range(0.5..1.5)).round() as i64;
+            }
+            let all = by_base.iter().copied().max().unwrap() + by_base.iter().sum::<i64>() / 10;
+            let all = all.min(by_base.iter().sum());
+            let np: i64 = by_base[..4].iter().sum();
+            let sp: i64 = by_base[5] + by_base[6];
+            add(area, &levels, bpos("ALL"), s, all);
+            add(area, &levels, bpos("NP"), s, np);
+            add(area, &levels, bpos("SP"), s, sp);
+            for (i, code) in base.iter().enumerate() {
+                add(area, &levels, bpos(code), s, by_base[i]);
+            }
+        }
+    }
+    t.values[0] = persons.iter().map(|&p| Some(p)).collect();
+    t.persons = persons;
+    let sum = |tot: String, parts: Vec<String>| Hierarchy {
+        dimension: "area",
+        total: tot,
+        parts,
+        bounded: false,
+    };
+    let mut h = vec![
+        sum("ALL".into(), strings(&["SSS", "ABROAD"])),
+        sum(
+            "SSS".into(),
+            (0..regions).map(|r| format!("MK{r:02}")).collect(),
+        ),
+        sum(
+            "SSS".into(),
+            (0..counties).map(|c| format!("HVA{c:02}")).collect(),
+        ),
+        sum(
+            "SSS".into(),
+            (0..municipalities).map(|m| format!("KU{m:03}")).collect(),
+        ),
+    ];
+    for r in 0..regions {
+        let cs: Vec<usize> = (0..counties)
+            .filter(|&c| region_of_county(c) == r)
+            .collect();
+        h.push(sum(
+            format!("MK{r:02}"),
+            cs.iter().map(|c| format!("HVA{c:02}")).collect(),
+        ));
+        h.push(sum(
+            format!("MK{r:02}"),
+            (0..municipalities)
+                .filter(|&m| cs.contains(&county_of[m]))
+                .map(|m| format!("KU{m:03}"))
+                .collect(),
+        ));
+    }
+    for c in 0..counties {
+        h.push(sum(
+            format!("HVA{c:02}"),
+            (0..municipalities)
+                .filter(|&m| county_of[m] == c)
+                .map(|m| format!("KU{m:03}"))
+                .collect(),
+        ));
+    }
+    h.push(Hierarchy {
+        dimension: "benefit",
+        total: "NP".into(),
+        parts: strings(&base[..4]),
+        bounded: false,
+    });
+    h.push(Hierarchy {
+        dimension: "benefit",
+        total: "SP".into(),
+        parts: strings(&["SP_INIT", "SP_CONT"]),
+        bounded: false,
+    });
+    h.push(Hierarchy {
+        dimension: "benefit",
+        total: "ALL".into(),
+        parts: strings(&base),
+        bounded: true,
+    });
+    h.push(total("sex", &["1", "2"]));
+    let r = relations(&t, &h);
+    (t, r)
+}
+
+#[test]
+#[ignore = "timing: cargo test --lib protect -- --ignored --nocapture"]
+fn timing_on_a_full_size_area_table() {
+    let (mut t, r) = area_table();
+    let primary = (0..t.cells())
+        .filter(|&c| (1..MIN).contains(&t.persons[c]))
+        .count();
+    let zero = t.persons.iter().filter(|&&p| p == 0).count();
+    let start = std::time::Instant::now();
+    let counts = protect(std::slice::from_mut(&mut t), &[r.clone()], &[], MIN).unwrap();
+    let protected = start.elapsed();
+    let start = std::time::Instant::now();
+    let report = audit(&[t.clone()], &[r.clone()], &[], MIN).unwrap();
+    let audited = start.elapsed();
+    println!(
+        "cells {} relations {} zero {zero} primary {primary} → {counts:?}; protect {protected:?}, audit {audited:?}",
+        t.cells(),
+        r.len()
+    );
+    assert!(
+        report.passed(),
+        "{:?}",
+        &report.failures[..report.failures.len().min(5)]
+    );
+}
