@@ -797,18 +797,7 @@ mod tests {
         assert_eq!(c.code("country", "VI").en, "Virgin Islands, U.S.");
         assert_eq!(c.code("country", "SSS").fi, "Ulkomaat yhteensä");
         assert!(c.countries().count() >= 249);
-        for t in [
-            "recipients_by_benefit_sex_age",
-            "recipients_by_area",
-            "national_pension_structure",
-            "amount_distribution",
-            "recipients_abroad_by_country",
-            "expenditure",
-            "new_recipients",
-            "guarantee_pension_by_basis",
-            "survivors_pensions",
-            "time_series",
-        ] {
+        for t in crate::run::TABLES {
             assert_ne!(c.table_title(t).fi, t);
         }
         for m in [
