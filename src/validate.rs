@@ -243,9 +243,7 @@ impl Reference {
 }
 
 fn left_join(lf: LazyFrame, other: LazyFrame, key: &str) -> LazyFrame {
-    let mut args = JoinArgs::new(JoinType::Left);
-    args.maintain_order = MaintainOrderJoin::Left;
-    lf.join(other, [col(key)], [col(key)], args)
+    lf.join(other, [col(key)], [col(key)], JoinArgs::new(JoinType::Left))
 }
 
 fn apply(
@@ -261,6 +259,11 @@ fn apply(
     if let Some(key) = register.unique_key() {
         let keys = frame.column(key)?.str()?.clone();
         frame.with_column(duplicated(&keys)?.with_name(DUPLICATE.into()).into_column())?;
+        tracing::debug!(
+            register = register.name(),
+            seconds = started.elapsed().as_secs_f64(),
+            "duplicate keys found"
+        );
     }
     let mut lf = frame.lazy();
     if let Some(reference) = &reference {
@@ -280,13 +283,23 @@ fn apply(
                 .otherwise(otherwise)
         },
     );
-    let verdict = lf.select([first_failing.alias("__check")]).collect()?;
+    // Joins need not keep the row order: each verdict carries its source row number.
+    let verdict = lf
+        .select([col(ROW), first_failing.alias("__check")])
+        .filter(col("__check").is_not_null())
+        .collect()?;
     tracing::debug!(
         register = register.name(),
         seconds = started.elapsed().as_secs_f64(),
         "checks evaluated"
     );
-    let failing = verdict.column("__check")?.u32()?.clone();
+    let mut by_row: Vec<Option<u32>> = vec![None; data.frame.height()];
+    let rows = verdict.column(ROW)?.i64()?;
+    for (row, check) in rows.iter().zip(verdict.column("__check")?.u32()?.iter()) {
+        by_row[(row.expect("row numbers are never null") - 1) as usize] = check;
+        // ROW is 1-based
+    }
+    let failing: UInt32Chunked = by_row.into_iter().collect();
     let ok = failing.is_null();
     let source = data.frame.drop(INVALID_COLUMN)?;
     let accepted = if ok.all() {
