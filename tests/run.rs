@@ -1,0 +1,211 @@
+//! `kelastat run` end to end on the sample data: the files of a publication, real readers,
+//! reproducibility, atomic replacement with an archive, and the lock.
+use std::path::Path;
+use std::process::Command;
+
+use crate::common::*;
+
+const EPOCH: &str = "1735689600"; // 2025-01-01T00:00:00Z
+
+fn run(out: &Path) -> std::process::Output {
+    kelastat()
+        .args([
+            "run",
+            "pipelines/kela_pensions.toml",
+            "--out",
+            out.to_str().unwrap(),
+        ])
+        .env("SOURCE_DATE_EPOCH", EPOCH)
+        .output()
+        .unwrap()
+}
+
+fn files(dir: &Path) -> Vec<(String, Vec<u8>)> {
+    let mut out = Vec::new();
+    for entry in walk(dir) {
+        let bytes = std::fs::read(&entry).unwrap();
+        out.push((
+            entry.strip_prefix(dir).unwrap().display().to_string(),
+            bytes,
+        ));
+    }
+    out.sort();
+    out
+}
+
+fn walk(dir: &Path) -> Vec<std::path::PathBuf> {
+    let mut out = Vec::new();
+    for e in std::fs::read_dir(dir).unwrap() {
+        let p = e.unwrap().path();
+        if p.is_dir() {
+            out.extend(walk(&p));
+        } else {
+            out.push(p);
+        }
+    }
+    out
+}
+
+#[test]
+fn a_publication_has_every_file_and_real_readers_accept_it() {
+    let out = tempfile::TempDir::new().unwrap();
+    let result = run(out.path());
+    let stderr = String::from_utf8_lossy(&result.stderr);
+    assert_eq!(result.status.code(), Some(0), "{stderr}");
+    let publication = out.path().join("2024");
+    for table in kelastat::run::TABLES {
+        for ext in ["csv", "parquet", "px", "fi.json", "sv.json", "en.json"] {
+            assert!(
+                publication.join(format!("tables/{table}.{ext}")).is_file(),
+                "{table}.{ext}"
+            );
+        }
+    }
+    for file in [
+        "codelists.csv",
+        "datapackage.json",
+        "report.html",
+        "quality.json",
+        "quality.txt",
+        "manifest.json",
+    ] {
+        assert!(publication.join(file).is_file(), "{file}");
+    }
+    assert!(
+        !publication.join("rejects").exists(),
+        "rejects never go into the publication"
+    );
+    assert!(out.path().join("rejects/2024/rejects.parquet").is_file());
+    // No person identifier in any published file.
+    let persons =
+        std::fs::read_to_string(root().join("sample_data/registers_csv/persons.csv")).unwrap();
+    let ids: Vec<&str> = persons
+        .lines()
+        .skip(1)
+        .filter_map(|l| l.split(',').next())
+        .collect();
+    for (name, bytes) in files(&publication) {
+        let text = String::from_utf8_lossy(&bytes);
+        assert!(
+            !ids.iter().any(|id| text.contains(id)),
+            "a person id in {name}"
+        );
+    }
+    // The manifest lists every output with its hash.
+    let manifest: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(publication.join("manifest.json")).unwrap()).unwrap();
+    let outputs = manifest["outputs"].as_array().unwrap();
+    assert_eq!(
+        outputs.len(),
+        files(&publication).len() - 1,
+        "every file but the manifest itself"
+    );
+    match std::env::var("KELASTAT_PYTHON") {
+        Ok(python) => {
+            let check = Command::new(&python)
+                .arg(root().join("tests/readers/check_publication.py"))
+                .arg(&publication)
+                .output()
+                .unwrap();
+            assert!(
+                check.status.success(),
+                "{}\n{}",
+                String::from_utf8_lossy(&check.stdout),
+                String::from_utf8_lossy(&check.stderr)
+            );
+            let dp = Command::new("bash")
+                .arg(root().join("tests/readers/check_datapackage.sh"))
+                .arg(&publication)
+                .output()
+                .unwrap();
+            assert!(
+                dp.status.success(),
+                "{}\n{}",
+                String::from_utf8_lossy(&dp.stdout),
+                String::from_utf8_lossy(&dp.stderr)
+            );
+        }
+        Err(_) if std::env::var("CI").is_ok() => {
+            panic!("CI must run the real readers: use scripts/test.sh")
+        }
+        Err(_) => eprintln!(
+            "KELASTAT_PYTHON not set: real-reader checks skipped (scripts/test.sh runs them)"
+        ),
+    }
+}
+
+#[test]
+fn runs_are_reproducible_and_a_replaced_publication_is_archived() {
+    let (a, b) = (
+        tempfile::TempDir::new().unwrap(),
+        tempfile::TempDir::new().unwrap(),
+    );
+    assert!(run(a.path()).status.success());
+    assert!(run(b.path()).status.success());
+    assert!(
+        files(&a.path().join("2024")) == files(&b.path().join("2024")),
+        "byte-identical publications"
+    );
+    assert!(run(a.path()).status.success());
+    let archived = a.path().join("archive/2024");
+    let versions: Vec<_> = std::fs::read_dir(&archived).unwrap().collect();
+    assert_eq!(versions.len(), 1, "the replaced publication is kept");
+    assert!(a.path().join("2024/manifest.json").is_file());
+}
+
+#[test]
+fn a_second_run_is_refused_while_the_lock_is_held_and_a_stale_lock_is_taken_over() {
+    let out = tempfile::TempDir::new().unwrap();
+    let lock = out.path().join(".kelastat.lock");
+    std::fs::write(&lock, format!("pid {} started now\n", std::process::id())).unwrap();
+    let refused = run(out.path());
+    assert_eq!(refused.status.code(), Some(5));
+    assert!(
+        String::from_utf8_lossy(&refused.stderr).contains(&format!("pid {}", std::process::id()))
+    );
+    assert!(!out.path().join("2024").exists());
+    std::fs::write(&lock, "pid 4000000 started long ago\n").unwrap();
+    assert!(run(out.path()).status.success());
+    assert!(!lock.exists(), "the lock is released");
+}
+
+#[test]
+fn a_failing_run_leaves_the_published_version_untouched() {
+    let out = tempfile::TempDir::new().unwrap();
+    assert!(run(out.path()).status.success());
+    let before = files(&out.path().join("2024"));
+    let dirty = tempfile::TempDir::new().unwrap();
+    kelastat::generate::generate(&kelastat::generate::GenerateOptions {
+        persons: 800,
+        year: 2024,
+        seed: 3,
+        out: dirty.path().to_path_buf(),
+        format: kelastat::registers::FileFormat::Parquet,
+        dirty: 0.1,
+        classification_dir: root().join("sample_data/classifications"),
+        parameters: root().join("pipelines/parameters.toml"),
+    })
+    .unwrap();
+    let failed = kelastat()
+        .args([
+            "run",
+            "pipelines/kela_pensions.toml",
+            "--out",
+            out.path().to_str().unwrap(),
+        ])
+        .args(["--registers", dirty.path().to_str().unwrap()])
+        .output()
+        .unwrap();
+    assert_eq!(
+        failed.status.code(),
+        Some(4),
+        "{}",
+        String::from_utf8_lossy(&failed.stderr)
+    );
+    assert!(files(&out.path().join("2024")) == before);
+    assert!(std::fs::read_dir(out.path()).unwrap().all(|e| !e
+        .unwrap()
+        .file_name()
+        .to_string_lossy()
+        .starts_with(".tmp")));
+}
