@@ -9,16 +9,22 @@
 //!    beside a published total must leave each primary part room to reach `min_persons`
 //!    (known sum K of m parts: K − m + 1 ≥ `min_persons`), and a count under `ALL` must not
 //!    equal its only nonzero benefit. The partner taken is the published cell with persons > 0
-//!    and the fewest persons (ties by table, then cell order).
+//!    that leaves the fewest relations with a lone suppressed cell, then the fewest persons,
+//!    then the first in table and cell order.
 //! 3. **Audit and repair** ([`attack`]): the attacker's programs over the suppressed cells of
-//!    all tables together; every primary cell still exposed gets one more suppression near it
-//!    ([`rules::partner`]), the rules run again, and so on until the audit passes. When nothing
-//!    is left to suppress the run fails with [`Error::QualityGate`] (exit 4).
+//!    all tables together. Every primary cell still exposed (typically one boxed in by several
+//!    relations at once, such as a count under `ALL` that bounds its benefits) is repaired by a
+//!    program that finds the published cells around it whose suppression lets it reach
+//!    `min_persons` at the least cost (√persons per person moved), else its cheapest
+//!    neighbour; the rules run again, and the failed cells are audited again, until the audit
+//!    passes. When nothing is left to suppress the run fails with [`Error::QualityGate`]
+//!    (exit 4).
 //!
 //! Linked cells (the same figure in two tables) share their status: the model works on
 //! *figures*, one per group of linked cells ([`model`]), so they are suppressed together and
 //! the relations of both tables bind them. The pattern depends only on the input: every
-//! choice is by persons, then position, and the relations are visited in a fixed order.
+//! choice is by cost, then position, the relations and cells are visited in a fixed order,
+//! and the solver is deterministic (its integer search is bounded by a node count, not time).
 //!
 //! Only whole cells are suppressed ([`Table::suppress`]): count, means, medians and money
 //! together, so the one audit of the counts covers the amount sums (count × mean) as well,
@@ -29,6 +35,8 @@ mod model;
 mod rules;
 #[cfg(test)]
 mod tests;
+
+use std::collections::BTreeSet;
 
 use serde::Serialize;
 
@@ -110,25 +118,58 @@ pub fn protect(
         .collect();
     let primary = supp.iter().filter(|&&s| s).count();
     let mut secondary = rules::close(&model, &mut supp, min_persons);
+    // More suppression only widens what the attacker must consider (the old solutions stay
+    // solutions, with a newly suppressed cell at its true value ≥ 1), so a figure once proven
+    // safe stays safe: after the first audit only the failed figures are audited again.
+    let mut todo: Option<BTreeSet<usize>> = None;
     let mut rounds = 0;
     loop {
-        let findings = attack::attack(&model, &supp, min_persons)?;
+        let findings = attack::attack(&model, &supp, min_persons, todo.as_ref())?;
         if findings.is_empty() {
             break;
         }
+        todo = Some(findings.iter().map(Finding::figure).collect());
         rounds += 1;
         let mut added = 0;
+        let mut freed = 0;
         for finding in &findings {
-            let money = match *finding {
-                Finding::Money { table, .. } => Some(table),
-                Finding::Count { .. } => None,
+            let fix: Vec<usize> = match *finding {
+                Finding::Count { figure, .. } => {
+                    // The repairs of other figures in this round often free this one too.
+                    if attack::freed(&model, &supp, figure, min_persons)? {
+                        freed += 1;
+                        continue;
+                    }
+                    let mut fix = Vec::new();
+                    for radius in [1, 2] {
+                        if let Some(cells) =
+                            attack::repair(&model, &supp, figure, min_persons, radius)?
+                        {
+                            fix = cells;
+                            break;
+                        }
+                    }
+                    // No repair found near the figure (or, through the LP relaxation, none
+                    // seen as needed): its cheapest neighbour, and the next round tells.
+                    if fix.is_empty() {
+                        fix.extend(rules::partner(&model, &supp, figure, None));
+                    }
+                    fix
+                }
+                Finding::Money { figure, table } => {
+                    rules::partner(&model, &supp, figure, Some(table))
+                        .into_iter()
+                        .collect()
+                }
             };
-            if let Some(g) = rules::partner(&model, &supp, finding.figure(), money) {
-                supp[g] = true;
-                added += 1;
+            for g in fix {
+                if !supp[g] {
+                    supp[g] = true;
+                    added += 1;
+                }
             }
         }
-        if added == 0 {
+        if added == 0 && freed == 0 {
             let f = findings[0].figure();
             let (t, cell) = model.cells[f][0];
             return Err(Error::QualityGate(format!(
@@ -215,7 +256,7 @@ pub fn audit(
             ));
         }
     }
-    for finding in attack::attack(&model, &supp, min_persons)? {
+    for finding in attack::attack(&model, &supp, min_persons, None)? {
         let (f, problem, only) = match finding {
             Finding::Count {
                 figure,

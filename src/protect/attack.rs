@@ -29,14 +29,13 @@
 //!    above, so an LP maximum below `min_persons` is a failure; an integer program left
 //!    undecided in the whole component counts as a failure, which only costs a suppression.
 //!
-//! **Money.** A table with a money sum (expenditure, EUR of the period) is also audited for
-//! that sum: the interval of a primary cell's sum must not be a single value. Sums can be
-//! negative (recoveries), so the attacker has no bounds on them, only the `Sum` relations of
-//! that table; the sum is determined exactly when no change of the suppressed sums that keeps
-//! every relation can move it, which one LP over the changes d (−1 ≤ d ≤ 1, relations with the
-//! published cells at change 0) decides. Means and medians are not additive and amount sums
-//! of recipients (count × mean) obey the same relations as the counts, which the count audit
-//! already keeps open; they need no program of their own.
+//! **Money.** A table with a money sum (expenditure) is also audited for its sums: the
+//! interval of a primary cell's sum must not be a single value (for the sums behind means,
+//! see `Model::sums`). Sums can be negative (recoveries), so the attacker has no bounds on them,
+//! only the relations of that table, every one an equation for sums (`Bounded` included, see
+//! `Model::money`); the sum is determined exactly when no change of the suppressed sums that
+//! keeps every relation can move it: LPs over the changes d (−1 ≤ d ≤ 1, published cells at
+//! change 0), on neighbourhoods first as for the counts. Medians add up over nothing.
 use std::collections::BTreeSet;
 
 use microlp::{ComparisonOp, OptimizationDirection, Problem, SolveOptions, Variable};
@@ -68,29 +67,44 @@ impl Finding {
 }
 
 /// Runs every program and returns the primary figures that fail, in figure order.
-pub(super) fn attack(model: &Model, supp: &[bool], min_persons: i64) -> Result<Vec<Finding>> {
+/// Only the primary figures of `todo` (all of them when `None`) are examined.
+pub(super) fn attack(
+    model: &Model,
+    supp: &[bool],
+    min_persons: i64,
+    todo: Option<&BTreeSet<usize>>,
+) -> Result<Vec<Finding>> {
+    let wanted = |f: usize| model.is_primary(f, min_persons) && todo.is_none_or(|t| t.contains(&f));
     let mut out = Vec::new();
     for (figures, rels) in components(model, supp, &|r: &Rel| r.persons) {
-        if figures.iter().any(|&f| model.is_primary(f, min_persons)) {
+        let open: BTreeSet<usize> = figures.iter().copied().filter(|&f| wanted(f)).collect();
+        if !open.is_empty() {
             let component = Component {
                 model,
                 supp,
                 figures: &figures,
                 rels: &rels,
             };
-            out.extend(component.counts(min_persons)?);
+            out.extend(component.counts(&open, min_persons)?);
         }
     }
-    for t in (0..model.money.len()).filter(|&t| model.money[t]) {
-        for (figures, rels) in components(model, supp, &|r: &Rel| r.table == t && !r.bounded) {
+    for t in (0..model.sums.len()).filter(|&t| model.sums[t]) {
+        for (figures, rels) in components(model, supp, &|r: &Rel| r.table == t) {
             let primary: Vec<usize> = figures
                 .iter()
                 .copied()
-                .filter(|&f| model.is_primary(f, min_persons) && model.in_table(f, t))
+                .filter(|&f| wanted(f) && model.in_table(f, t))
                 .collect();
             if !primary.is_empty() {
+                let component = Component {
+                    model,
+                    supp,
+                    figures: &figures,
+                    rels: &rels,
+                };
                 out.extend(
-                    money(model, &figures, &rels, &primary)?
+                    component
+                        .sums(&primary)?
                         .into_iter()
                         .map(|figure| Finding::Money { figure, table: t }),
                 );
@@ -194,7 +208,8 @@ impl Program<'_> {
             let rel = &self.model.rels[r];
             let mut sum: Vec<(usize, f64)> = rel.parts.iter().map(|&p| (p, 1.0)).collect();
             sum.push((rel.total, -1.0));
-            if rel.bounded {
+            // Money adds up under `ALL` too (see `Model::money`).
+            if rel.bounded && !self.money {
                 for &p in &rel.parts {
                     self.constrain(
                         &mut problem,
@@ -302,18 +317,12 @@ impl Component<'_> {
         (inside.into_iter().collect(), rels.into_iter().collect())
     }
 
-    /// The primary figures whose count the attacker can keep below `min_persons`.
-    fn counts(&self, min_persons: i64) -> Result<Vec<Finding>> {
+    /// The primary figures among `todo` whose count the attacker can keep below `min_persons`.
+    fn counts(&self, todo: &BTreeSet<usize>, min_persons: i64) -> Result<Vec<Finding>> {
         let cap = min_persons as f64;
-        let primary: Vec<usize> = self
-            .figures
-            .iter()
-            .copied()
-            .filter(|&f| self.model.is_primary(f, min_persons))
-            .collect();
         let mut proven: BTreeSet<usize> = BTreeSet::new();
         let mut out = Vec::new();
-        for &k in &primary {
+        for &k in self.figures.iter().filter(|f| todo.contains(f)) {
             if proven.contains(&k) {
                 continue;
             }
@@ -321,7 +330,8 @@ impl Component<'_> {
             loop {
                 let (inside, rels) = self.neighbourhood(k, radius);
                 let whole = inside.len() == self.figures.len();
-                // Inner: the outside held at the truth.
+                // Inner: the outside held at the truth. First all open primary figures of the
+                // neighbourhood at once, then, if that left k short, k alone.
                 let inner = Program {
                     model: self.model,
                     vars: inside,
@@ -329,64 +339,54 @@ impl Component<'_> {
                     money: false,
                 };
                 let i = inner.position(k);
-                // Suppressed figures are ≥ 1. A suppressed zero (never made here, reported by
-                // the audit) gets 0, so that the true values stay a point of the program.
-                let mut bounds: Vec<(f64, f64)> = inner
+                let open: Vec<usize> = inner
                     .vars
                     .iter()
-                    .map(|&f| (self.model.persons[f].clamp(0, 1) as f64, f64::INFINITY))
+                    .copied()
+                    .filter(|f| todo.contains(f) && !proven.contains(f))
                     .collect();
-                bounds[i].1 = cap;
-                let mut objective = vec![0.0; bounds.len()];
-                objective[i] = 1.0;
-                let Outcome::Solved(y) = inner.solve(&objective, &bounds, false)? else {
-                    return Err(inner.inconsistent());
-                };
-                let mut settled = false;
-                if y[i] >= cap - INT_TOL {
-                    let point = if integral(&y) {
-                        Some(y)
-                    } else {
-                        bounds[i] = (cap, cap);
-                        objective[i] = 0.0;
-                        match inner.solve(&objective, &bounds, true)? {
-                            Outcome::Solved(y) => Some(y),
-                            Outcome::Infeasible if whole => {
-                                out.push(Finding::Count {
-                                    figure: k,
-                                    max: Some(min_persons - 1),
-                                });
-                                settled = true;
-                                None
-                            }
-                            Outcome::Undecided if whole => {
-                                out.push(Finding::Count {
-                                    figure: k,
-                                    max: None,
-                                });
-                                settled = true;
-                                None
-                            }
-                            _ => None,
-                        }
-                    };
-                    if let Some(y) = point {
-                        // The point proves every primary figure it puts at `min_persons`.
-                        for (j, &f) in inner.vars.iter().enumerate() {
-                            if y[j] >= cap - 0.5 {
-                                proven.insert(f);
-                            }
-                        }
-                        settled = true;
-                    }
-                } else if whole {
-                    out.push(Finding::Count {
-                        figure: k,
-                        max: Some((y[i] + INT_TOL).floor() as i64),
-                    });
-                    settled = true;
+                let mut y = self.maximise(&inner, &open, cap)?;
+                if y[i] < cap - INT_TOL && open.len() > 1 {
+                    y = self.maximise(&inner, &[k], cap)?;
                 }
-                if settled {
+                let point = if y[i] < cap - INT_TOL {
+                    if whole {
+                        out.push(Finding::Count {
+                            figure: k,
+                            max: Some((y[i] + INT_TOL).floor() as i64),
+                        });
+                        break;
+                    }
+                    None
+                } else if integral(&y) {
+                    Some(y)
+                } else {
+                    match self.integer_point(&inner, k, cap)? {
+                        Outcome::Solved(y) => Some(y),
+                        Outcome::Infeasible if whole => {
+                            out.push(Finding::Count {
+                                figure: k,
+                                max: Some(min_persons - 1),
+                            });
+                            break;
+                        }
+                        Outcome::Undecided if whole => {
+                            out.push(Finding::Count {
+                                figure: k,
+                                max: None,
+                            });
+                            break;
+                        }
+                        _ => None,
+                    }
+                };
+                if let Some(y) = point {
+                    // The point proves every primary figure it puts at `min_persons`.
+                    for (j, &f) in inner.vars.iter().enumerate() {
+                        if y[j] >= cap - 0.5 {
+                            proven.insert(f);
+                        }
+                    }
                     break;
                 }
                 // Outer: the outside free, only the relations touching the neighbourhood.
@@ -400,23 +400,106 @@ impl Component<'_> {
                     rels,
                     money: false,
                 };
-                let i = outer.position(k);
-                let mut bounds: Vec<(f64, f64)> = outer
-                    .vars
-                    .iter()
-                    .map(|&f| (self.model.persons[f].clamp(0, 1) as f64, f64::INFINITY))
-                    .collect();
-                bounds[i].1 = cap;
-                let mut objective = vec![0.0; bounds.len()];
-                objective[i] = 1.0;
-                let Outcome::Solved(y) = outer.solve(&objective, &bounds, false)? else {
-                    return Err(outer.inconsistent());
-                };
-                if y[i] < cap - INT_TOL {
+                let y = self.maximise(&outer, &[k], cap)?;
+                let y = y[outer.position(k)];
+                if y < cap - INT_TOL {
                     out.push(Finding::Count {
                         figure: k,
-                        max: Some((y[i] + INT_TOL).floor() as i64),
+                        max: Some((y + INT_TOL).floor() as i64),
                     });
+                    break;
+                }
+                radius *= 2;
+            }
+        }
+        Ok(out)
+    }
+
+    /// The program's LP solution maximising the sum of `targets`, each capped at `cap`.
+    fn maximise(&self, program: &Program, targets: &[usize], cap: f64) -> Result<Vec<f64>> {
+        let mut bounds = self.bounds(program);
+        let mut objective = vec![0.0; bounds.len()];
+        for &f in targets {
+            let i = program.position(f);
+            bounds[i].1 = cap;
+            objective[i] = 1.0;
+        }
+        match program.solve(&objective, &bounds, false)? {
+            Outcome::Solved(y) => Ok(y),
+            _ => Err(program.inconsistent()),
+        }
+    }
+
+    /// An integer point of the program with `k` at `cap`, if the node budget finds one.
+    fn integer_point(&self, program: &Program, k: usize, cap: f64) -> Result<Outcome> {
+        let mut bounds = self.bounds(program);
+        bounds[program.position(k)] = (cap, cap);
+        program.solve(&vec![0.0; bounds.len()], &bounds, true)
+    }
+
+    /// Suppressed figures are ≥ 1. A suppressed zero (never made here, reported by the audit)
+    /// gets 0, so that the true values stay a point of the program.
+    fn bounds(&self, program: &Program) -> Vec<(f64, f64)> {
+        program
+            .vars
+            .iter()
+            .map(|&f| (self.model.persons[f].clamp(0, 1) as f64, f64::INFINITY))
+            .collect()
+    }
+}
+
+impl Component<'_> {
+    /// The primary figures (of a money component) whose sum the published sums determine: no
+    /// change d of the suppressed sums (−1 ≤ d ≤ 1) that keeps every relation moves them.
+    /// As for counts, a neighbourhood first: a change found with the outside held still is a
+    /// change of the whole (proof of safety, and of every other figure it moves); none found
+    /// with the outside free and only the nearby relations kept proves the sum determined.
+    fn sums(&self, primary: &[usize]) -> Result<Vec<usize>> {
+        let mut moved: BTreeSet<usize> = BTreeSet::new();
+        let mut out = Vec::new();
+        for &k in primary {
+            if moved.contains(&k) {
+                continue;
+            }
+            let mut radius = 1;
+            loop {
+                let (inside, rels) = self.neighbourhood(k, radius);
+                let whole = inside.len() == self.figures.len();
+                let inner = Program {
+                    model: self.model,
+                    vars: inside,
+                    rels: rels.clone(),
+                    money: true,
+                };
+                let d = change(&inner, k)?;
+                if d[inner.position(k)] > INT_TOL {
+                    moved.extend(
+                        inner
+                            .vars
+                            .iter()
+                            .zip(&d)
+                            .filter(|(_, d)| d.abs() > INT_TOL)
+                            .map(|(&f, _)| f),
+                    );
+                    break;
+                }
+                if whole {
+                    out.push(k);
+                    break;
+                }
+                let mut vars: BTreeSet<usize> = inner.vars.iter().copied().collect();
+                for &r in &rels {
+                    vars.extend(self.model.rels[r].figures().filter(|&f| self.supp[f]));
+                }
+                let outer = Program {
+                    model: self.model,
+                    vars: vars.into_iter().collect(),
+                    rels,
+                    money: true,
+                };
+                let d = change(&outer, k)?;
+                if d[outer.position(k)] <= INT_TOL {
+                    out.push(k);
                     break;
                 }
                 radius *= 2;
@@ -426,49 +509,185 @@ impl Component<'_> {
     }
 }
 
-/// The primary figures of table `t` whose money sum the published sums determine: no change
-/// d of the suppressed sums (−1 ≤ d ≤ 1) that keeps every relation moves them. One program
-/// maximising the sum of the open figures' changes settles most at once.
-fn money(
-    model: &Model,
-    figures: &[usize],
-    rels: &[usize],
-    primary: &[usize],
-) -> Result<Vec<usize>> {
-    let program = Program {
+/// The change of the sums maximising that of `k`.
+fn change(program: &Program, k: usize) -> Result<Vec<f64>> {
+    let bounds = vec![(-1.0, 1.0); program.vars.len()];
+    let mut objective = vec![0.0; program.vars.len()];
+    objective[program.position(k)] = 1.0;
+    match program.solve(&objective, &bounds, false)? {
+        Outcome::Solved(d) => Ok(d),
+        _ => Err(program.inconsistent()),
+    }
+}
+
+/// Whether a point with the primary figure `k` at `min_persons` is found near it (the inner
+/// programs of the audit within 1 and 2 relations). A cheap check before a repair, since the
+/// repairs of other figures often free this one too; `false` proves nothing.
+pub(super) fn freed(model: &Model, supp: &[bool], k: usize, min_persons: i64) -> Result<bool> {
+    let figures: Vec<usize> = (0..model.figures()).filter(|&f| supp[f]).collect();
+    let rels: Vec<usize> = (0..model.rels.len())
+        .filter(|&r| model.rels[r].persons)
+        .collect();
+    let component = Component {
         model,
-        vars: figures.to_vec(),
-        rels: rels.to_vec(),
-        money: true,
+        supp,
+        figures: &figures,
+        rels: &rels,
     };
-    let bounds = vec![(-1.0, 1.0); figures.len()];
-    let mut open: BTreeSet<usize> = primary.iter().copied().collect();
-    let mut objective = vec![0.0; figures.len()];
-    let mut out = Vec::new();
-    let mut batch = true;
-    while let Some(&first) = open.first() {
-        objective.iter_mut().for_each(|c| *c = 0.0);
-        if batch {
-            open.iter()
-                .for_each(|&f| objective[program.position(f)] = 1.0);
-        } else {
-            objective[program.position(first)] = 1.0;
-        }
-        let Outcome::Solved(d) = program.solve(&objective, &bounds, false)? else {
-            return Err(program.inconsistent());
+    let cap = min_persons as f64;
+    for radius in [1, 2] {
+        let (vars, rels) = component.neighbourhood(k, radius);
+        let inner = Program {
+            model,
+            vars,
+            rels,
+            money: false,
         };
-        let before = open.len();
-        open.retain(|&f| d[program.position(f)].abs() <= INT_TOL);
-        if open.len() == before {
-            if batch {
-                batch = false;
-            } else {
-                out.push(first);
-                open.remove(&first);
-            }
+        let y = component.maximise(&inner, &[k], cap)?;
+        if y[inner.position(k)] >= cap - INT_TOL && integral(&y) {
+            return Ok(true);
         }
     }
-    Ok(out)
+    Ok(false)
+}
+
+/// The published figures whose suppression lets the primary figure `k` reach `min_persons`,
+/// chosen by a program: around `k`, the suppressed figures within `radius` relations are
+/// unknowns as in the audit, `k` is set to `min_persons`, and every published figure with
+/// persons > 0 in a relation touching them may move away from its value at a cost per person
+/// moved (√persons: larger figures cost more, but a large one that settles the matter is
+/// preferred to many small ones). The relations of those figures are constraints too, so a
+/// moved figure must be balanced where it sits elsewhere; everything further out stays at its
+/// true value. The figures that move are the suppressions needed: with them suppressed, the
+/// solution is a point of the attacker's program with `k` at `min_persons`. `None` when no
+/// movement of that neighbourhood suffices (the caller then widens the search).
+pub(super) fn repair(
+    model: &Model,
+    supp: &[bool],
+    k: usize,
+    min_persons: i64,
+    radius: usize,
+) -> Result<Option<Vec<usize>>> {
+    let cap = min_persons as f64;
+    // The suppressed figures within `radius` relations of `k`.
+    let mut inside: BTreeSet<usize> = BTreeSet::from([k]);
+    let mut ring = vec![k];
+    for _ in 0..radius {
+        let mut next = Vec::new();
+        for &g in &ring {
+            for &r in model.rels_of[g].iter().filter(|&&r| model.rels[r].persons) {
+                for h in model.rels[r].figures().filter(|&h| supp[h]) {
+                    if inside.insert(h) {
+                        next.push(h);
+                    }
+                }
+            }
+        }
+        ring = next;
+    }
+    // The published figures beside them that may move, and every relation involved.
+    let mut movable: BTreeSet<usize> = BTreeSet::new();
+    for &g in &inside {
+        for &r in model.rels_of[g].iter().filter(|&&r| model.rels[r].persons) {
+            movable.extend(
+                model.rels[r]
+                    .figures()
+                    .filter(|&h| !supp[h] && model.persons[h] > 0),
+            );
+        }
+    }
+    let rels: BTreeSet<usize> = inside
+        .iter()
+        .chain(&movable)
+        .flat_map(|&g| model.rels_of[g].iter().copied())
+        .filter(|&r| model.rels[r].persons)
+        .collect();
+
+    let mut problem = Problem::new(OptimizationDirection::Minimize);
+    let unknown: std::collections::BTreeMap<usize, Variable> = inside
+        .iter()
+        .map(|&f| {
+            let bounds = if f == k {
+                (cap, cap)
+            } else {
+                (model.persons[f].clamp(0, 1) as f64, f64::INFINITY)
+            };
+            (f, problem.add_var(0.0, bounds))
+        })
+        .collect();
+    // A movable figure is its value + up − down, and stays ≥ 1 (it will be suppressed).
+    let moves: std::collections::BTreeMap<usize, (Variable, Variable)> = movable
+        .iter()
+        .map(|&f| {
+            let cost = (model.persons[f] as f64).sqrt();
+            let up = problem.add_var(cost, (0.0, f64::INFINITY));
+            let down = problem.add_var(cost, (0.0, (model.persons[f] - 1) as f64));
+            (f, (up, down))
+        })
+        .collect();
+    let constrain = |problem: &mut Problem, terms: &[(usize, f64)], op: ComparisonOp| {
+        let mut expr: Vec<(Variable, f64)> = Vec::new();
+        let mut rhs = 0.0;
+        let add = |expr: &mut Vec<(Variable, f64)>, v: Variable, c: f64| match expr
+            .iter_mut()
+            .find(|(w, _)| *w == v)
+        {
+            Some(term) => term.1 += c,
+            None => expr.push((v, c)),
+        };
+        for &(f, c) in terms {
+            if let Some(&v) = unknown.get(&f) {
+                add(&mut expr, v, c);
+            } else {
+                rhs -= c * model.persons[f] as f64;
+                if let Some(&(up, down)) = moves.get(&f) {
+                    add(&mut expr, up, c);
+                    add(&mut expr, down, -c);
+                }
+            }
+        }
+        expr.retain(|&(_, c)| c != 0.0);
+        if !expr.is_empty() {
+            problem.add_constraint(expr, op, rhs);
+        }
+    };
+    for &r in &rels {
+        let rel = &model.rels[r];
+        let mut sum: Vec<(usize, f64)> = rel.parts.iter().map(|&p| (p, 1.0)).collect();
+        sum.push((rel.total, -1.0));
+        if rel.bounded {
+            for &p in &rel.parts {
+                constrain(
+                    &mut problem,
+                    &[(rel.total, 1.0), (p, -1.0)],
+                    ComparisonOp::Ge,
+                );
+            }
+            constrain(&mut problem, &sum, ComparisonOp::Ge);
+        } else {
+            constrain(&mut problem, &sum, ComparisonOp::Eq);
+        }
+    }
+    match problem.solve() {
+        Ok(outcome) => {
+            let Ok(solution) = outcome.into_solution() else {
+                return Ok(None);
+            };
+            Ok(Some(
+                moves
+                    .iter()
+                    .filter(|(_, &(up, down))| {
+                        solution.var_value(up) + solution.var_value(down) > INT_TOL
+                    })
+                    .map(|(&f, _)| f)
+                    .collect(),
+            ))
+        }
+        Err(microlp::Error::Infeasible) => Ok(None),
+        Err(e) => Err(Error::QualityGate(format!(
+            "disclosure control: the solver failed: {e}"
+        ))),
+    }
 }
 
 fn integral(values: &[f64]) -> bool {

@@ -41,9 +41,17 @@ pub(super) struct Model {
     pub rels: Vec<Rel>,
     /// Figure → the relations it appears in.
     pub rels_of: Vec<Vec<usize>>,
-    /// Table → it publishes a money sum (a measure in EUR of the period, i.e. expenditure)
-    /// that obeys the `Sum` relations and so needs its own audit.
+    /// Table → it publishes money: a sum (expenditure) or means, which with the counts give
+    /// the sums (count × mean, to within half a cent per person). Sums add up over every
+    /// relation, `Bounded` ones included: a person's amount under `ALL` is the sum of their
+    /// amounts, so the sum under `ALL` is the sum over the benefits even though the counts
+    /// are not. The rules keep a lone suppressed figure out of such a relation.
     pub money: Vec<bool>,
+    /// Table → it publishes a money sum in EUR of the period (expenditure), which gets a
+    /// money audit of its own. (Auditing the sums behind the means too would be sound but
+    /// was too slow on the big tables; for them the rules' partner in every relation covers
+    /// the direct disclosure, and the counts' audit the rest of the pattern.)
+    pub sums: Vec<bool>,
 }
 
 fn find(parent: &mut [usize], mut x: usize) -> usize {
@@ -176,6 +184,14 @@ impl Model {
             .map(|t| {
                 t.measures
                     .iter()
+                    .any(|m| m.unit != crate::table::Unit::Persons)
+            })
+            .collect();
+        let sums = tables
+            .iter()
+            .map(|t| {
+                t.measures
+                    .iter()
                     .any(|m| m.unit == crate::table::Unit::Euro)
             })
             .collect();
@@ -186,6 +202,7 @@ impl Model {
             rels,
             rels_of,
             money,
+            sums,
         })
     }
 

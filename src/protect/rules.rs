@@ -2,28 +2,45 @@
 //!
 //! The rules look at one relation at a time and ask what it alone tells the attacker about
 //! its suppressed figures, with the published figures at their values and every other
-//! suppressed figure only known to be ≥ 1. They are cheap and settle nearly every case; what
-//! they miss (knowledge that only several relations together give) is left to the audit's
-//! linear programs, which then name the figures that still need help ([`partner`]).
+//! suppressed figure only known to be ≥ 1. They are cheap and settle most cases; what they
+//! miss (knowledge that only several relations together give, such as a count under `ALL`
+//! bounding its benefits while the benefits add up over areas and sexes) is left to the
+//! audit's programs and the repair (`attack::repair`, else [`partner`]).
 //!
-//! Whenever a rule needs one more suppression it takes the published figure with persons > 0
-//! (zeros are always published) and the fewest persons, ties broken by the lower figure
-//! number (table order, then cell order), preferring parts to the total. The relations are
-//! revisited in index order until none needs anything, so the pattern depends only on the
-//! input.
+//! Whenever a rule needs one more suppression it takes, among the published figures of the
+//! relation with persons > 0 (zeros are always published), the one that leaves the fewest
+//! relations with a lone suppressed figure (each of those would need yet another
+//! suppression, so this keeps the pattern from spreading through the hierarchies), then the
+//! one with the fewest persons, then the lowest figure number (table order, then cell order).
+//! The relations are revisited in index order until none needs anything, so the pattern
+//! depends only on the input.
 use std::collections::BTreeSet;
 
 use super::model::{Model, Rel};
 
-/// The published figure with persons > 0 and the fewest persons, ties by figure number.
-fn smallest(
+/// The number of relations in which `f`, once suppressed, would be the only suppressed
+/// figure and so need a further suppression (`Sum` ones, and `Bounded` ones of tables with
+/// money).
+fn lonely(model: &Model, supp: &[bool], f: usize) -> usize {
+    model.rels_of[f]
+        .iter()
+        .filter(|&&r| {
+            let rel = &model.rels[r];
+            (!rel.bounded || model.money[rel.table]) && rel.figures().all(|g| g == f || !supp[g])
+        })
+        .count()
+}
+
+/// The cheapest published figure with persons > 0 among `candidates`: fewest new lone
+/// suppressions, then fewest persons, then lowest number.
+fn cheapest(
     model: &Model,
     supp: &[bool],
     candidates: impl Iterator<Item = usize>,
 ) -> Option<usize> {
     candidates
         .filter(|&f| !supp[f] && model.persons[f] > 0)
-        .min_by_key(|&f| (model.persons[f], f))
+        .min_by_key(|&f| (lonely(model, supp, f), model.persons[f], f))
 }
 
 /// What one relation still needs: a figure to suppress, or `None` when it is safe on its own.
@@ -35,13 +52,15 @@ fn smallest(
 ///   only if that interval reaches `min_persons`: K − m + 1 ≥ min_persons. This is the rule
 ///   that catches two cells of 1 and 1 beside a published total (K = 2, m = 2: both are 1).
 ///   Every published figure with persons > 0 has at least `min_persons` (else it would be
-///   primary), so adding any one part fixes the inequality; with no such part left, the total
-///   goes. For a money-only relation (see `Rel::persons`) only m ≥ 2 is required: money has
-///   no lower bound to pin it, and the count side does not obey this relation.
+///   primary), so suppressing any one more part fixes the inequality, and so does the total
+///   (then nothing bounds the parts here); the cheapest of them goes. For a money-only
+///   relation (see `Rel::persons`) only m ≥ 2 is required: money has no lower bound to pin
+///   it, and the count side does not obey this relation.
 /// - the total and at least one part suppressed: the total has no upper bound here, so
 ///   neither have the parts: nothing to do locally.
 ///
-/// `Bounded` (max parts ≤ total ≤ Σ parts, person counts only):
+/// `Bounded` (max parts ≤ total ≤ Σ parts for the counts; for the amount sums of a table
+/// with money, total = Σ parts, so a lone suppressed figure takes a partner as in `Sum`):
 /// - the total suppressed, all parts published, at most one of them nonzero: the total equals
 ///   that part; suppress the part;
 /// - the total published, one part suppressed and the other parts all zero: the part equals
@@ -51,6 +70,11 @@ fn needs(model: &Model, supp: &[bool], rel: &Rel, min_persons: i64) -> Option<us
     let suppressed: Vec<usize> = rel.parts.iter().copied().filter(|&f| supp[f]).collect();
     let total_suppressed = supp[rel.total];
     if rel.bounded {
+        // The amount sums add up under `ALL` (see `Model::money`): a lone suppressed one
+        // would be known.
+        if model.money[rel.table] && suppressed.len() + total_suppressed as usize == 1 {
+            return cheapest(model, supp, rel.figures());
+        }
         if !rel.persons {
             return None;
         }
@@ -63,7 +87,7 @@ fn needs(model: &Model, supp: &[bool], rel: &Rel, min_persons: i64) -> Option<us
                     .filter(|&f| model.persons[f] > 0)
                     .collect();
                 if nonzero.len() <= 1 {
-                    return smallest(model, supp, nonzero.into_iter());
+                    return cheapest(model, supp, nonzero.into_iter());
                 }
             }
             return None;
@@ -84,7 +108,7 @@ fn needs(model: &Model, supp: &[bool], rel: &Rel, min_persons: i64) -> Option<us
 
     if total_suppressed {
         if suppressed.is_empty() {
-            return smallest(model, supp, rel.parts.iter().copied());
+            return cheapest(model, supp, rel.parts.iter().copied());
         }
         return None;
     }
@@ -98,8 +122,7 @@ fn needs(model: &Model, supp: &[bool], rel: &Rel, min_persons: i64) -> Option<us
     if safe {
         return None;
     }
-    smallest(model, supp, rel.parts.iter().copied())
-        .or_else(|| (model.persons[rel.total] > 0).then_some(rel.total))
+    cheapest(model, supp, rel.figures())
 }
 
 /// Applies [`needs`] to every relation touching a suppressed figure until none needs
@@ -123,7 +146,7 @@ pub(super) fn close(model: &Model, supp: &mut [bool], min_persons: i64) -> usize
 /// together. The search widens ring by ring: first the figures sharing a relation with `f`,
 /// then those sharing one with the suppressed figures of that ring, and so on through the
 /// suppressed figures that bind `f`; in the first ring with a published figure with persons
-/// > 0, the one with the fewest persons (ties by number). `money` restricts the search to the
+/// > 0, the cheapest as in the rules. `money` restricts the search to the
 /// money relations of that table (a money sum found determined); else the person-count
 /// relations are used. `None` when there is nothing left to suppress.
 pub(super) fn partner(
@@ -133,14 +156,14 @@ pub(super) fn partner(
     money: Option<usize>,
 ) -> Option<usize> {
     let usable = |r: &Rel| match money {
-        Some(t) => r.table == t && !r.bounded,
+        Some(t) => r.table == t,
         None => r.persons,
     };
     let mut seen = vec![false; model.figures()];
     seen[f] = true;
     let mut ring = vec![f];
     while !ring.is_empty() {
-        let mut best: Option<usize> = None;
+        let mut best: Option<(usize, i64, usize)> = None;
         let mut next = Vec::new();
         for &g in &ring {
             for &r in &model.rels_of[g] {
@@ -154,16 +177,17 @@ pub(super) fn partner(
                             seen[h] = true;
                             next.push(h);
                         }
-                    } else if model.persons[h] > 0
-                        && best.is_none_or(|b| (model.persons[h], h) < (model.persons[b], b))
-                    {
-                        best = Some(h);
+                    } else if model.persons[h] > 0 {
+                        let cost = (lonely(model, supp, h), model.persons[h], h);
+                        if best.is_none_or(|b| cost < b) {
+                            best = Some(cost);
+                        }
                     }
                 }
             }
         }
-        if best.is_some() {
-            return best;
+        if let Some((_, _, h)) = best {
+            return Some(h);
         }
         next.sort_unstable();
         ring = next;

@@ -206,16 +206,14 @@ fn a_two_level_area_hierarchy_is_protected_at_every_level() {
     // KU1 men (2) pairs with KU2 men (15) in MK1 = KU1 + KU2 and with KU1 women (13) in the
     // sex total; KU2 women (10) closes the box, and MK1's totals stay published.
     // ABROAD men and women (2 + 3 beside a published 5) may each be 1 to 4: enough. But in
-    // ALL = SSS + ABROAD each is alone: its partner is the only part, SSS (men 50, women 50).
-    // SSS men is alone in SSS = MK1 + MK2 and takes the smaller region, MK1 (17), which
-    // with KU1 and KU2 already suppressed needs nothing more; women the same.
+    // ALL = SSS + ABROAD each is alone. SSS men (50) would be alone in three relations
+    // (the sex total, SSS = MK1 + MK2 and ALL's), ALL men (52) only in the sex total: ALL men
+    // goes, then ALL women, which pairs with both.
     assert_eq!(
         got,
         vec![
-            vec!["SSS", "1"],
-            vec!["SSS", "2"],
-            vec!["MK1", "1"],
-            vec!["MK1", "2"],
+            vec!["ALL", "1"],
+            vec!["ALL", "2"],
             vec!["KU1", "1"],
             vec!["KU1", "2"],
             vec!["KU2", "1"],
@@ -229,7 +227,7 @@ fn a_two_level_area_hierarchy_is_protected_at_every_level() {
         vec![SuppressionCounts {
             table_id: "area".into(),
             primary: 3,
-            secondary: 7
+            secondary: 5
         }]
     );
     let report = audit(&[t], &[r], &[], MIN).unwrap();
@@ -294,6 +292,46 @@ fn a_count_under_all_is_bounded_by_its_benefits() {
     }
     let report = audit(&[leaky], &[r], &[], MIN).unwrap();
     assert!(!report.passed());
+}
+
+#[test]
+fn amount_sums_add_up_under_all_even_where_counts_do_not() {
+    // One municipality, sex SSS only: ALL (40 persons, mean given) ≥ each benefit, ≤ their
+    // sum. C has 2 persons: its count is safe by the bounds (ALL − A − B = 40 − 30 − 12 < 0,
+    // so C ∈ [1, 40]), but ALL's amount sum minus A's and B's is C's: a partner must go.
+    let dims = vec![Dimension {
+        id: "benefit",
+        codes: strings(&["ALL", "A", "B", "C"]),
+    }];
+    let measures = vec![
+        Measure {
+            id: "recipients",
+            unit: Unit::Persons,
+        },
+        Measure {
+            id: "mean_amount",
+            unit: Unit::EuroPerMonth,
+        },
+    ];
+    let mut t = Table::new("means", dims, measures);
+    t.persons = vec![40, 30, 12, 2];
+    t.values[0] = t.persons.iter().map(|&p| Some(p)).collect();
+    t.values[1] = vec![Some(70_000), Some(60_000), Some(20_000), Some(15_000)];
+    let h = vec![Hierarchy {
+        dimension: "benefit",
+        total: "ALL".into(),
+        parts: strings(&["A", "B", "C"]),
+        bounded: true,
+    }];
+    let r = relations(&t, &h);
+    // The counts alone are safe with only C suppressed.
+    let mut only = t.clone();
+    only.suppress(3);
+    assert!(audit(&[only], &[r.clone()], &[], MIN).unwrap().passed());
+    protect(std::slice::from_mut(&mut t), &[r.clone()], &[], MIN).unwrap();
+    // B (12) is the smallest partner; ALL (40) would be as lonely but larger.
+    assert_eq!(suppressed(&t), vec![2, 3]);
+    assert!(audit(&[t], &[r], &[], MIN).unwrap().passed());
 }
 
 #[test]
@@ -529,9 +567,10 @@ fn expenditure_is_audited_on_its_own_relations() {
     );
 
     protect(std::slice::from_mut(&mut t), &[r.clone()], &[], MIN).unwrap();
-    // A recovery pairs with B recovery (5 persons, fewer than A regular's 20) in the type
-    // column and with A regular (20) in its row; B regular closes the box.
-    assert_eq!(suppressed(&t), vec![4, 5, 7, 8]);
+    // A's recoveries pair with B's (5 persons, fewer than ALL's 6) under ALL = A + B, and with
+    // A's total (20, as cheap as A regular and first) under SSS = Σ types; B's total closes
+    // the box, which every money relation keeps open.
+    assert_eq!(suppressed(&t), vec![3, 5, 6, 8]);
     assert!(audit(&[t], &[r], &[], MIN).unwrap().passed());
 }
 
@@ -775,10 +814,16 @@ fn area_table() -> (Table, Vec<Relation>) {
     let mut t = Table::new(
         "recipients_by_area",
         dims,
-        vec![Measure {
-            id: "recipients",
-            unit: Unit::Persons,
-        }],
+        vec![
+            Measure {
+                id: "recipients",
+                unit: Unit::Persons,
+            },
+            Measure {
+                id: "mean_amount",
+                unit: Unit::EuroPerMonth,
+            },
+        ],
     );
     let idx = |a: usize, b: usize, s: usize| (a * 15 + b) * 3 + s;
     let bpos = |code: &str| benefits.iter().position(|b| b == code).unwrap();
