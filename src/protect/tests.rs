@@ -762,37 +762,8 @@ fn area_table() -> (Table, Vec<Relation>) {
     areas.extend((0..counties).map(|c| format!("HVA{c:02}")));
     areas.extend((0..municipalities).map(|m| format!("KU{m:03}")));
     areas.push("ABROAD".into());
-    let benefits = strings(&[
-        "ALL",
-        "NP",
-        "NP_OLD",
-        "NP_EARLY",
-        "NP_DIS",
-        "NP_REHAB",
-        "GP",
-        "SP",
-        "SP_INIT",
-        "SP_CONT",
-        "OP",
-        "CI",
-        "FVS",
-        "FVS_ABROAD",
-        "AFVS",
-    ]);
-    let base = [
-        "NP_OLD",
-        "NP_EARLY",
-        "NP_DIS",
-        "NP_REHAB",
-        "GP",
-        "SP_INIT",
-        "SP_CONT",
-        "OP",
-        "CI",
-        "FVS",
-        "FVS_ABROAD",
-        "AFVS",
-    ];
+    let benefits = crate::aggregate::codes::benefits();
+    let base = crate::aggregate::codes::BASE_BENEFITS;
     // Share of a municipality's pensioners under each base benefit.
     let share = [
         0.55, 0.03, 0.2, 0.02, 0.15, 0.004, 0.02, 0.01, 0.002, 0.003, 0.0, 0.001,
