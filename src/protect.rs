@@ -31,6 +31,7 @@
 //! since they obey the same relations; money sums with relations of their own (expenditure
 //! over payment types and benefits) get their own audit.
 mod attack;
+mod hypercube;
 mod model;
 mod rules;
 #[cfg(test)]
@@ -43,6 +44,7 @@ use serde::Serialize;
 use crate::error::{Error, Result};
 use crate::table::{Link, Relation, Table};
 use attack::Finding;
+use hypercube::{Cubes, Search};
 use model::Model;
 
 /// The suppressions of one table, for the quality report.
@@ -117,18 +119,57 @@ pub fn protect(
         })
         .collect();
     let primary = supp.iter().filter(|&&s| s).count();
-    let mut secondary = rules::close(&model, &mut supp, min_persons);
+    // Secondary suppression: the cheapest hypercube of each primary figure, searched widely
+    // for the few the quick search misses.
+    let mut cubes = Cubes::build(tables, relations, &model);
+    let mut todo: BTreeSet<usize> = (0..model.figures())
+        .filter(|&f| model.is_primary(f, min_persons))
+        .collect();
+    for search in [Search::QUICK, Search::WIDE] {
+        cubes.search = search;
+        todo.retain(|&k| match cubes.pattern(&model, &supp, k, min_persons, false) {
+            Some(pattern) => {
+                pattern.figures.into_iter().for_each(|g| supp[g] = true);
+                false
+            }
+            None => true,
+        });
+    }
+    // The rest: the published figures whose suppression lets them reach `min_persons`, by a
+    // program over their neighbourhood; its solution proves the figure when it is integral.
+    let mut repaired = BTreeSet::new();
+    for &k in &todo {
+        for radius in [1, 2] {
+            if let Some(repair) = attack::repair(&model, &supp, k, min_persons, radius)? {
+                repair.figures.into_iter().for_each(|g| supp[g] = true);
+                if repair.proven {
+                    repaired.insert(k);
+                }
+                break;
+            }
+        }
+    }
+    todo.retain(|k| !repaired.contains(k));
+    let mut secondary = supp.iter().filter(|&&s| s).count() - primary;
+    tracing::debug!(
+        secondary,
+        unproven = todo.len(),
+        "disclosure control: hypercubes and repairs"
+    );
     // More suppression only widens what the attacker must consider (the old solutions stay
     // solutions, with a newly suppressed cell at its true value ≥ 1), so a figure once proven
-    // safe stays safe: after the first audit only the failed figures are audited again.
-    let mut todo: Option<BTreeSet<usize>> = None;
+    // safe stays safe: only the unproven figures are audited, and after that the failed ones.
     let mut rounds = 0;
     loop {
-        let findings = attack::attack(&model, &supp, min_persons, todo.as_ref())?;
+        let findings = if todo.is_empty() {
+            Vec::new()
+        } else {
+            attack::attack(&model, &supp, min_persons, Some(&todo))?
+        };
         if findings.is_empty() {
             break;
         }
-        todo = Some(findings.iter().map(Finding::figure).collect());
+        todo = findings.iter().map(Finding::figure).collect();
         rounds += 1;
         let mut added = 0;
         let mut freed = 0;
@@ -142,10 +183,10 @@ pub fn protect(
                     }
                     let mut fix = Vec::new();
                     for radius in [1, 2] {
-                        if let Some(cells) =
+                        if let Some(repair) =
                             attack::repair(&model, &supp, figure, min_persons, radius)?
                         {
-                            fix = cells;
+                            fix = repair.figures;
                             break;
                         }
                     }
@@ -256,7 +297,16 @@ pub fn audit(
             ));
         }
     }
-    for finding in attack::attack(&model, &supp, min_persons, None)? {
+    // A hypercube within the suppressed figures proves a primary figure safe; the others
+    // face the attacker's programs.
+    let cubes = Cubes::build(tables, relations, &model);
+    let todo: BTreeSet<usize> = (0..model.figures())
+        .filter(|&k| {
+            model.is_primary(k, min_persons)
+                && cubes.pattern(&model, &supp, k, min_persons, true).is_none()
+        })
+        .collect();
+    for finding in attack::attack(&model, &supp, min_persons, Some(&todo))? {
         let (f, problem, only) = match finding {
             Finding::Count {
                 figure,

@@ -8,7 +8,6 @@ mod formats;
 mod generator;
 mod publication;
 mod rules;
-// `mod run;` (tests/run.rs: `kelastat run` end to end with the real readers) is enabled once
-// disclosure control publishes the sample data in reasonable time (issue 4).
 mod rules_properties;
+mod run;
 mod schema_errors;

@@ -551,6 +551,15 @@ pub(super) fn freed(model: &Model, supp: &[bool], k: usize, min_persons: i64) ->
     Ok(false)
 }
 
+/// What [`repair`] found.
+pub(super) struct Repair {
+    /// The published figures to suppress.
+    pub figures: Vec<usize>,
+    /// The program's solution is integral: with those figures suppressed it is a point of the
+    /// attacker's integer program with `k` at `min_persons`, so `k` is safe without an audit.
+    pub proven: bool,
+}
+
 /// The published figures whose suppression lets the primary figure `k` reach `min_persons`,
 /// chosen by a program: around `k`, the suppressed figures within `radius` relations are
 /// unknowns as in the audit, `k` is set to `min_persons`, and every published figure with
@@ -567,7 +576,7 @@ pub(super) fn repair(
     k: usize,
     min_persons: i64,
     radius: usize,
-) -> Result<Option<Vec<usize>>> {
+) -> Result<Option<Repair>> {
     let cap = min_persons as f64;
     // The suppressed figures within `radius` relations of `k`.
     let mut inside: BTreeSet<usize> = BTreeSet::from([k]);
@@ -673,15 +682,21 @@ pub(super) fn repair(
             let Ok(solution) = outcome.into_solution() else {
                 return Ok(None);
             };
-            Ok(Some(
-                moves
+            let values: Vec<f64> = unknown
+                .values()
+                .chain(moves.values().flat_map(|(up, down)| [up, down]))
+                .map(|&v| solution.var_value(v))
+                .collect();
+            Ok(Some(Repair {
+                figures: moves
                     .iter()
                     .filter(|(_, &(up, down))| {
                         solution.var_value(up) + solution.var_value(down) > INT_TOL
                     })
                     .map(|(&f, _)| f)
                     .collect(),
-            ))
+                proven: integral(&values),
+            }))
         }
         Err(microlp::Error::Infeasible) => Ok(None),
         Err(e) => Err(Error::QualityGate(format!(

@@ -1,0 +1,520 @@
+//! Hypercubes: secondary suppression patterns that prove themselves, and the audit's fast path.
+//!
+//! Every relation of a table runs along one dimension with the other codes fixed, so a change
+//! of the cells that is a product of one change per dimension, z = d · u₁ ⊗ u₂ ⊗ … ⊗ uₙ, keeps
+//! every relation of the table when each uᵢ keeps the relations of its own dimension. In a
+//! hierarchy (area: KU in HVA in MK in SSS in ALL) such a uᵢ is the path of a leaf code up to
+//! the top, minus the path of another leaf: +1 at `KU 091`, −1 at `KU 092` when both lie in
+//! one HVA; +1 at `MK01`, its HVA and a KU of it, −1 at the same of another MK, and so on. The
+//! product of two-code changes is the classic hypercube: the primary cell and the corners of a
+//! box around it, alternately up and down.
+//!
+//! For a primary figure k with x persons such a z with zₖ = `min_persons` − x is a
+//! **certificate**: if every cell it moves is suppressed, x + z stays ≥ 1 everywhere and the
+//! relations of the attacker (checked exactly over the model, so the bounded counts under
+//! `ALL` and the relations of linked tables count too) hold for x + z, then x + z is a point
+//! of the attacker's integer program with k at `min_persons`: the interval reaches
+//! `min_persons` and, holding the true x < `min_persons` too, is not a single value. For a
+//! table with money (expenditure, and the sums count × mean behind means) the certificate
+//! must also keep every relation of the table as an equation of the sums (they add up under
+//! `ALL` too), which shows the sum of k is not determined either.
+//!
+//! [`Cubes::pattern`] searches the cheapest such z for a primary figure (the published figures
+//! it moves are the secondary suppressions, cost their persons each, zero when already
+//! suppressed); with `free_only` it looks for one within the suppressed figures, which is the
+//! audit's proof. The search ranks each dimension's candidate changes by the line of cells
+//! through k that they move and tries the products of the best few, cheapest first. A figure
+//! for which no pattern is found is left to the linear programs of [`super::attack`].
+use std::collections::{BTreeMap, BTreeSet};
+
+use super::model::Model;
+use crate::table::{Relation, Table};
+
+/// Tables a hypercube may continue into through links.
+const MAX_LINKED_TABLES: usize = 6;
+
+/// How widely [`Cubes::pattern`] searches.
+#[derive(Debug, Clone, Copy)]
+pub(super) struct Search {
+    /// Candidate changes kept per dimension when new suppressions are allowed.
+    pub keep: usize,
+    /// Products tried at most for one step.
+    pub products: usize,
+    /// The cheapest hypercubes continued into a linked table, and their continuations tried.
+    pub linked: usize,
+}
+
+impl Search {
+    pub const QUICK: Search = Search {
+        keep: 10,
+        products: 4_096,
+        linked: 64,
+    };
+    /// For the few figures the quick search leaves without a pattern.
+    pub const WIDE: Search = Search {
+        keep: 40,
+        products: 100_000,
+        linked: 256,
+    };
+}
+
+/// A change of one dimension: (code, coefficient), sorted by code.
+type Change = Vec<(usize, i64)>;
+
+/// One dimension of a table with the relations between its codes.
+struct Axis {
+    /// The dimension's id: linked tables share dimensions by id.
+    id: &'static str,
+    codes: Vec<String>,
+    len: usize,
+    stride: usize,
+    /// Code → the totals of the relations it is a part of: `[0]` the `Sum` relations (person
+    /// counts), `[1]` with the `Bounded` ones too (money adds up under `ALL`).
+    up: [Vec<Vec<usize>>; 2],
+    /// Code → it is the total of some relation, per mode as `up`.
+    total: [Vec<bool>; 2],
+    /// [`Axis::paths`], once the relations are known.
+    paths: [Vec<BTreeSet<usize>>; 2],
+}
+
+impl Axis {
+    /// Each code's path (the code and every total above it), or empty for a total, per mode.
+    fn paths(&self, mode: usize) -> Vec<BTreeSet<usize>> {
+        (0..self.len)
+            .map(|code| {
+                if self.total[mode][code] {
+                    return BTreeSet::new();
+                }
+                let mut out = BTreeSet::from([code]);
+                let mut stack = vec![code];
+                while let Some(c) = stack.pop() {
+                    for &t in &self.up[mode][c] {
+                        if out.insert(t) {
+                            stack.push(t);
+                        }
+                    }
+                }
+                out
+            })
+            .collect()
+    }
+
+    /// The changes with coefficient 1 at `code` that keep the relations of this dimension
+    /// (mode 0: the sums; mode 1: the bounded relations as sums too): the path of a leaf under
+    /// `code` minus the path of a leaf outside it, or the path alone.
+    fn changes(&self, code: usize, mode: usize) -> Vec<Change> {
+        let paths = &self.paths[mode];
+        let mut out = Vec::new();
+        for under in paths.iter().filter(|p| p.contains(&code)) {
+            out.push(under.iter().map(|&c| (c, 1)).collect());
+            for other in paths.iter().filter(|p| !p.is_empty() && !p.contains(&code)) {
+                let mut change: Change = under.difference(other).map(|&c| (c, 1)).collect();
+                change.extend(other.difference(under).map(|&c| (c, -1)));
+                change.sort_unstable();
+                out.push(change);
+            }
+        }
+        out
+    }
+}
+
+struct Cube {
+    axes: Vec<Axis>,
+}
+
+/// The tables' shapes and the dimension relations, for the hypercube search.
+pub(super) struct Cubes {
+    pub search: Search,
+    cubes: Vec<Cube>,
+    /// Table → cell → figure.
+    figure_of: Vec<Vec<usize>>,
+}
+
+/// A certificate found: the figures it moves, which must all be suppressed.
+pub(super) struct Pattern {
+    pub figures: Vec<usize>,
+}
+
+impl Cubes {
+    pub fn build(tables: &[Table], relations: &[Vec<Relation>], model: &Model) -> Cubes {
+        let mut figure_of: Vec<Vec<usize>> = tables.iter().map(|t| vec![0; t.cells()]).collect();
+        for (f, cells) in model.cells.iter().enumerate() {
+            for &(t, c) in cells {
+                figure_of[t][c] = f;
+            }
+        }
+        let cubes = tables
+            .iter()
+            .zip(relations)
+            .map(|(table, rels)| {
+                let mut stride = 1;
+                let mut axes: Vec<Axis> = Vec::new();
+                for d in table.dimensions.iter().rev() {
+                    let len = d.codes.len();
+                    axes.push(Axis {
+                        id: d.id,
+                        codes: d.codes.clone(),
+                        len,
+                        stride,
+                        up: [vec![Vec::new(); len], vec![Vec::new(); len]],
+                        total: [vec![false; len], vec![false; len]],
+                        paths: [Vec::new(), Vec::new()],
+                    });
+                    stride *= len;
+                }
+                axes.reverse();
+                for r in rels {
+                    let (bounded, total, parts) = match r {
+                        Relation::Sum { total, parts } => (false, *total, parts),
+                        Relation::Bounded { total, parts } => (true, *total, parts),
+                    };
+                    let Some(&first) = parts.first() else { continue };
+                    let Some(axis) = axes.iter_mut().find(|a| {
+                        let code = |cell: usize| (cell / a.stride) % a.len;
+                        code(first) != code(total)
+                            && first.abs_diff(total) % a.stride == 0
+                            && first.abs_diff(total) < a.stride * a.len
+                    }) else {
+                        continue;
+                    };
+                    let code = |cell: usize| (cell / axis.stride) % axis.len;
+                    let t = code(total);
+                    for mode in usize::from(bounded)..2 {
+                        axis.total[mode][t] = true;
+                        for &p in parts {
+                            let p = code(p);
+                            if !axis.up[mode][p].contains(&t) {
+                                axis.up[mode][p].push(t);
+                            }
+                        }
+                    }
+                }
+                for axis in &mut axes {
+                    axis.paths = [axis.paths(0), axis.paths(1)];
+                }
+                Cube { axes }
+            })
+            .collect();
+        Cubes {
+            search: Search::QUICK,
+            cubes,
+            figure_of,
+        }
+    }
+
+    /// The cheapest certificate for the primary figure `k` (see the module), or `None`.
+    /// With `free_only`, only patterns within the suppressed figures (cost 0).
+    pub fn pattern(
+        &self,
+        model: &Model,
+        supp: &[bool],
+        k: usize,
+        min_persons: i64,
+        free_only: bool,
+    ) -> Option<Pattern> {
+        model.cells[k].iter().find_map(|&(t, cell)| {
+            self.pattern_in(model, supp, t, cell, min_persons, free_only)
+        })
+    }
+
+    /// Hypercubes added up until k reaches `min_persons`: one that moves k all the way if
+    /// there is one, else one person at a time, each on the values the previous ones left
+    /// (a sum of changes that keep the relations keeps them too, and each step keeps the
+    /// bounds and the bounded counts on the running values, so the sum is a certificate).
+    fn pattern_in(
+        &self,
+        model: &Model,
+        supp: &[bool],
+        t: usize,
+        cell: usize,
+        min_persons: i64,
+        free_only: bool,
+    ) -> Option<Pattern> {
+        let k = self.figure_of[t][cell];
+        let mut moved: BTreeMap<usize, i64> = BTreeMap::new();
+        loop {
+            let short = min_persons - model.persons[k] - moved.get(&k).copied().unwrap_or(0);
+            if short <= 0 {
+                break;
+            }
+            let (_, z) = self
+                .step(model, supp, &moved, t, cell, short, free_only)
+                .or_else(|| self.step(model, supp, &moved, t, cell, 1, free_only))?;
+            for (f, dz) in z {
+                *moved.entry(f).or_insert(0) += dz;
+            }
+        }
+        Some(Pattern {
+            figures: moved
+                .into_iter()
+                .filter(|&(_, dz)| dz != 0)
+                .map(|(f, _)| f)
+                .collect(),
+        })
+    }
+
+    /// The cheapest hypercube moving the figure of `cell` by `d`, on the persons plus `moved`.
+    /// When the cheapest ones move a figure linked to another table, the relations there are
+    /// balanced by a hypercube of that table through the linked cell, moving it alike.
+    #[allow(clippy::too_many_arguments)]
+    fn step(
+        &self,
+        model: &Model,
+        supp: &[bool],
+        moved: &BTreeMap<usize, i64>,
+        t: usize,
+        cell: usize,
+        d: i64,
+        free_only: bool,
+    ) -> Option<(f64, BTreeMap<usize, i64>)> {
+        let free = vec![None; self.cubes[t].axes.len()];
+        let products = self.products(model, supp, moved, t, cell, d, free_only, &free);
+        if let Some((cost, z, _)) = products
+            .iter()
+            .find(|(_, z, _)| keeps_relations(model, t, moved, z, model.money[t]))
+        {
+            return Some((*cost, z.clone()));
+        }
+        products
+            .iter()
+            .take(self.search.linked)
+            .find_map(|(_, z, picks)| self.through_link(model, supp, moved, t, z, picks, free_only))
+    }
+
+    /// A hypercube `z` of table `t` (changes `picks` per dimension) continued into the tables
+    /// its figures are linked to, table by table, until the relations of all of them hold.
+    /// Linked tables are slices of one cube (`recipients_by_area` at area `ALL` is
+    /// `recipients_by_benefit_sex_age` at age `SSS`), so a continuation keeps the changes of
+    /// the dimensions already chosen (by dimension id) and takes its own for the others,
+    /// anchored at the linked cell with the change the figure already has there.
+    #[allow(clippy::too_many_arguments)]
+    fn through_link(
+        &self,
+        model: &Model,
+        supp: &[bool],
+        moved: &BTreeMap<usize, i64>,
+        t: usize,
+        z: &BTreeMap<usize, i64>,
+        picks: &[Change],
+        free_only: bool,
+    ) -> Option<(f64, BTreeMap<usize, i64>)> {
+        let mut joint = z.clone();
+        let mut visited = BTreeSet::from([t]);
+        // Dimension id → its change, by code.
+        let mut known: BTreeMap<&str, BTreeMap<String, i64>> = BTreeMap::new();
+        let learn = |known: &mut BTreeMap<&str, BTreeMap<String, i64>>, t: usize, picks: &[Change]| {
+            for (a, change) in self.cubes[t].axes.iter().zip(picks) {
+                known
+                    .entry(a.id)
+                    .or_insert_with(|| change.iter().map(|&(c, u)| (a.codes[c].clone(), u)).collect());
+            }
+        };
+        learn(&mut known, t, picks);
+        for _ in 0..MAX_LINKED_TABLES {
+            if keeps_relations(model, t, moved, &joint, model.money[t]) {
+                let cost = joint
+                    .iter()
+                    .map(|(&g, &dz)| cost(model, supp, moved, free_only, g, dz))
+                    .sum::<Option<f64>>()?;
+                return Some((cost, joint));
+            }
+            let (f, t2, c2) = joint.keys().find_map(|&f| {
+                model.cells[f]
+                    .iter()
+                    .find(|&&(u, _)| !visited.contains(&u))
+                    .map(|&(u, c)| (f, u, c))
+            })?;
+            let axes2 = &self.cubes[t2].axes;
+            let mut d2 = joint[&f];
+            let mut fixed: Vec<Option<Change>> = vec![None; axes2.len()];
+            for (j, b) in axes2.iter().enumerate() {
+                let Some(change) = known.get(b.id) else { continue };
+                let mut mapped: Change = Vec::new();
+                for (code, &u) in change {
+                    mapped.push((b.codes.iter().position(|x| x == code)?, u));
+                }
+                mapped.sort_unstable();
+                d2 *= change.get(&b.codes[(c2 / b.stride) % b.len])?;
+                fixed[j] = Some(mapped);
+            }
+            let other = self.products(model, supp, moved, t2, c2, d2, free_only, &fixed);
+            let (z2, picks2) = other.into_iter().take(self.search.linked).find_map(|(_, z2, picks2)| {
+                z2.iter()
+                    .all(|(g, dz)| joint.get(g).is_none_or(|v| v == dz))
+                    .then_some((z2, picks2))
+            })?;
+            joint.extend(z2);
+            visited.insert(t2);
+            learn(&mut known, t2, &picks2);
+        }
+        None
+    }
+
+    /// The hypercubes moving the figure of `cell` in table `t` by `d` whose figures may take
+    /// part, cheapest first (the relations are not checked here), each with its change per
+    /// dimension; `fixed[i]` is the only change tried for dimension i.
+    #[allow(clippy::too_many_arguments)]
+    fn products(
+        &self,
+        model: &Model,
+        supp: &[bool],
+        moved: &BTreeMap<usize, i64>,
+        t: usize,
+        cell: usize,
+        d: i64,
+        free_only: bool,
+        fixed: &[Option<Change>],
+    ) -> Vec<(f64, BTreeMap<usize, i64>, Vec<Change>)> {
+        let cube = &self.cubes[t];
+        let money = model.money[t];
+        let coords: Vec<usize> = cube
+            .axes
+            .iter()
+            .map(|a| (cell / a.stride) % a.len)
+            .collect();
+        let base = |axis: usize| cell - coords[axis] * cube.axes[axis].stride;
+        let cost = |f: usize, z: i64| cost(model, supp, moved, free_only, f, z);
+
+        // Each dimension's changes, ranked by the line of cells through k that they move.
+        let mut choices: Vec<Vec<Change>> = Vec::new();
+        for (i, axis) in cube.axes.iter().enumerate() {
+            if let Some(change) = &fixed[i] {
+                choices.push(vec![change.clone()]);
+                continue;
+            }
+            let mut seen = BTreeSet::new();
+            let modes: &[usize] = if money { &[1] } else { &[0, 1] };
+            let mut ranked: Vec<(f64, usize, Change)> = Vec::new();
+            for &mode in modes {
+                for change in axis.changes(coords[i], mode) {
+                    if !seen.insert(change.clone()) {
+                        continue;
+                    }
+                    let line: Option<f64> = change
+                        .iter()
+                        .map(|&(c, u)| cost(self.figure_of[t][base(i) + c * axis.stride], d * u))
+                        .sum();
+                    if let Some(line) = line {
+                        ranked.push((line, change.len(), change));
+                    }
+                }
+            }
+            ranked.sort_by(|a, b| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1)).then(a.2.cmp(&b.2)));
+            if free_only {
+                ranked.retain(|r| r.0 == 0.0);
+            } else {
+                ranked.truncate(self.search.keep);
+            }
+            if ranked.is_empty() {
+                return Vec::new();
+            }
+            choices.push(ranked.into_iter().map(|r| r.2).collect());
+        }
+
+        let mut products: Vec<(f64, Vec<usize>, BTreeMap<usize, i64>)> = Vec::new();
+        let mut pick = vec![0; choices.len()];
+        'products: for _ in 0..self.search.products {
+            if let Some(z) = self.product(t, &choices, &pick, d) {
+                let total: Option<f64> = z.iter().map(|(&f, &dz)| cost(f, dz)).sum();
+                if let Some(total) = total {
+                    products.push((total, pick.clone(), z));
+                }
+            }
+            for i in (0..pick.len()).rev() {
+                pick[i] += 1;
+                if pick[i] < choices[i].len() {
+                    continue 'products;
+                }
+                pick[i] = 0;
+            }
+            break;
+        }
+        products.sort_by(|a, b| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1)));
+        products
+            .into_iter()
+            .map(|(cost, pick, z)| {
+                let changes = pick.iter().enumerate().map(|(i, &p)| choices[i][p].clone()).collect();
+                (cost, z, changes)
+            })
+            .collect()
+    }
+
+    /// The change z = d · ⊗ choices[i][pick[i]] by figure; `None` when two cells of one
+    /// figure would move differently.
+    fn product(
+        &self,
+        t: usize,
+        choices: &[Vec<Change>],
+        pick: &[usize],
+        d: i64,
+    ) -> Option<BTreeMap<usize, i64>> {
+        let axes = &self.cubes[t].axes;
+        let mut cells: Vec<(usize, i64)> = vec![(0, d)];
+        for (i, axis) in axes.iter().enumerate() {
+            let change = &choices[i][pick[i]];
+            cells = cells
+                .iter()
+                .flat_map(|&(cell, z)| change.iter().map(move |&(c, u)| (cell + c * axis.stride, z * u)))
+                .collect();
+        }
+        let mut z = BTreeMap::new();
+        for (cell, dz) in cells {
+            let f = self.figure_of[t][cell];
+            if *z.entry(f).or_insert(dz) != dz {
+                return None;
+            }
+        }
+        Some(z)
+    }
+}
+
+/// What moving figure `f` by `z` costs in new suppressions (its persons; nothing when it is
+/// suppressed already or moved by an earlier step), or `None` when it may not move: it has
+/// no persons (zeros are published), it would fall below 1, or, with `free_only`, it is
+/// published.
+fn cost(
+    model: &Model,
+    supp: &[bool],
+    moved: &BTreeMap<usize, i64>,
+    free_only: bool,
+    f: usize,
+    z: i64,
+) -> Option<f64> {
+    let x = model.persons[f];
+    let now = x + moved.get(&f).copied().unwrap_or(0);
+    if x < 1 || now + z < 1 || (free_only && !supp[f]) {
+        return None;
+    }
+    Some(if supp[f] || moved.contains_key(&f) {
+        0.0
+    } else {
+        x as f64
+    })
+}
+
+/// Whether x + moved + z keeps every relation the attacker knows about the figures z moves: for
+/// counts, the sums as equations and the bounded counts under `ALL` as bounds; with `money`
+/// also every relation of table `t` as an equation of the sums.
+fn keeps_relations(
+    model: &Model,
+    t: usize,
+    moved: &BTreeMap<usize, i64>,
+    z: &BTreeMap<usize, i64>,
+    money: bool,
+) -> bool {
+    let rels: BTreeSet<usize> = z.keys().flat_map(|&f| model.rels_of[f].iter().copied()).collect();
+    let dz = |f: usize| z.get(&f).copied().unwrap_or(0);
+    rels.into_iter().all(|r| {
+        let rel = &model.rels[r];
+        let balanced = dz(rel.total) == rel.parts.iter().map(|&p| dz(p)).sum::<i64>();
+        let counts = !rel.persons
+            || if rel.bounded {
+                let y = |f: usize| model.persons[f] + moved.get(&f).copied().unwrap_or(0) + dz(f);
+                rel.parts.iter().all(|&p| y(p) <= y(rel.total))
+                    && y(rel.total) <= rel.parts.iter().map(|&p| y(p)).sum::<i64>()
+            } else {
+                balanced
+            };
+        counts && (!money || rel.table != t || balanced)
+    })
+}
