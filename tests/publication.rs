@@ -7,11 +7,14 @@ use crate::common::*;
 use crate::rules::{classify_dir, parameters};
 
 fn hand_built() -> Aggregated {
-    let dir = root().join("tests/fixtures/publication");
+    aggregate_dir(&root().join("tests/fixtures/publication"))
+}
+
+fn aggregate_dir(dir: &std::path::Path) -> Aggregated {
     let period: kelastat::period::Period = "2024".parse().unwrap();
     let params = parameters().for_month(period.reference_month()).unwrap();
-    let classified = classify_dir(&dir, &params);
-    let (_, v) = run_validation(&dir);
+    let classified = classify_dir(dir, &params);
+    let (_, v) = run_validation(dir);
     aggregate(&Input {
         period,
         persons: &v.persons.accepted,
@@ -140,6 +143,30 @@ fn expenditure_by_payment_date_with_retroactive_payments_and_recoveries() {
     ] {
         assert_eq!(cell(t, &["2024", benefit, ty]), expected, "{benefit} {ty}");
     }
+}
+
+#[test]
+fn payments_count_without_an_award_in_force() {
+    // P2 is paid a guarantee pension without any GP award (a recipient by the payment: GP has
+    // one code); P6 is paid a spouse's pension for June, before the award (A8, from
+    // September): expenditure counts it, under the kind of the award that started last.
+    let dir = tempfile::TempDir::new().unwrap();
+    let fixture = root().join("tests/fixtures/publication");
+    for name in ["persons.csv", "awards.csv", "payments.csv"] {
+        std::fs::copy(fixture.join(name), dir.path().join(name)).unwrap();
+    }
+    let mut payments = std::fs::read_to_string(fixture.join("payments.csv")).unwrap();
+    payments.push_str("Y13,P2,,guarantee_pension,2024-12-01,2024-12-20,regular,30.00\n");
+    payments.push_str("Y14,P6,,spouse_pension,2024-06-01,2024-06-20,regular,20.00\n");
+    std::fs::write(dir.path().join("payments.csv"), payments).unwrap();
+    let a = aggregate_dir(dir.path());
+    let r = table(&a, "recipients_by_benefit_sex_age");
+    assert_eq!(cell(r, &["2024", "GP", "SSS", "SSS"]), "2 65.00 65.00");
+    assert_eq!(cell(r, &["2024", "ALL", "SSS", "SSS"]).split(' ').next(), Some("6"));
+    let e = table(&a, "expenditure");
+    assert_eq!(cell(e, &["2024", "GP", "regular"]), "130.00 2");
+    assert_eq!(cell(e, &["2024", "SP_INIT", "regular"]), "786.60 1");
+    assert_eq!(cell(e, &["2024", "ALL", "SSS"]), "3325.80 6");
 }
 
 #[test]

@@ -457,17 +457,22 @@ fn payments_with_codes(
             [col("person_id"), col("benefit")],
             JoinArgs::new(JoinType::Left),
         )
-        .filter(
+        // Every payment counts (expenditure is the sum of all payments of the period): its kind
+        // is that of the award of its benefit in force in its month, else of the one that
+        // started last; ties by the highest award id.
+        .with_column(
             col("start_date")
-                .is_null()
-                .or(col("start_date").lt_eq(month_end).and(
+                .lt_eq(month_end)
+                .and(
                     col("end_date")
                         .is_null()
                         .or(col("end_date").gt_eq(col("period_month"))),
-                )),
+                )
+                .fill_null(lit(false))
+                .alias("__in_force"),
         )
         .sort_by_exprs(
-            [col("start_date")],
+            [col("__in_force"), col("start_date"), col("award_id")],
             SortMultipleOptions::default()
                 .with_order_descending(true)
                 .with_nulls_last(true),

@@ -126,8 +126,24 @@ pub fn recipients(
             .agg([col("amount").sum()]),
     };
     let key = [col("person_id"), col("benefit")];
+    // A recipient is defined by the payment: one without an award of the benefit still counts
+    // where the benefit has a single code; a kind or phase (NP, SP, FVS) needs the award.
+    let without_award = |benefit: &str| {
+        col("base")
+            .is_null()
+            .and(col("benefit").eq(lit(benefit.to_string())))
+    };
+    let base = when(without_award("guarantee_pension"))
+        .then(lit("GP"))
+        .when(without_award("orphan_pension"))
+        .then(lit("OP"))
+        .when(without_award("child_increase"))
+        .then(lit("CI"))
+        .otherwise(col("base"));
     Ok(amounts
-        .join(chosen, key.clone(), key, JoinArgs::new(JoinType::Inner))
+        .join(chosen, key.clone(), key, JoinArgs::new(JoinType::Left))
+        .with_column(base.alias("base"))
+        .filter(col("base").is_not_null())
         .join(
             person_attributes(persons, period),
             [col("person_id")],
