@@ -127,13 +127,15 @@ pub fn protect(
         .collect();
     for search in [Search::QUICK, Search::WIDE] {
         cubes.search = search;
-        todo.retain(|&k| match cubes.pattern(&model, &supp, k, min_persons, false) {
-            Some(pattern) => {
-                pattern.figures.into_iter().for_each(|g| supp[g] = true);
-                false
-            }
-            None => true,
-        });
+        todo.retain(
+            |&k| match cubes.pattern(&model, &supp, k, min_persons, false) {
+                Some(pattern) => {
+                    pattern.figures.into_iter().for_each(|g| supp[g] = true);
+                    false
+                }
+                None => true,
+            },
+        );
     }
     // The rest: the published figures whose suppression lets them reach `min_persons`, by a
     // program over their neighbourhood; its solution proves the figure when it is integral.

@@ -147,10 +147,10 @@ impl Validated {
 
 pub fn validate(registers: &Registers, classification: &Classification) -> Result<Validated> {
     let persons = apply(&registers.persons, person_checks(classification), None)?;
+    // The birth month's first day, computed once per person rather than per joined row.
     let births = persons.accepted.clone().lazy().select([
         col("person_id"),
-        col("birth_date").alias("__birth"),
-        col("death_date").alias("__death"),
+        col("birth_date").dt().month_start().alias("__birth_month"),
     ]);
     let awards = apply(
         &registers.awards,
@@ -214,11 +214,11 @@ impl Reference {
 
     fn checks(&self) -> Vec<Check> {
         let mut checks = vec![
-            check("orphan_reference", "person_id", col("__birth").is_null()),
+            check("orphan_reference", "person_id", col("__birth_month").is_null()),
             check(
                 "before_birth",
                 self.dated_column,
-                col(self.dated_column).lt(col("__birth").dt().month_start()),
+                col(self.dated_column).lt(col("__birth_month")),
             ),
         ];
         if self.awards.is_some() {
@@ -329,28 +329,30 @@ fn apply(
 /// strings costs several times more than among integers; equal hashes are then confirmed on
 /// the strings themselves, so a hash collision never rejects a row.
 fn duplicated(keys: &StringChunked) -> Result<BooleanChunked> {
-    use std::hash::{BuildHasher, BuildHasherDefault, DefaultHasher};
-    let hasher = BuildHasherDefault::<DefaultHasher>::default();
-    let hashes: UInt64Chunked = keys.iter().map(|k| k.map(|k| hasher.hash_one(k))).collect();
-    let hashes = DataFrame::new(keys.len(), vec![hashes.with_name("h".into()).into_column()])?;
-    let candidates = hashes
-        .lazy()
-        .select([col("h").is_not_null().and(col("h").is_duplicated())])
-        .collect()?;
-    let candidates = candidates.columns()[0].bool()?.clone();
-    if !candidates.any() {
-        return Ok(candidates);
+    use std::hash::BuildHasher;
+    let hasher = PlRandomState::default();
+    let hashes: Vec<Option<u64>> = keys.iter().map(|k| k.map(|k| hasher.hash_one(k))).collect();
+    let mut sorted: Vec<u64> = hashes.iter().flatten().copied().collect();
+    sorted.sort_unstable();
+    let repeated: std::collections::HashSet<u64> = sorted
+        .windows(2)
+        .filter(|w| w[0] == w[1])
+        .map(|w| w[0])
+        .collect();
+    if repeated.is_empty() {
+        return Ok(BooleanChunked::full("".into(), false, keys.len()));
     }
+    let candidate = |h: &Option<u64>| h.is_some_and(|h| repeated.contains(&h));
     let mut counts: std::collections::HashMap<&str, usize> = std::collections::HashMap::new();
-    for (key, candidate) in keys.iter().zip(candidates.iter()) {
-        if let (Some(k), Some(true)) = (key, candidate) {
+    for (key, h) in keys.iter().zip(&hashes) {
+        if let (Some(k), true) = (key, candidate(h)) {
             *counts.entry(k).or_insert(0) += 1;
         }
     }
     Ok(keys
         .iter()
-        .zip(candidates.iter())
-        .map(|(key, candidate)| Some(candidate == Some(true) && key.is_some_and(|k| counts[k] > 1)))
+        .zip(&hashes)
+        .map(|(key, h)| Some(candidate(h) && key.is_some_and(|k| counts[k] > 1)))
         .collect())
 }
 

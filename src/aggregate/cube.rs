@@ -1,6 +1,6 @@
 //! Accumulating unit records into a full cube: counts, sums and (where a median is published)
 //! the values, then the measures with their statuses.
-use std::collections::HashMap;
+use polars::prelude::PlHashMap;
 
 use crate::classify::arith::div_round_i64;
 use crate::table::{Dimension, Measure, Status, Table, Unit};
@@ -8,7 +8,7 @@ use crate::table::{Dimension, Measure, Status, Table, Unit};
 pub struct Cube {
     pub dimensions: Vec<Dimension>,
     /// Per dimension, code → position.
-    positions: Vec<HashMap<String, usize>>,
+    positions: Vec<PlHashMap<String, usize>>,
     pub count: Vec<i64>,
     pub sum: Vec<i64>,
     /// Per cell, the amounts (only when medians are published).

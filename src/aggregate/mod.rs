@@ -4,7 +4,7 @@ pub mod codes;
 pub mod cube;
 pub mod recipients;
 
-use std::collections::{BTreeSet, HashMap, HashSet};
+use std::collections::BTreeSet;
 
 use polars::prelude::*;
 
@@ -126,12 +126,12 @@ pub fn aggregate(input: &Input) -> Result<Aggregated> {
     let sexes_of = |row: usize| [sex.get(row).unwrap_or("SSS"), "SSS"];
     let ages_of = |row: usize| [age.get(row).unwrap_or("SSS"), "SSS"];
     let cl = input.classification;
-    let area_strings: HashMap<&str, Vec<String>> = cl
+    let area_strings: PlHashMap<&str, Vec<String>> = cl
         .municipalities
         .iter()
         .map(|m| (m.code.as_str(), area_levels(cl, Some(&m.code))))
         .collect();
-    let area_codes: HashMap<&str, Vec<&str>> = area_strings
+    let area_codes: PlHashMap<&str, Vec<&str>> = area_strings
         .iter()
         .map(|(k, v)| (*k, v.iter().map(String::as_str).collect()))
         .collect();
@@ -663,16 +663,20 @@ fn new_recipients(awards: &DataFrame, persons: &DataFrame, period: Period) -> Re
         a.column("started")?.bool()?,
         a.column("before")?.bool()?,
     );
-    let mut had: HashSet<(&str, &str)> = HashSet::new();
+    // New codes first (a few awards); the codes held the day before only of those persons.
     let mut new: BTreeSet<(&str, &'static str)> = BTreeSet::new();
-    for i in 0..a.height() {
-        let (p, b) = (pid.get(i).unwrap_or(""), base.get(i).unwrap_or(""));
-        for level in benefit_levels(b) {
-            if before.get(i) == Some(true) {
+    for i in (0..a.height()).filter(|&i| started.get(i) == Some(true)) {
+        for level in benefit_levels(base.get(i).unwrap_or("")) {
+            new.insert((pid.get(i).unwrap_or(""), level));
+        }
+    }
+    let newcomers: PlHashSet<&str> = new.iter().map(|&(p, _)| p).collect();
+    let mut had: PlHashSet<(&str, &str)> = PlHashSet::default();
+    for i in (0..a.height()).filter(|&i| before.get(i) == Some(true)) {
+        let p = pid.get(i).unwrap_or("");
+        if newcomers.contains(p) {
+            for level in benefit_levels(base.get(i).unwrap_or("")) {
                 had.insert((p, key(level)));
-            }
-            if started.get(i) == Some(true) {
-                new.insert((p, level));
             }
         }
     }
@@ -682,10 +686,10 @@ fn new_recipients(awards: &DataFrame, persons: &DataFrame, period: Period) -> Re
         str_col(&attributes, "sex")?,
         str_col(&attributes, "age_group")?,
     );
-    let index: HashMap<&str, usize> = ids
+    let index: PlHashMap<&str, usize> = ids
         .iter()
         .enumerate()
-        .filter_map(|(i, p)| p.map(|p| (p, i)))
+        .filter_map(|(i, p)| p.filter(|p| newcomers.contains(p)).map(|p| (p, i)))
         .collect();
     let p = period.to_string();
     let mut cube = Cube::new(

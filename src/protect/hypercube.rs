@@ -168,7 +168,9 @@ impl Cubes {
                         Relation::Sum { total, parts } => (false, *total, parts),
                         Relation::Bounded { total, parts } => (true, *total, parts),
                     };
-                    let Some(&first) = parts.first() else { continue };
+                    let Some(&first) = parts.first() else {
+                        continue;
+                    };
                     let Some(axis) = axes.iter_mut().find(|a| {
                         let code = |cell: usize| (cell / a.stride) % a.len;
                         code(first) != code(total)
@@ -212,9 +214,9 @@ impl Cubes {
         min_persons: i64,
         free_only: bool,
     ) -> Option<Pattern> {
-        model.cells[k].iter().find_map(|&(t, cell)| {
-            self.pattern_in(model, supp, t, cell, min_persons, free_only)
-        })
+        model.cells[k]
+            .iter()
+            .find_map(|&(t, cell)| self.pattern_in(model, supp, t, cell, min_persons, free_only))
     }
 
     /// Hypercubes added up until k reaches `min_persons`: one that moves k all the way if
@@ -302,13 +304,17 @@ impl Cubes {
         let mut visited = BTreeSet::from([t]);
         // Dimension id → its change, by code.
         let mut known: BTreeMap<&str, BTreeMap<String, i64>> = BTreeMap::new();
-        let learn = |known: &mut BTreeMap<&str, BTreeMap<String, i64>>, t: usize, picks: &[Change]| {
-            for (a, change) in self.cubes[t].axes.iter().zip(picks) {
-                known
-                    .entry(a.id)
-                    .or_insert_with(|| change.iter().map(|&(c, u)| (a.codes[c].clone(), u)).collect());
-            }
-        };
+        let learn =
+            |known: &mut BTreeMap<&str, BTreeMap<String, i64>>, t: usize, picks: &[Change]| {
+                for (a, change) in self.cubes[t].axes.iter().zip(picks) {
+                    known.entry(a.id).or_insert_with(|| {
+                        change
+                            .iter()
+                            .map(|&(c, u)| (a.codes[c].clone(), u))
+                            .collect()
+                    });
+                }
+            };
         learn(&mut known, t, picks);
         for _ in 0..MAX_LINKED_TABLES {
             if keeps_relations(model, t, moved, &joint, model.money[t]) {
@@ -328,7 +334,9 @@ impl Cubes {
             let mut d2 = joint[&f];
             let mut fixed: Vec<Option<Change>> = vec![None; axes2.len()];
             for (j, b) in axes2.iter().enumerate() {
-                let Some(change) = known.get(b.id) else { continue };
+                let Some(change) = known.get(b.id) else {
+                    continue;
+                };
                 let mut mapped: Change = Vec::new();
                 for (code, &u) in change {
                     mapped.push((b.codes.iter().position(|x| x == code)?, u));
@@ -338,11 +346,15 @@ impl Cubes {
                 fixed[j] = Some(mapped);
             }
             let other = self.products(model, supp, moved, t2, c2, d2, free_only, &fixed);
-            let (z2, picks2) = other.into_iter().take(self.search.linked).find_map(|(_, z2, picks2)| {
-                z2.iter()
-                    .all(|(g, dz)| joint.get(g).is_none_or(|v| v == dz))
-                    .then_some((z2, picks2))
-            })?;
+            let (z2, picks2) =
+                other
+                    .into_iter()
+                    .take(self.search.linked)
+                    .find_map(|(_, z2, picks2)| {
+                        z2.iter()
+                            .all(|(g, dz)| joint.get(g).is_none_or(|v| v == dz))
+                            .then_some((z2, picks2))
+                    })?;
             joint.extend(z2);
             visited.insert(t2);
             learn(&mut known, t2, &picks2);
@@ -433,7 +445,11 @@ impl Cubes {
         products
             .into_iter()
             .map(|(cost, pick, z)| {
-                let changes = pick.iter().enumerate().map(|(i, &p)| choices[i][p].clone()).collect();
+                let changes = pick
+                    .iter()
+                    .enumerate()
+                    .map(|(i, &p)| choices[i][p].clone())
+                    .collect();
                 (cost, z, changes)
             })
             .collect()
@@ -454,7 +470,11 @@ impl Cubes {
             let change = &choices[i][pick[i]];
             cells = cells
                 .iter()
-                .flat_map(|&(cell, z)| change.iter().map(move |&(c, u)| (cell + c * axis.stride, z * u)))
+                .flat_map(|&(cell, z)| {
+                    change
+                        .iter()
+                        .map(move |&(c, u)| (cell + c * axis.stride, z * u))
+                })
                 .collect();
         }
         let mut z = BTreeMap::new();
@@ -502,7 +522,10 @@ fn keeps_relations(
     z: &BTreeMap<usize, i64>,
     money: bool,
 ) -> bool {
-    let rels: BTreeSet<usize> = z.keys().flat_map(|&f| model.rels_of[f].iter().copied()).collect();
+    let rels: BTreeSet<usize> = z
+        .keys()
+        .flat_map(|&f| model.rels_of[f].iter().copied())
+        .collect();
     let dz = |f: usize| z.get(&f).copied().unwrap_or(0);
     rels.into_iter().all(|r| {
         let rel = &model.rels[r];
