@@ -157,31 +157,39 @@ pub fn validate(registers: &Registers, classification: &Classification) -> Resul
         award_checks(),
         Some(Reference::persons(births.clone(), "start_date")),
     )?;
-    let income = registers
-        .income
-        .as_ref()
-        .map(|r| {
-            apply(
-                r,
-                income_checks(),
-                Some(Reference::persons(births.clone(), "month")),
-            )
-        })
-        .transpose()?;
     let award_keys = awards.accepted.clone().lazy().select([
         col("award_id"),
         col("person_id").alias("__award_person"),
         col("benefit").alias("__award_benefit"),
     ]);
-    let payments = registers
-        .payments
-        .as_ref()
-        .map(|r| {
-            let mut reference = Reference::persons(births.clone(), "period_month");
-            reference.awards = Some(award_keys);
-            apply(r, payment_checks(), Some(reference))
-        })
-        .transpose()?;
+    // Income and payments are independent: validated side by side (polars alone leaves one
+    // of two cores idle through much of a join).
+    let (income, payments) = std::thread::scope(|scope| {
+        let income = scope.spawn(|| {
+            registers
+                .income
+                .as_ref()
+                .map(|r| {
+                    apply(
+                        r,
+                        income_checks(),
+                        Some(Reference::persons(births.clone(), "month")),
+                    )
+                })
+                .transpose()
+        });
+        let payments = registers
+            .payments
+            .as_ref()
+            .map(|r| {
+                let mut reference = Reference::persons(births.clone(), "period_month");
+                reference.awards = Some(award_keys);
+                apply(r, payment_checks(), Some(reference))
+            })
+            .transpose();
+        (income.join().expect("the income thread panicked"), payments)
+    });
+    let (income, payments) = (income?, payments?);
     let payments_after_death = match &payments {
         Some(p) => count_after_death(&p.accepted, &persons.accepted)?,
         None => 0,
@@ -214,7 +222,11 @@ impl Reference {
 
     fn checks(&self) -> Vec<Check> {
         let mut checks = vec![
-            check("orphan_reference", "person_id", col("__birth_month").is_null()),
+            check(
+                "orphan_reference",
+                "person_id",
+                col("__birth_month").is_null(),
+            ),
             check(
                 "before_birth",
                 self.dated_column,

@@ -50,6 +50,44 @@ struct Unit_ {
 }
 
 pub fn aggregate(input: &Input) -> Result<Aggregated> {
+    // The payment and award tables do not need the recipients: they are computed beside them
+    // (polars alone leaves one of two cores idle for much of this stage).
+    std::thread::scope(|scope| {
+        let others = scope.spawn(|| -> Result<(Option<Table>, Table)> {
+            let started = std::time::Instant::now();
+            let spent = input
+                .payments
+                .map(|payments| expenditure(payments, input.awards, input.period))
+                .transpose()?;
+            tracing::debug!(seconds = started.elapsed().as_secs_f64(), "expenditure");
+            let new = new_recipients(input.awards, input.persons, input.period)?;
+            tracing::debug!(seconds = started.elapsed().as_secs_f64(), "new recipients");
+            Ok((spent, new))
+        });
+        let recipient_tables = recipient_tables(input)?;
+        let (spent, new) = others.join().expect("the expenditure thread panicked")?;
+        let mut tables = recipient_tables;
+        // The publication's order: recipients, expenditure, new recipients, then the rest.
+        let rest = tables.split_off(5);
+        tables.extend(spent);
+        tables.push(new);
+        tables.extend(rest);
+        let cl = input.classification;
+        let relations = tables
+            .iter()
+            .map(|t| relations(t, &table_hierarchies(t, cl)))
+            .collect();
+        let links = links(&tables);
+        Ok(Aggregated {
+            tables,
+            relations,
+            links,
+        })
+    })
+}
+
+/// The seven tables of recipients in the reference month, in publication order.
+fn recipient_tables(input: &Input) -> Result<Vec<Table>> {
     let period_code = input.period.to_string();
     let period = || dim("period", vec![period_code.clone()]);
     let started = std::time::Instant::now();
@@ -279,25 +317,9 @@ pub fn aggregate(input: &Input) -> Result<Aggregated> {
         bands.into_table("amount_distribution", "recipients", false),
         abroad.into_table("recipients_abroad_by_country", "recipients", true),
     ];
-    if let Some(payments) = input.payments {
-        tables.push(expenditure(payments, input.awards, input.period)?);
-    }
-    tracing::debug!(seconds = started.elapsed().as_secs_f64(), "expenditure");
-    tables.push(new_recipients(input.awards, input.persons, input.period)?);
-    tracing::debug!(seconds = started.elapsed().as_secs_f64(), "new recipients");
     tables.push(gp.into_table("guarantee_pension_by_basis", "recipients", true));
     tables.push(survivors.into_table("survivors_pensions", "recipients", true));
-
-    let relations = tables
-        .iter()
-        .map(|t| relations(t, &table_hierarchies(t, cl)))
-        .collect();
-    let links = links(&tables);
-    Ok(Aggregated {
-        tables,
-        relations,
-        links,
-    })
+    Ok(tables)
 }
 
 fn survivors_category(
@@ -423,8 +445,7 @@ fn payments_with_codes(
             .and(col("payment_date").lt_eq(date_lit(period.last_day()))),
     );
     // The payments of one award and type add up before the award is looked up (a tenth of
-    // the rows; the award gives the person and benefit): the month matters only for a
-    // spouse's pension (its phase).
+    // the rows): the month matters only for a spouse's pension (its phase).
     let per_award = dated
         .clone()
         .filter(col("award_id").is_not_null())
@@ -435,14 +456,12 @@ fn payments_with_codes(
                 .alias("period_month"),
         )
         .group_by([col("award_id"), col("payment_type"), col("period_month")])
-        .agg([
-            col("amount").sum(),
-            col("person_id").first(),
-            col("benefit").first(),
-        ]);
+        .agg([col("amount").sum()]);
+    // The award's person and benefit are the payment's (validation rejects a mismatch).
     let award_info = awards.clone().lazy().select([
         col("award_id"),
-        col("person_id").alias("__person"),
+        col("person_id"),
+        col("benefit"),
         col("kind"),
         col("start_date"),
         col("end_date"),
