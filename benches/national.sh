@@ -1,9 +1,13 @@
 #!/usr/bin/env bash
-# National-scale benchmark: generate PERSONS synthetic persons (cached), then time `generate`,
-# `validate` and `classify` on them: wall time (median of RUNS), user+sys CPU and peak RSS from
-# /usr/bin/time -v, and each stage's own seconds from the JSON log. Prints a Markdown table.
+# National-scale benchmark: `kelastat run` on PERSONS synthetic persons (generated once and
+# cached) against a DuckDB peer computing three of its tables from the same Parquet registers.
 #
 #   benches/national.sh [PERSONS] [RUNS]        e.g. benches/national.sh 1000000 3
+#
+# Runs alternate (kelastat, DuckDB, kelastat, …). Before any timing is printed, the three
+# tables are compared cell by cell (every cell kelastat publishes). Prints a Markdown table:
+# wall time (median of RUNS), user+sys CPU and peak RSS from /usr/bin/time -v, kelastat's
+# stage seconds from its JSON log, and the ratio kelastat/DuckDB.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 PERSONS=${1:-1000000}
@@ -12,50 +16,61 @@ export CARGO_TARGET_DIR=${CARGO_TARGET_DIR:-$HOME/.cache/kelastat-target}
 cargo build --release --locked --quiet
 BIN="$CARGO_TARGET_DIR/release/kelastat"
 DATA=${BENCH_DATA:-$HOME/.cache/kelastat-bench}/p$PERSONS
+VENV=${BENCH_VENV:-$HOME/.cache/kelastat-bench-venv}
 WORK=$(mktemp -d)
 trap 'rm -rf "$WORK"' EXIT
 
+[ -x "$VENV/bin/python" ] || python3 -m venv "$VENV"
+"$VENV/bin/pip" install --quiet -r benches/requirements.txt
 if [ ! -f "$DATA/payments.parquet" ]; then
   "$BIN" generate --persons "$PERSONS" --year 2024 --seed 1 --out "$DATA" >/dev/null
 fi
+CLASSIFICATION=sample_data/classifications/municipalities_2024.csv
 
-# run NAME CMD...: RUNS timed runs; prints one table row with the medians.
-run() {
-  local name=$1; shift
-  for i in $(seq "$RUNS"); do
-    /usr/bin/time -v -o "$WORK/time.$i" "$@" --log-format json >/dev/null 2>"$WORK/log.$i"
-  done
-  python3 - "$name" "$WORK" "$RUNS" <<'PY'
-import json, re, statistics, sys
-name, work, runs = sys.argv[1], sys.argv[2], int(sys.argv[3])
+for i in $(seq "$RUNS"); do
+  /usr/bin/time -v -o "$WORK/kelastat.time.$i" "$BIN" run pipelines/kela_pensions.toml \
+    --registers "$DATA" --out "$WORK/kelastat.$i" --log-format json >/dev/null 2>"$WORK/kelastat.log.$i"
+  /usr/bin/time -v -o "$WORK/duckdb.time.$i" "$VENV/bin/python" benches/duckdb_peer.py \
+    "$DATA" "$CLASSIFICATION" 2024 "$WORK/duckdb.$i" >/dev/null
+done
+"$VENV/bin/python" benches/compare_tables.py "$WORK/kelastat.1/2024/tables" "$WORK/duckdb.1" |
+  sed 's/^/    /'
+
+python3 - "$WORK" "$RUNS" "$PERSONS" "$("$BIN" --version)" <<'PY'
+import json, re, statistics, sys, os, datetime
+work, runs, persons, version = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), sys.argv[4]
 def field(text, label):
     return re.search(re.escape(label) + r": (.*)", text).group(1)
 def seconds(clock):
     parts = [float(p) for p in clock.split(":")]
     return sum(p * 60 ** i for i, p in enumerate(reversed(parts)))
-wall, cpu, rss, stages = [], [], [], {}
-for i in range(1, runs + 1):
-    t = open(f"{work}/time.{i}").read()
-    wall.append(seconds(field(t, "Elapsed (wall clock) time (h:mm:ss or m:ss)")))
-    cpu.append(float(field(t, "User time (seconds)")) + float(field(t, "System time (seconds)")))
-    rss.append(int(field(t, "Maximum resident set size (kbytes)")) / 1024 / 1024)
-    for line in open(f"{work}/log.{i}"):
-        try:
-            event = json.loads(line)
-        except ValueError:
-            continue
-        if "stage" in event and "seconds" in event:
-            stages.setdefault(event["stage"], []).append(event["seconds"])
-parts = ", ".join(f"{k} {statistics.median(v):.2f}" for k, v in stages.items())
-print(f"| {name} | {statistics.median(wall):.2f} | {statistics.median(cpu):.2f} | {max(rss):.2f} | {parts} |")
+def measure(name):
+    wall, cpu, rss, stages = [], [], [], {}
+    for i in range(1, runs + 1):
+        t = open(f"{work}/{name}.time.{i}").read()
+        wall.append(seconds(field(t, "Elapsed (wall clock) time (h:mm:ss or m:ss)")))
+        cpu.append(float(field(t, "User time (seconds)")) + float(field(t, "System time (seconds)")))
+        rss.append(int(field(t, "Maximum resident set size (kbytes)")) / 1024 / 1024)
+        log = f"{work}/{name}.log.{i}"
+        for line in open(log) if os.path.exists(log) else []:
+            try:
+                event = json.loads(line)
+            except ValueError:
+                continue
+            fields = event.get("fields", event)
+            if "stage" in fields and "seconds" in fields:
+                stages.setdefault(fields["stage"], []).append(float(fields["seconds"]))
+    return statistics.median(wall), statistics.median(cpu), max(rss), stages
+print(f"{version}, {persons} persons, {os.cpu_count()} cores, {datetime.date.today()}, median of {runs}")
+print()
+print("| program | wall s | user+sys s | peak RSS GiB | stage seconds (median) |")
+print("|---|---|---|---|---|")
+rows = {}
+for name, label in [("kelastat", "kelastat run (10 tables, 5 formats)"), ("duckdb", "DuckDB peer (3 tables)")]:
+    wall, cpu, rss, stages = measure(name)
+    rows[name] = wall
+    parts = ", ".join(f"{k} {statistics.median(v):.2f}" for k, v in stages.items())
+    print(f"| {label} | {wall:.2f} | {cpu:.2f} | {rss:.2f} | {parts} |")
+print()
+print(f"ratio kelastat/DuckDB (wall): {rows['kelastat'] / rows['duckdb']:.2f}")
 PY
-}
-
-echo "kelastat $("$BIN" --version | cut -d' ' -f2), $PERSONS persons, $(nproc) cores, $(date -u +%Y-%m-%d)"
-"$BIN" validate pipelines/kela_pensions.toml --registers "$DATA" 2>/dev/null | grep ': read ' | sed 's/^/    /'
-echo
-echo "| command | wall s (median of $RUNS) | user+sys s | peak RSS GiB | stage seconds (median) |"
-echo "|---|---|---|---|---|"
-run generate "$BIN" generate --persons "$PERSONS" --year 2024 --seed 1 --out "$WORK/gen"
-run validate "$BIN" validate pipelines/kela_pensions.toml --registers "$DATA"
-run classify "$BIN" classify pipelines/kela_pensions.toml --registers "$DATA"

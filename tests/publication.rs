@@ -162,7 +162,10 @@ fn payments_count_without_an_award_in_force() {
     let a = aggregate_dir(dir.path());
     let r = table(&a, "recipients_by_benefit_sex_age");
     assert_eq!(cell(r, &["2024", "GP", "SSS", "SSS"]), "2 65.00 65.00");
-    assert_eq!(cell(r, &["2024", "ALL", "SSS", "SSS"]).split(' ').next(), Some("6"));
+    assert_eq!(
+        cell(r, &["2024", "ALL", "SSS", "SSS"]).split(' ').next(),
+        Some("6")
+    );
     let e = table(&a, "expenditure");
     assert_eq!(cell(e, &["2024", "GP", "regular"]), "130.00 2");
     assert_eq!(cell(e, &["2024", "SP_INIT", "regular"]), "786.60 1");

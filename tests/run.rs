@@ -102,27 +102,41 @@ fn a_publication_has_every_file_and_real_readers_accept_it() {
     );
     match std::env::var("KELASTAT_PYTHON") {
         Ok(python) => {
-            let check = Command::new(&python)
-                .arg(root().join("tests/readers/check_publication.py"))
-                .arg(&publication)
-                .output()
-                .unwrap();
-            assert!(
-                check.status.success(),
-                "{}\n{}",
-                String::from_utf8_lossy(&check.stdout),
-                String::from_utf8_lossy(&check.stderr)
+            let succeed = |command: &mut Command| {
+                let out = command.output().unwrap();
+                assert!(
+                    out.status.success(),
+                    "{}\n{}",
+                    String::from_utf8_lossy(&out.stdout),
+                    String::from_utf8_lossy(&out.stderr)
+                );
+            };
+            succeed(
+                Command::new(&python)
+                    .arg(root().join("tests/readers/check_publication.py"))
+                    .arg(&publication),
             );
-            let dp = Command::new("bash")
-                .arg(root().join("tests/readers/check_datapackage.sh"))
-                .arg(&publication)
-                .output()
-                .unwrap();
-            assert!(
-                dp.status.success(),
-                "{}\n{}",
-                String::from_utf8_lossy(&dp.stdout),
-                String::from_utf8_lossy(&dp.stderr)
+            succeed(
+                Command::new("bash")
+                    .arg(root().join("tests/readers/check_datapackage.sh"))
+                    .arg(&publication),
+            );
+            // An independent implementation: the benchmark's DuckDB SQL computes three of the
+            // tables from the same registers; every published cell must agree.
+            let peer = tempfile::TempDir::new().unwrap();
+            succeed(
+                Command::new(&python)
+                    .arg(root().join("benches/duckdb_peer.py"))
+                    .arg(root().join("sample_data/registers"))
+                    .arg(root().join("sample_data/classifications/municipalities_2024.csv"))
+                    .arg("2024")
+                    .arg(peer.path()),
+            );
+            succeed(
+                Command::new(&python)
+                    .arg(root().join("benches/compare_tables.py"))
+                    .arg(publication.join("tables"))
+                    .arg(peer.path()),
             );
         }
         Err(_) if std::env::var("CI").is_ok() => {
