@@ -239,9 +239,15 @@ impl Cubes {
             if short <= 0 {
                 break;
             }
+            let view = View {
+                model,
+                supp,
+                moved: &moved,
+                free_only,
+            };
             let (_, z) = self
-                .step(model, supp, &moved, t, cell, short, free_only)
-                .or_else(|| self.step(model, supp, &moved, t, cell, 1, free_only))?;
+                .step(&view, t, cell, short)
+                .or_else(|| self.step(&view, t, cell, 1))?;
             for (f, dz) in z {
                 *moved.entry(f).or_insert(0) += dz;
             }
@@ -258,29 +264,22 @@ impl Cubes {
     /// The cheapest hypercube moving the figure of `cell` by `d`, on the persons plus `moved`.
     /// When the cheapest ones move a figure linked to another table, the relations there are
     /// balanced by a hypercube of that table through the linked cell, moving it alike.
-    #[allow(clippy::too_many_arguments)]
     fn step(
         &self,
-        model: &Model,
-        supp: &[bool],
-        moved: &BTreeMap<usize, i64>,
+        view: &View,
         t: usize,
         cell: usize,
         d: i64,
-        free_only: bool,
     ) -> Option<(f64, BTreeMap<usize, i64>)> {
         let free = vec![None; self.cubes[t].axes.len()];
-        let products = self.products(model, supp, moved, t, cell, d, free_only, &free);
-        if let Some((cost, z, _)) = products
-            .iter()
-            .find(|(_, z, _)| keeps_relations(model, t, moved, z, model.money[t]))
-        {
+        let products = self.products(view, t, cell, d, &free);
+        if let Some((cost, z, _)) = products.iter().find(|(_, z, _)| view.keeps_relations(t, z)) {
             return Some((*cost, z.clone()));
         }
         products
             .iter()
             .take(self.search.linked)
-            .find_map(|(_, z, picks)| self.through_link(model, supp, moved, t, z, picks, free_only))
+            .find_map(|(_, z, picks)| self.through_link(view, t, z, picks))
     }
 
     /// A hypercube `z` of table `t` (changes `picks` per dimension) continued into the tables
@@ -289,17 +288,14 @@ impl Cubes {
     /// `recipients_by_benefit_sex_age` at age `SSS`), so a continuation keeps the changes of
     /// the dimensions already chosen (by dimension id) and takes its own for the others,
     /// anchored at the linked cell with the change the figure already has there.
-    #[allow(clippy::too_many_arguments)]
     fn through_link(
         &self,
-        model: &Model,
-        supp: &[bool],
-        moved: &BTreeMap<usize, i64>,
+        view: &View,
         t: usize,
         z: &BTreeMap<usize, i64>,
         picks: &[Change],
-        free_only: bool,
     ) -> Option<(f64, BTreeMap<usize, i64>)> {
+        let model = view.model;
         let mut joint = z.clone();
         let mut visited = BTreeSet::from([t]);
         // Dimension id → its change, by code.
@@ -317,10 +313,10 @@ impl Cubes {
             };
         learn(&mut known, t, picks);
         for _ in 0..MAX_LINKED_TABLES {
-            if keeps_relations(model, t, moved, &joint, model.money[t]) {
+            if view.keeps_relations(t, &joint) {
                 let cost = joint
                     .iter()
-                    .map(|(&g, &dz)| cost(model, supp, moved, free_only, g, dz))
+                    .map(|(&g, &dz)| view.cost(g, dz))
                     .sum::<Option<f64>>()?;
                 return Some((cost, joint));
             }
@@ -345,7 +341,7 @@ impl Cubes {
                 d2 *= change.get(&b.codes[(c2 / b.stride) % b.len])?;
                 fixed[j] = Some(mapped);
             }
-            let other = self.products(model, supp, moved, t2, c2, d2, free_only, &fixed);
+            let other = self.products(view, t2, c2, d2, &fixed);
             let (z2, picks2) =
                 other
                     .into_iter()
@@ -365,18 +361,15 @@ impl Cubes {
     /// The hypercubes moving the figure of `cell` in table `t` by `d` whose figures may take
     /// part, cheapest first (the relations are not checked here), each with its change per
     /// dimension; `fixed[i]` is the only change tried for dimension i.
-    #[allow(clippy::too_many_arguments)]
     fn products(
         &self,
-        model: &Model,
-        supp: &[bool],
-        moved: &BTreeMap<usize, i64>,
+        view: &View,
         t: usize,
         cell: usize,
         d: i64,
-        free_only: bool,
         fixed: &[Option<Change>],
     ) -> Vec<(f64, BTreeMap<usize, i64>, Vec<Change>)> {
+        let model = view.model;
         let cube = &self.cubes[t];
         let money = model.money[t];
         let coords: Vec<usize> = cube
@@ -385,7 +378,7 @@ impl Cubes {
             .map(|a| (cell / a.stride) % a.len)
             .collect();
         let base = |axis: usize| cell - coords[axis] * cube.axes[axis].stride;
-        let cost = |f: usize, z: i64| cost(model, supp, moved, free_only, f, z);
+        let cost = |f: usize, z: i64| view.cost(f, z);
 
         // Each dimension's changes, ranked by the line of cells through k that they move.
         let mut choices: Vec<Vec<Change>> = Vec::new();
@@ -412,7 +405,7 @@ impl Cubes {
                 }
             }
             ranked.sort_by(|a, b| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1)).then(a.2.cmp(&b.2)));
-            if free_only {
+            if view.free_only {
                 ranked.retain(|r| r.0 == 0.0);
             } else {
                 ranked.truncate(self.search.keep);
@@ -488,56 +481,60 @@ impl Cubes {
     }
 }
 
-/// What moving figure `f` by `z` costs in new suppressions (its persons; nothing when it is
-/// suppressed already or moved by an earlier step), or `None` when it may not move: it has
-/// no persons (zeros are published), it would fall below 1, or, with `free_only`, it is
-/// published.
-fn cost(
-    model: &Model,
-    supp: &[bool],
-    moved: &BTreeMap<usize, i64>,
+/// What the search sees: the persons plus the changes of earlier steps (`moved`), the
+/// suppressed figures, and whether only those may move.
+struct View<'a> {
+    model: &'a Model,
+    supp: &'a [bool],
+    moved: &'a BTreeMap<usize, i64>,
     free_only: bool,
-    f: usize,
-    z: i64,
-) -> Option<f64> {
-    let x = model.persons[f];
-    let now = x + moved.get(&f).copied().unwrap_or(0);
-    if x < 1 || now + z < 1 || (free_only && !supp[f]) {
-        return None;
-    }
-    Some(if supp[f] || moved.contains_key(&f) {
-        0.0
-    } else {
-        x as f64
-    })
 }
 
-/// Whether x + moved + z keeps every relation the attacker knows about the figures z moves: for
-/// counts, the sums as equations and the bounded counts under `ALL` as bounds; with `money`
-/// also every relation of table `t` as an equation of the sums.
-fn keeps_relations(
-    model: &Model,
-    t: usize,
-    moved: &BTreeMap<usize, i64>,
-    z: &BTreeMap<usize, i64>,
-    money: bool,
-) -> bool {
-    let rels: BTreeSet<usize> = z
-        .keys()
-        .flat_map(|&f| model.rels_of[f].iter().copied())
-        .collect();
-    let dz = |f: usize| z.get(&f).copied().unwrap_or(0);
-    rels.into_iter().all(|r| {
-        let rel = &model.rels[r];
-        let balanced = dz(rel.total) == rel.parts.iter().map(|&p| dz(p)).sum::<i64>();
-        let counts = !rel.persons
-            || if rel.bounded {
-                let y = |f: usize| model.persons[f] + moved.get(&f).copied().unwrap_or(0) + dz(f);
-                rel.parts.iter().all(|&p| y(p) <= y(rel.total))
-                    && y(rel.total) <= rel.parts.iter().map(|&p| y(p)).sum::<i64>()
-            } else {
-                balanced
-            };
-        counts && (!money || rel.table != t || balanced)
-    })
+impl View<'_> {
+    fn now(&self, f: usize) -> i64 {
+        self.model.persons[f] + self.moved.get(&f).copied().unwrap_or(0)
+    }
+
+    /// What moving figure `f` by `z` costs in new suppressions (its persons; nothing when it
+    /// is suppressed already or moved by an earlier step), or `None` when it may not move: it
+    /// has no persons (zeros are published), it would fall below 1, or, with `free_only`, it
+    /// is published.
+    fn cost(&self, f: usize, z: i64) -> Option<f64> {
+        let x = self.model.persons[f];
+        if x < 1 || self.now(f) + z < 1 || (self.free_only && !self.supp[f]) {
+            return None;
+        }
+        Some(if self.supp[f] || self.moved.contains_key(&f) {
+            0.0
+        } else {
+            x as f64
+        })
+    }
+
+    /// Whether the values now plus z keep every relation the attacker knows about the figures
+    /// z moves: for counts, the sums as equations and the bounded counts under `ALL` as
+    /// bounds; for a table `t` with money also every relation of `t` as an equation of the
+    /// sums.
+    fn keeps_relations(&self, t: usize, z: &BTreeMap<usize, i64>) -> bool {
+        let model = self.model;
+        let money = model.money[t];
+        let rels: BTreeSet<usize> = z
+            .keys()
+            .flat_map(|&f| model.rels_of[f].iter().copied())
+            .collect();
+        let dz = |f: usize| z.get(&f).copied().unwrap_or(0);
+        rels.into_iter().all(|r| {
+            let rel = &model.rels[r];
+            let balanced = dz(rel.total) == rel.parts.iter().map(|&p| dz(p)).sum::<i64>();
+            let counts = !rel.persons
+                || if rel.bounded {
+                    let y = |f: usize| self.now(f) + dz(f);
+                    rel.parts.iter().all(|&p| y(p) <= y(rel.total))
+                        && y(rel.total) <= rel.parts.iter().map(|&p| y(p)).sum::<i64>()
+                } else {
+                    balanced
+                };
+            counts && (!money || rel.table != t || balanced)
+        })
+    }
 }
