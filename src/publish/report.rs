@@ -8,7 +8,7 @@
 use std::fmt::Write as _;
 
 use super::{PublicationInfo, SOURCE_EN, SOURCE_FI};
-use crate::labels::Codelists;
+use crate::labels::{Codelists, Labels};
 use crate::table::{Measure, Status, Table, Unit};
 
 /// Tables with more rows than this are shown filtered to the totals of `FILTER_ORDER`'s
@@ -839,30 +839,23 @@ fn table_section(h: &mut String, t: &Table, codelists: &Codelists) {
             fmt_int(t.cells() as i64)
         );
     }
-    let fixed_text: Vec<String> = fixed
-        .iter()
-        .map(|&d| {
-            let dim = &t.dimensions[d];
-            let code = &dim.codes[shown[d][0]];
-            format!(
-                "{}: {}",
-                codelists.dimension(dim.id).fi,
-                codelists.code(dim.id, code).fi
-            )
-        })
-        .collect();
-    let fixed_text_en: Vec<String> = fixed
-        .iter()
-        .map(|&d| {
-            let dim = &t.dimensions[d];
-            let code = &dim.codes[shown[d][0]];
-            format!(
-                "{}: {}",
-                codelists.dimension(dim.id).en,
-                codelists.code(dim.id, code).en
-            )
-        })
-        .collect();
+    // "dimension: code" of each dimension shown at one code, in one language.
+    let fixed_in = |language: fn(Labels) -> String| -> Vec<String> {
+        fixed
+            .iter()
+            .map(|&d| {
+                let dim = &t.dimensions[d];
+                let code = &dim.codes[shown[d][0]];
+                format!(
+                    "{}: {}",
+                    language(codelists.dimension(dim.id)),
+                    language(codelists.code(dim.id, code))
+                )
+            })
+            .collect()
+    };
+    let fixed_text = fixed_in(|l| l.fi);
+    let fixed_text_en = fixed_in(|l| l.en);
     let _ = write!(
         h,
         "<div class=\"scroll\" tabindex=\"0\">\n<table>\n<caption>{}",
