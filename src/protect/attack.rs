@@ -317,6 +317,21 @@ impl Component<'_> {
         (inside.into_iter().collect(), rels.into_iter().collect())
     }
 
+    /// The outer program of a neighbourhood (`inside`, touched by `rels`): every suppressed
+    /// figure of those relations free, only those relations kept.
+    fn outer(&self, inside: &[usize], rels: Vec<usize>, money: bool) -> Program<'_> {
+        let mut vars: BTreeSet<usize> = inside.iter().copied().collect();
+        for &r in &rels {
+            vars.extend(self.model.rels[r].figures().filter(|&f| self.supp[f]));
+        }
+        Program {
+            model: self.model,
+            vars: vars.into_iter().collect(),
+            rels,
+            money,
+        }
+    }
+
     /// The primary figures among `todo` whose count the attacker can keep below `min_persons`.
     fn counts(&self, todo: &BTreeSet<usize>, min_persons: i64) -> Result<Vec<Finding>> {
         let cap = min_persons as f64;
@@ -390,16 +405,7 @@ impl Component<'_> {
                     break;
                 }
                 // Outer: the outside free, only the relations touching the neighbourhood.
-                let mut vars: BTreeSet<usize> = inner.vars.iter().copied().collect();
-                for &r in &rels {
-                    vars.extend(self.model.rels[r].figures().filter(|&f| self.supp[f]));
-                }
-                let outer = Program {
-                    model: self.model,
-                    vars: vars.into_iter().collect(),
-                    rels,
-                    money: false,
-                };
+                let outer = self.outer(&inner.vars, rels, false);
                 let y = self.maximise(&outer, &[k], cap)?;
                 let y = y[outer.position(k)];
                 if y < cap - INT_TOL {
@@ -487,16 +493,7 @@ impl Component<'_> {
                     out.push(k);
                     break;
                 }
-                let mut vars: BTreeSet<usize> = inner.vars.iter().copied().collect();
-                for &r in &rels {
-                    vars.extend(self.model.rels[r].figures().filter(|&f| self.supp[f]));
-                }
-                let outer = Program {
-                    model: self.model,
-                    vars: vars.into_iter().collect(),
-                    rels,
-                    money: true,
-                };
+                let outer = self.outer(&inner.vars, rels, true);
                 let d = change(&outer, k)?;
                 if d[outer.position(k)] <= INT_TOL {
                     out.push(k);
@@ -524,10 +521,7 @@ fn change(program: &Program, k: usize) -> Result<Vec<f64>> {
 /// programs of the audit within 1 and 2 relations). A cheap check before a repair, since the
 /// repairs of other figures often free this one too; `false` proves nothing.
 pub(super) fn freed(model: &Model, supp: &[bool], k: usize, min_persons: i64) -> Result<bool> {
-    let figures: Vec<usize> = (0..model.figures()).filter(|&f| supp[f]).collect();
-    let rels: Vec<usize> = (0..model.rels.len())
-        .filter(|&r| model.rels[r].persons)
-        .collect();
+    let (figures, rels) = everything(model, supp);
     let component = Component {
         model,
         supp,
@@ -549,6 +543,16 @@ pub(super) fn freed(model: &Model, supp: &[bool], k: usize, min_persons: i64) ->
         }
     }
     Ok(false)
+}
+
+/// Every suppressed figure and every relation of the counts, as one component: where
+/// [`freed`] and [`repair`] look around a single figure.
+fn everything(model: &Model, supp: &[bool]) -> (Vec<usize>, Vec<usize>) {
+    let figures = (0..model.figures()).filter(|&f| supp[f]).collect();
+    let rels = (0..model.rels.len())
+        .filter(|&r| model.rels[r].persons)
+        .collect();
+    (figures, rels)
 }
 
 /// What [`repair`] found.
@@ -579,21 +583,14 @@ pub(super) fn repair(
 ) -> Result<Option<Repair>> {
     let cap = min_persons as f64;
     // The suppressed figures within `radius` relations of `k`.
-    let mut inside: BTreeSet<usize> = BTreeSet::from([k]);
-    let mut ring = vec![k];
-    for _ in 0..radius {
-        let mut next = Vec::new();
-        for &g in &ring {
-            for &r in model.rels_of[g].iter().filter(|&&r| model.rels[r].persons) {
-                for h in model.rels[r].figures().filter(|&h| supp[h]) {
-                    if inside.insert(h) {
-                        next.push(h);
-                    }
-                }
-            }
-        }
-        ring = next;
-    }
+    let (figures, rels) = everything(model, supp);
+    let component = Component {
+        model,
+        supp,
+        figures: &figures,
+        rels: &rels,
+    };
+    let (inside, _) = component.neighbourhood(k, radius);
     // The published figures beside them that may move, and every relation involved.
     let mut movable: BTreeSet<usize> = BTreeSet::new();
     for &g in &inside {
