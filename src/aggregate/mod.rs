@@ -478,15 +478,7 @@ fn payments_with_codes(
         .filter(col("award_id").is_null())
         .select([all().exclude_cols(["award_id"]).as_expr()])
         .join(
-            awards.clone().lazy().select([
-                col("person_id"),
-                col("benefit"),
-                col("award_id"),
-                col("kind"),
-                col("start_date"),
-                col("end_date"),
-                col("deceased_death_date"),
-            ]),
+            award_info,
             [col("person_id"), col("benefit")],
             [col("person_id"), col("benefit")],
             JoinArgs::new(JoinType::Left),
