@@ -2,7 +2,7 @@
 use std::path::PathBuf;
 
 use crate::classify::explain::explain_text;
-use crate::classify::{classify, Classified, Input};
+use crate::classify::{classify_keeping, Classified, Input, PUBLICATION_COLUMNS};
 use crate::cli::{Cli, Command, ExplainArgs, GenerateArgs, ValidateArgs};
 use crate::config::Pipeline;
 use crate::error::{Error, Result};
@@ -16,6 +16,7 @@ use crate::reconcile::reconcile;
 use crate::regions::Classification;
 use crate::rejects::{collect_rejects, write_rejects};
 use crate::validate::{validate, Validated};
+use polars::prelude::{col, lit};
 
 pub fn execute(cli: Cli) -> Result<()> {
     match cli.command {
@@ -149,17 +150,40 @@ pub fn generate_command(args: &GenerateArgs) -> Result<()> {
     Ok(())
 }
 
+/// Whom the classification stage computes, and what it keeps.
+pub enum Scope<'a> {
+    /// Every person, keeping the columns the publication reads.
+    Publication,
+    /// One person, keeping every intermediate amount (`explain`).
+    Person(&'a str),
+}
+
 /// The classification stage for the reference month of `run`'s period.
-pub fn classify_period(run: &ValidationRun, params: &MonthParameters) -> Result<Classified> {
+pub fn classify_period(
+    run: &ValidationRun,
+    params: &MonthParameters,
+    scope: Scope,
+) -> Result<Classified> {
     let started = std::time::Instant::now();
     let v = &run.validated;
-    let classified = classify(&Input {
-        persons: &v.persons.accepted,
+    let (persons, columns) = match scope {
+        Scope::Publication => (v.persons.accepted.clone(), Some(PUBLICATION_COLUMNS)),
+        Scope::Person(id) => (
+            v.persons
+                .accepted
+                .clone()
+                .filter(col("person_id").eq(lit(id))),
+            None,
+        ),
+    };
+    let input = Input {
+        persons: &persons,
         awards: &v.awards.accepted,
         income: v.income.as_ref().map(|c| &c.accepted),
         classification: &run.classification,
         params,
-    })?;
+    };
+    let classified = classify_keeping(&input, columns)?;
     tracing::info!(
         stage = "classify",
         seconds = started.elapsed().as_secs_f64(),
@@ -186,7 +210,7 @@ pub fn explain_command(args: &ExplainArgs) -> Result<()> {
     let parameters = ParameterFile::load(&pipeline.parameters)?;
     let params = parameters.for_month(period.reference_month())?;
     let run = ingest_and_validate(&pipeline, period, args.registers.clone(), None)?;
-    let classified = classify_period(&run, &params)?;
+    let classified = classify_period(&run, &params, Scope::Person(&args.person))?;
     print!("{}", explain_text(&classified, &args.person, &params)?);
     Ok(())
 }
@@ -199,7 +223,7 @@ pub fn classify_command(args: &ValidateArgs) -> Result<Classified> {
     let run = ingest_and_validate(&pipeline, period, args.registers.clone(), args.out.clone())?;
     print!("{}", summary_text(&run.validated));
     check_reject_share(&run.validated.counts(), pipeline.max_reject_share)?;
-    let classified = classify_period(&run, &params)?;
+    let classified = classify_period(&run, &params, Scope::Publication)?;
     let reconciliation = match &run.validated.payments {
         Some(p) => Some(reconcile(&classified, &p.accepted)?),
         None => None,

@@ -24,15 +24,15 @@ use polars::io::csv::write::BatchedWriter as CsvBatchedWriter;
 use polars::io::parquet::write::BatchedWriter as ParquetBatchedWriter;
 use polars::prelude::{
     BooleanChunked, Column, CsvWriter, DataFrame, DataType, Int128Chunked, Int32Chunked,
-    Int64Chunked, IntoColumn, NewChunkedArray, ParquetCompression, ParquetWriter, SerWriter,
-    StringChunked, StringChunkedBuilder,
+    Int64Chunked, IntoColumn, IntoLazy, NewChunkedArray, ParquetCompression, ParquetWriter,
+    SerWriter, StringChunked, StringChunkedBuilder,
 };
 use rand::seq::SliceRandom;
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 
 use crate::classify::arith::months_between_dates;
-use crate::classify::{classify, Input};
+use crate::classify::{classify, Classified, Input};
 use crate::error::{Error, Result};
 use crate::params::{MonthParameters, ParameterFile};
 use crate::regions::Classification;
@@ -650,7 +650,7 @@ fn month_amounts(
     month: &Month,
     first: u64,
 ) -> Result<Vec<(usize, i64)>> {
-    let classified = classify(&frames.input(world.classification, &month.params))?;
+    let classified = frames.classify(world.classification, &month.params)?;
     let rows = &classified.rows;
     let ids = rows.column("award_id")?.str()?;
     let cents = rows.column("amount")?.i64()?;
@@ -688,18 +688,21 @@ fn canonical_frames(chunk: &Chunk) -> Result<CanonicalFrames> {
 }
 
 impl CanonicalFrames {
-    fn input<'f>(
-        &'f self,
-        classification: &'f Classification,
-        params: &'f MonthParameters,
-    ) -> Input<'f> {
-        Input {
-            persons: &self.persons,
-            awards: &self.awards,
-            income: Some(&self.income),
+    fn classify(
+        &self,
+        classification: &Classification,
+        params: &MonthParameters,
+    ) -> Result<Classified> {
+        let persons = self.persons.clone().lazy();
+        let awards = self.awards.clone().lazy();
+        let income = self.income.clone().lazy();
+        classify(&Input {
+            persons: &persons,
+            awards: &awards,
+            income: Some(&income),
             classification,
             params,
-        }
+        })
     }
 }
 
@@ -2475,7 +2478,7 @@ mod tests {
         let chunk = clean_chunk(&world, 4000);
         let december = &world.months[11];
         let frames = canonical_frames(&chunk).unwrap();
-        let classified = classify(&frames.input(&classification, &december.params)).unwrap();
+        let classified = frames.classify(&classification, &december.params).unwrap();
         let id = |style: &IdStyle, id: Id| {
             let mut text = String::new();
             if let Id::Known(n) = id {
@@ -2550,7 +2553,7 @@ mod tests {
             );
         }
         let payments = payments_frame(&chunk.payments, Money::Cents).unwrap();
-        for r in crate::reconcile::reconcile(&classified, &payments).unwrap() {
+        for r in crate::reconcile::reconcile(&classified, &payments.lazy()).unwrap() {
             assert_eq!((r.differing, r.difference_cents), (0, 0), "{r:?}");
         }
     }

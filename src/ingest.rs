@@ -9,6 +9,7 @@ use std::path::{Path, PathBuf};
 
 use polars::prelude::*;
 
+use crate::digest::sha256_file;
 use crate::error::{Error, Result};
 use crate::registers::{ColType, ColumnSpec, FileFormat, Register};
 
@@ -24,18 +25,46 @@ pub struct RegisterFile {
     pub format: FileFormat,
 }
 
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct RegisterData {
     pub file: RegisterFile,
-    /// The contract's columns in canonical types, plus `ROW` and `INVALID_COLUMN`.
-    pub frame: DataFrame,
+    /// The contract's columns in canonical types, plus `ROW` and `INVALID_COLUMN`: a frame in
+    /// memory, or for a streamed register (`Register::is_streamed`) the plan that reads and
+    /// converts the file.
+    pub frame: LazyFrame,
+    /// Data rows in the file.
+    pub rows: usize,
     /// Columns in the file that the contract does not know (ignored, reported).
     pub extra_columns: Vec<String>,
+    /// The file's SHA-256 when ingest opened it.
+    pub sha256: String,
 }
 
 impl RegisterData {
-    pub fn rows(&self) -> usize {
-        self.frame.height()
+    /// The file's SHA-256, checked against the one ingest saw: a streamed register is read
+    /// again by later stages, so a file replaced during the run must fail it.
+    pub fn unchanged_sha256(&self) -> Result<String> {
+        let now = sha256_file(&self.file.path)?;
+        if now != self.sha256 {
+            return Err(Error::Unreadable {
+                file: self.file.path.clone(),
+                reason: format!(
+                    "the file changed during the run (SHA-256 {} at ingest, {} now)",
+                    self.sha256, now
+                ),
+            });
+        }
+        Ok(now)
+    }
+}
+
+impl std::fmt::Debug for RegisterData {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("RegisterData")
+            .field("file", &self.file)
+            .field("rows", &self.rows)
+            .field("extra_columns", &self.extra_columns)
+            .finish_non_exhaustive()
     }
 }
 
@@ -117,12 +146,12 @@ pub fn read_register(file: RegisterFile) -> Result<RegisterData> {
         file: file.path.clone(),
         reason: e.to_string(),
     };
-    let (raw, all_columns) = match file.format {
-        FileFormat::Parquet => read_parquet(&file.path, file.register).map_err(unreadable)?,
-        FileFormat::Csv => read_csv(&file.path, file.register).map_err(unreadable)?,
+    let (scan, source_schema) = match file.format {
+        FileFormat::Parquet => scan_parquet(&file.path).map_err(unreadable)?,
+        FileFormat::Csv => scan_csv(&file.path).map_err(unreadable)?,
     };
     for spec in file.register.columns().iter().filter(|c| c.required) {
-        if !all_columns.iter().any(|c| c == spec.name) {
+        if source_schema.get(spec.name).is_none() {
             return Err(Error::Schema {
                 file: file.path.clone(),
                 column: spec.name.into(),
@@ -131,9 +160,10 @@ pub fn read_register(file: RegisterFile) -> Result<RegisterData> {
             });
         }
     }
-    let extra_columns: Vec<String> = all_columns
-        .into_iter()
-        .filter(|c| file.register.column(c).is_none())
+    let extra_columns: Vec<String> = source_schema
+        .iter_names()
+        .filter(|c| c.as_str() != ROW && file.register.column(c).is_none())
+        .map(|c| c.to_string())
         .collect();
     if !extra_columns.is_empty() {
         tracing::warn!(
@@ -142,12 +172,30 @@ pub fn read_register(file: RegisterFile) -> Result<RegisterData> {
             extra_columns.join(", ")
         );
     }
-    let frame = to_contract_types(raw, &file)?;
+    let converted = scan.select(contract_columns(&source_schema, &file)?);
+    let frame = if file.register.is_streamed() {
+        converted
+    } else {
+        converted.collect().map_err(unreadable)?.lazy()
+    };
+    let rows = collect_streaming(frame.clone().select([len()]))
+        .and_then(|r| r.column("len")?.get(0).map(|v| v.extract::<usize>()))
+        .map_err(unreadable)?
+        .unwrap_or(0);
     Ok(RegisterData {
+        sha256: sha256_file(&file.path)?,
         file,
         frame,
+        rows,
         extra_columns,
     })
+}
+
+/// Runs a query with the streaming engine: a scan of a large register is read in batches,
+/// never as a whole.
+pub fn collect_streaming(lf: LazyFrame) -> PolarsResult<DataFrame> {
+    lf.collect_with_engine(Engine::Streaming)
+        .map(|r| r.unwrap_single())
 }
 
 fn row_index() -> Option<RowIndex> {
@@ -157,106 +205,61 @@ fn row_index() -> Option<RowIndex> {
     })
 }
 
-/// Reads the contract's columns present in the file; returns them with all column names.
-fn read_parquet(path: &Path, register: Register) -> PolarsResult<(DataFrame, Vec<String>)> {
-    let mut reader = ParquetReader::new(File::open(path)?);
-    let schema = reader.schema()?;
-    let names: Vec<String> = schema.iter_names().map(|n| n.to_string()).collect();
-    let wanted: Vec<String> = names
-        .iter()
-        .filter(|n| register.column(n).is_some())
-        .cloned()
-        .collect();
-    let df = reader
-        .with_columns(Some(wanted))
-        .with_row_index(row_index())
-        .finish()?;
-    Ok((df, names))
+/// A scan of the file with its row numbers, and the file's own schema (read first, so that a
+/// file that is not Parquet fails here, naming itself).
+fn scan_parquet(path: &Path) -> PolarsResult<(LazyFrame, Schema)> {
+    let schema = ParquetReader::new(File::open(path)?).schema()?;
+    let schema = Schema::from_arrow_schema(&schema);
+    let args = ScanArgsParquet {
+        row_index: row_index(),
+        ..Default::default()
+    };
+    let scan = LazyFrame::scan_parquet(PlRefPath::try_from_path(path)?, args)?;
+    Ok((scan, schema))
 }
 
-/// Reads every field as a string; conversion happens in `to_contract_types`, so that a bad
+/// Every field is read as a string; conversion happens in `contract_columns`, so that a bad
 /// field rejects its row instead of failing the file.
-fn read_csv(path: &Path, register: Register) -> PolarsResult<(DataFrame, Vec<String>)> {
-    let df = CsvReadOptions::default()
+fn scan_csv(path: &Path) -> PolarsResult<(LazyFrame, Schema)> {
+    let mut scan = LazyCsvReader::new(PlRefPath::try_from_path(path)?)
         .with_has_header(true)
         .with_infer_schema_length(Some(0))
         .with_row_index(row_index())
-        .try_into_reader_with_file_path(Some(path.to_path_buf()))?
         .finish()?;
-    let names: Vec<String> = df
-        .get_column_names()
-        .into_iter()
-        .filter(|n| n.as_str() != ROW)
-        .map(|n| n.to_string())
-        .collect();
-    let wanted: Vec<PlSmallStr> = std::iter::once(ROW.into())
-        .chain(
-            names
-                .iter()
-                .filter(|n| register.column(n).is_some())
-                .map(|n| n.as_str().into()),
-        )
-        .collect();
-    Ok((df.select(wanted)?, names))
+    let schema = scan.collect_schema()?.as_ref().clone();
+    Ok((scan, schema))
 }
 
-/// Converts every contract column to its canonical type and records unconvertible fields.
-fn to_contract_types(raw: DataFrame, file: &RegisterFile) -> Result<DataFrame> {
-    let height = raw.height();
-    let mut columns: Vec<Column> = vec![raw.column(ROW)?.cast(&DataType::Int64)?];
-    let mut invalid_masks: Vec<(&'static str, BooleanChunked)> = Vec::new();
+/// The contract's columns in canonical types, `ROW`, and `INVALID_COLUMN`: the first column
+/// (in contract order) whose source value could not be converted.
+fn contract_columns(source: &Schema, file: &RegisterFile) -> Result<Vec<Expr>> {
+    let mut columns = vec![col(ROW).cast(DataType::Int64)];
+    let mut fallible: Vec<(&'static str, Expr)> = Vec::new();
     for spec in file.register.columns() {
-        let converted = match raw.column(spec.name) {
-            Ok(column) => {
-                convert(column.as_materialized_series(), spec).map_err(|found| Error::Schema {
-                    file: file.path.clone(),
-                    column: spec.name.into(),
-                    expected: spec.ty.contract_name().into(),
-                    found,
-                })?
-            }
-            Err(_) => Converted {
-                values: Series::full_null(spec.name.into(), height, &canonical_dtype(spec.ty)),
-                invalid: None,
-            },
+        let Some(dtype) = source.get(spec.name) else {
+            columns.push(lit(NULL).cast(canonical_dtype(spec.ty)).alias(spec.name));
+            continue;
         };
-        if let Some(mask) = converted.invalid {
-            invalid_masks.push((spec.name, mask));
+        let converted = convert(dtype, spec).map_err(|found| Error::Schema {
+            file: file.path.clone(),
+            column: spec.name.into(),
+            expected: spec.ty.contract_name().into(),
+            found,
+        })?;
+        if converted.can_fail {
+            let invalid = col(spec.name)
+                .is_not_null()
+                .and(converted.value.clone().is_null());
+            fallible.push((spec.name, invalid));
         }
-        columns.push(converted.values.into());
+        columns.push(converted.value.alias(spec.name));
     }
-    columns.push(first_invalid_column(height, &invalid_masks)?);
-    let df = DataFrame::new(height, columns)?;
-    Ok(df)
-}
-
-/// For every row, the name of the first column (in contract order) whose value is invalid.
-fn first_invalid_column(
-    height: usize,
-    masks: &[(&'static str, BooleanChunked)],
-) -> PolarsResult<Column> {
-    if masks.is_empty() {
-        return Ok(Column::full_null(
-            INVALID_COLUMN.into(),
-            height,
-            &DataType::String,
-        ));
-    }
-    let mask_columns: Vec<Column> = masks
-        .iter()
-        .map(|(name, mask)| mask.clone().with_name((*name).into()).into_column())
-        .collect();
-    let first = masks
-        .iter()
-        .rev()
-        .fold(lit(NULL).cast(DataType::String), |otherwise, (name, _)| {
-            when(col(*name)).then(lit(*name)).otherwise(otherwise)
-        });
-    let df = DataFrame::new(height, mask_columns)?
-        .lazy()
-        .select([first.alias(INVALID_COLUMN)])
-        .collect()?;
-    Ok(df.columns()[0].clone())
+    let first_invalid = fallible.into_iter().rev().fold(
+        lit(NULL).cast(DataType::String),
+        |otherwise, (name, invalid)| when(invalid).then(lit(name)).otherwise(otherwise),
+    );
+    columns.push(first_invalid.alias(INVALID_COLUMN));
+    Ok(columns)
 }
 
 pub fn canonical_dtype(ty: ColType) -> DataType {
@@ -269,100 +272,72 @@ pub fn canonical_dtype(ty: ColType) -> DataType {
 }
 
 struct Converted {
-    values: Series,
-    /// True where the source held a value that does not convert.
-    invalid: Option<BooleanChunked>,
+    value: Expr,
+    /// A non-null source value can convert to null (it is then an invalid value).
+    can_fail: bool,
 }
 
-/// Converts one column; `Err` carries the found type for a schema error.
-fn convert(s: &Series, spec: &ColumnSpec) -> std::result::Result<Converted, String> {
-    let dtype = s.dtype().clone();
-    let found = || format!("{dtype}");
-    let name: PlSmallStr = spec.name.into();
-    let values = match (spec.ty, &dtype) {
-        (ColType::Utf8, DataType::String) => s.clone(),
-        (ColType::Int, d) if d.is_integer() => {
-            s.cast(&DataType::Int64).map_err(|e| e.to_string())?
+/// The conversion of one source column; `Err` carries the found type for a schema error.
+fn convert(dtype: &DataType, spec: &ColumnSpec) -> std::result::Result<Converted, String> {
+    let c = col(spec.name);
+    let exact = |value| Converted {
+        value,
+        can_fail: false,
+    };
+    let fallible = |value| Converted {
+        value,
+        can_fail: true,
+    };
+    let converted = match (spec.ty, dtype) {
+        (ColType::Utf8, DataType::String) => exact(c),
+        (ColType::Int, DataType::Int64) => exact(c),
+        (ColType::Int, d) if d.is_integer() || d.is_string() => fallible(c.cast(DataType::Int64)),
+        (ColType::Date | ColType::Month, DataType::Date) => exact(c),
+        (ColType::Date | ColType::Month, DataType::Datetime(..)) => {
+            fallible(datetime_at_midnight(c, dtype))
         }
-        (ColType::Int, DataType::String) => s.cast(&DataType::Int64).map_err(|e| e.to_string())?,
-        (ColType::Date | ColType::Month, DataType::Date) => s.clone(),
-        (ColType::Date | ColType::Month, DataType::Datetime(..)) => datetime_at_midnight(s)?,
-        (ColType::Date | ColType::Month, DataType::String) => parse_dates(s)?,
-        (ColType::Money, DataType::Decimal(_, scale)) if *scale <= 2 => decimal_to_cents(s)?,
+        (ColType::Date | ColType::Month, DataType::String) => fallible(parse_dates(c)),
+        (ColType::Money, DataType::Decimal(_, scale)) if *scale <= 2 => exact(
+            c.cast(DataType::Decimal(38, 2))
+                .to_physical()
+                .cast(DataType::Int64),
+        ),
         (ColType::Money, d) if d.is_float() => {
             return Err(format!(
             "{dtype} (a floating-point money column cannot carry cents exactly; use decimal(18,2))"
         ))
         }
-        (ColType::Money, d) if d.is_integer() => {
-            (s.cast(&DataType::Int64).map_err(|e| e.to_string())? * 100).with_name(name.clone())
+        (ColType::Money, d) if d.is_integer() => exact(c.cast(DataType::Int64) * lit(100i64)),
+        (ColType::Money, DataType::String) => fallible(parse_money_strings(c)),
+        (ColType::Bool, DataType::Boolean) => exact(c),
+        (ColType::Bool, DataType::String) => fallible(parse_bools(c)),
+        _ => return Err(format!("{dtype}")),
+    };
+    Ok(if spec.ty == ColType::Month {
+        Converted {
+            value: converted.value.dt().month_start(),
+            ..converted
         }
-        (ColType::Money, DataType::String) => parse_money_strings(s).map_err(|e| e.to_string())?,
-        (ColType::Bool, DataType::Boolean) => s.clone(),
-        (ColType::Bool, DataType::String) => parse_bools(s).map_err(|e| e.to_string())?,
-        _ => return Err(found()),
-    };
-    let values = if spec.ty == ColType::Month {
-        month_start(&values)?
     } else {
-        values
-    };
-    let invalid = s.is_not_null() & values.is_null();
-    let invalid = (invalid.any()).then_some(invalid);
-    Ok(Converted {
-        values: values.with_name(name),
-        invalid,
+        converted
     })
 }
 
-fn eval(s: &Series, expr: Expr) -> std::result::Result<Series, String> {
-    let name = s.name().clone();
-    DataFrame::new(s.len(), vec![s.clone().into_column()])
-        .and_then(|df| df.lazy().select([expr.alias(name)]).collect())
-        .and_then(|df| Ok(df.columns()[0].as_materialized_series().clone()))
-        .map_err(|e| e.to_string())
-}
-
-fn parse_dates(s: &Series) -> std::result::Result<Series, String> {
-    let options = StrptimeOptions {
+fn parse_dates(c: Expr) -> Expr {
+    c.str().to_date(StrptimeOptions {
         format: Some("%Y-%m-%d".into()),
         strict: false,
         exact: true,
         cache: true,
-    };
-    eval(s, col(s.name().clone()).str().to_date(options))
+    })
 }
 
 /// A timestamp converts to a date only at midnight; other instants are invalid values.
-fn datetime_at_midnight(s: &Series) -> std::result::Result<Series, String> {
-    let c = col(s.name().clone());
-    let dtype = s.dtype().clone();
+fn datetime_at_midnight(c: Expr, dtype: &DataType) -> Expr {
     let date = c.clone().cast(DataType::Date);
-    eval(
-        s,
-        when(date.clone().cast(dtype).eq(c))
-            .then(date)
-            .otherwise(lit(NULL).cast(DataType::Date)),
-    )
-}
-
-fn month_start(s: &Series) -> std::result::Result<Series, String> {
-    eval(s, col(s.name().clone()).dt().month_start())
-}
-
-fn decimal_to_cents(s: &Series) -> std::result::Result<Series, String> {
-    let rescaled = s
-        .cast(&DataType::Decimal(38, 2))
-        .map_err(|e| e.to_string())?;
-    let cents = rescaled
-        .decimal()
-        .map_err(|e| e.to_string())?
-        .physical()
-        .clone();
-    cents
-        .into_series()
-        .cast(&DataType::Int64)
-        .map_err(|e| e.to_string())
+    when(date.clone().cast(dtype.clone()).eq(c))
+        .then(date)
+        .otherwise(lit(NULL).cast(DataType::Date))
 }
 
 /// Parses `-12.3`, `12.34`, `12` exactly into cents; anything else (three decimals, `1e3`,
@@ -383,26 +358,26 @@ pub fn parse_cents(text: &str) -> Option<i64> {
     Some(if negative { -total } else { total })
 }
 
-fn parse_money_strings(s: &Series) -> PolarsResult<Series> {
-    let out: Int64Chunked = s
-        .str()?
-        .iter()
-        .map(|v| v.and_then(|t| parse_cents(t.trim())))
-        .collect();
-    Ok(out.into_series())
+fn parse_money_strings(c: Expr) -> Expr {
+    c.map(
+        |column: Column| {
+            let out: Int64Chunked = column
+                .str()?
+                .iter()
+                .map(|v| v.and_then(|t| parse_cents(t.trim())))
+                .collect();
+            Ok(out.with_name(column.name().clone()).into_column())
+        },
+        |_, field| Ok(Field::new(field.name().clone(), DataType::Int64)),
+    )
 }
 
-fn parse_bools(s: &Series) -> PolarsResult<Series> {
-    let out: BooleanChunked = s
-        .str()?
-        .iter()
-        .map(|v| match v {
-            Some("true") => Some(true),
-            Some("false") => Some(false),
-            _ => None,
-        })
-        .collect();
-    Ok(out.into_series())
+fn parse_bools(c: Expr) -> Expr {
+    when(c.clone().eq(lit("true")))
+        .then(lit(true))
+        .when(c.eq(lit("false")))
+        .then(lit(false))
+        .otherwise(lit(NULL).cast(DataType::Boolean))
 }
 
 #[cfg(test)]

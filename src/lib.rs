@@ -7,6 +7,7 @@ pub mod app;
 pub mod classify;
 pub mod cli;
 pub mod config;
+pub mod digest;
 pub mod error;
 pub mod generate;
 pub mod ingest;

@@ -10,6 +10,7 @@ use polars::prelude::*;
 use crate::classify::arith::date_lit;
 use crate::classify::Classified;
 use crate::error::Result;
+use crate::ingest::collect_streaming;
 
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct BenefitReconciliation {
@@ -26,7 +27,7 @@ pub struct BenefitReconciliation {
 
 pub fn reconcile(
     classified: &Classified,
-    payments: &DataFrame,
+    payments: &LazyFrame,
 ) -> Result<Vec<BenefitReconciliation>> {
     let key = [col("person_id"), col("benefit")];
     let computed = classified
@@ -37,7 +38,6 @@ pub fn reconcile(
         .agg([col("amount").sum().alias("computed")]);
     let paid = payments
         .clone()
-        .lazy()
         .filter(
             col("payment_type")
                 .eq(lit("regular"))
@@ -47,26 +47,27 @@ pub fn reconcile(
         .agg([col("amount").sum().alias("paid")]);
     let mut args = JoinArgs::new(JoinType::Full);
     args.coalesce = JoinCoalesce::CoalesceColumns;
-    let joined = computed
-        .join(paid, key.clone(), key, args)
-        .select([
-            col("benefit"),
-            col("computed").fill_null(lit(0i64)),
-            col("paid").fill_null(lit(0i64)),
-        ])
-        .group_by([col("benefit")])
-        .agg([
-            len().cast(DataType::Int64).alias("persons"),
-            col("computed")
-                .neq(col("paid"))
-                .sum()
-                .cast(DataType::Int64)
-                .alias("differing"),
-            col("computed").sum(),
-            col("paid").sum(),
-        ])
-        .sort(["benefit"], SortMultipleOptions::default())
-        .collect()?;
+    let joined = collect_streaming(
+        computed
+            .join(paid, key.clone(), key, args)
+            .select([
+                col("benefit"),
+                col("computed").fill_null(lit(0i64)),
+                col("paid").fill_null(lit(0i64)),
+            ])
+            .group_by([col("benefit")])
+            .agg([
+                len().cast(DataType::Int64).alias("persons"),
+                col("computed")
+                    .neq(col("paid"))
+                    .sum()
+                    .cast(DataType::Int64)
+                    .alias("differing"),
+                col("computed").sum(),
+                col("paid").sum(),
+            ])
+            .sort(["benefit"], SortMultipleOptions::default()),
+    )?;
     let int =
         |c: &str, i: usize| -> Result<i64> { Ok(joined.column(c)?.i64()?.get(i).unwrap_or(0)) };
     (0..joined.height())

@@ -123,6 +123,13 @@ impl Register {
         matches!(self, Register::Persons | Register::Awards)
     }
 
+    /// The two large registers (about ten rows per person) are never held in memory: every
+    /// stage reads what it needs from the file with the streaming engine. `persons` and
+    /// `awards`, joined again and again, are read once into memory.
+    pub fn is_streamed(self) -> bool {
+        matches!(self, Register::Income | Register::Payments)
+    }
+
     /// The unique key whose every duplicate copy is rejected.
     pub fn unique_key(self) -> Option<&'static str> {
         match self {

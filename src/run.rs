@@ -4,12 +4,12 @@
 use std::path::{Path, PathBuf};
 
 use chrono::{DateTime, Utc};
-use sha2::{Digest, Sha256};
 
 use crate::aggregate::{aggregate, time_series, Input as AggregateInput};
-use crate::app::{classify_period, ingest_and_validate, resolve_period, ValidationRun};
+use crate::app::{classify_period, ingest_and_validate, resolve_period, Scope, ValidationRun};
 use crate::cli::RunArgs;
 use crate::config::Pipeline;
+use crate::digest::sha256_file;
 use crate::error::{Error, Result};
 use crate::labels::{Codelists, LANGUAGES};
 use crate::params::ParameterFile;
@@ -53,11 +53,6 @@ pub fn publication_time() -> Result<DateTime<Utc>> {
     }
 }
 
-pub fn sha256_file(path: &Path) -> Result<String> {
-    let bytes = std::fs::read(path).map_err(Error::io(path))?;
-    Ok(format!("{:x}", Sha256::digest(&bytes)))
-}
-
 /// Checks the pipeline's `tables` and `formats` lists against the known ones.
 fn selected(
     pipeline: &Pipeline,
@@ -99,7 +94,7 @@ pub fn run_period(
     let run = ingest_and_validate(pipeline, period, registers, Some(out.to_path_buf()))?;
     let counts = run.validated.counts();
     check_reject_share(&counts, pipeline.max_reject_share)?;
-    let classified = classify_period(&run, &params)?;
+    let classified = classify_period(&run, &params, Scope::Publication)?;
     let reconciliation = match &run.validated.payments {
         Some(p) => Some(reconcile(&classified, &p.accepted)?),
         None => None,
@@ -262,8 +257,8 @@ fn write_manifest(
         .map(|r| {
             Ok(FileEntry {
                 path: r.file.path.display().to_string(),
-                sha256: sha256_file(&r.file.path)?,
-                rows: Some(r.rows()),
+                sha256: r.unchanged_sha256()?,
+                rows: Some(r.rows),
             })
         })
         .collect::<Result<Vec<_>>>()?;

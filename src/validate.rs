@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 use polars::prelude::*;
 
 use crate::error::Result;
-use crate::ingest::{RegisterData, Registers, INVALID_COLUMN, ROW};
+use crate::ingest::{collect_streaming, RegisterData, Registers, INVALID_COLUMN, ROW};
 use crate::regions::Classification;
 use crate::registers::{
     benefit_codes, ColType, Register, BENEFITS, COUNTRIES, FAMILY_STATUSES, FRONT_VETERAN_STATUSES,
@@ -14,6 +14,8 @@ use crate::registers::{
 
 pub const REASON: &str = "__reason";
 const DUPLICATE: &str = "__duplicate";
+/// The index of a row's first failing check.
+const CHECK: &str = "__check";
 pub const REASON_COLUMN: &str = "__reason_column";
 
 /// Every reason code a row can be rejected with.
@@ -52,31 +54,25 @@ fn check(reason: &'static str, column: &'static str, when: Expr) -> Check {
     }
 }
 
-/// The rejected rows: source row number, reason and the column at fault.
-fn rejected_rows(
-    data: &RegisterData,
-    checks: &[Check],
-    failing: &UInt32Chunked,
-    rejected: &BooleanChunked,
-) -> Result<DataFrame> {
-    let rows = data.frame.column(ROW)?.filter(rejected)?;
-    let invalid = data.frame.column(INVALID_COLUMN)?.filter(rejected)?;
-    let invalid = invalid.str()?;
-    let failing = failing.filter(rejected)?;
-    let mut reasons = Vec::with_capacity(rows.len());
-    let mut columns = Vec::with_capacity(rows.len());
-    for (i, index) in failing.iter().enumerate() {
-        let check = &checks[index.expect("a rejected row has a failing check") as usize];
-        reasons.push(check.reason);
-        columns.push(match check.column {
-            Some(name) => name.to_string(),
-            None => invalid.get(i).unwrap_or_default().to_string(),
-        });
-    }
+/// The rejected rows from the failing rows' verdicts (`ROW`, `CHECK`, `INVALID_COLUMN`):
+/// source row number, reason and the column at fault.
+fn rejected_rows(verdict: &DataFrame, checks: &[Check]) -> Result<DataFrame> {
+    let invalid = verdict.column(INVALID_COLUMN)?.str()?;
+    let (reasons, columns): (Vec<&str>, Vec<String>) = verdict
+        .column(CHECK)?
+        .u32()?
+        .iter()
+        .zip(invalid.iter())
+        .map(|(index, invalid)| {
+            let check = &checks[index.expect("a rejected row has a failing check") as usize];
+            let column = check.column.or(invalid).unwrap_or_default();
+            (check.reason, column.to_string())
+        })
+        .unzip();
     Ok(DataFrame::new(
-        rows.len(),
+        verdict.height(),
         vec![
-            rows.clone(),
+            verdict.column(ROW)?.clone(),
             Column::new(REASON.into(), reasons),
             Column::new(REASON_COLUMN.into(), columns),
         ],
@@ -110,15 +106,17 @@ impl RegisterCounts {
 }
 
 /// A register split into accepted rows and rejected rows (`ROW`, `REASON`, `REASON_COLUMN`).
-#[derive(Debug, Clone)]
+/// The accepted rows are a frame in memory, or for a streamed register the plan that reads
+/// them from the file.
+#[derive(Clone)]
 pub struct Checked {
     pub data: RegisterData,
-    pub accepted: DataFrame,
+    pub accepted: LazyFrame,
     pub rejected: DataFrame,
     pub counts: RegisterCounts,
 }
 
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct Validated {
     pub persons: Checked,
     pub awards: Checked,
@@ -148,7 +146,7 @@ impl Validated {
 pub fn validate(registers: &Registers, classification: &Classification) -> Result<Validated> {
     let persons = apply(&registers.persons, person_checks(classification), None)?;
     // The birth month's first day, computed once per person rather than per joined row.
-    let births = persons.accepted.clone().lazy().select([
+    let births = persons.accepted.clone().select([
         col("person_id"),
         col("birth_date").dt().month_start().alias("__birth_month"),
     ]);
@@ -157,7 +155,7 @@ pub fn validate(registers: &Registers, classification: &Classification) -> Resul
         award_checks(),
         Some(Reference::persons(births.clone(), "start_date")),
     )?;
-    let award_keys = awards.accepted.clone().lazy().select([
+    let award_keys = awards.accepted.clone().select([
         col("award_id"),
         col("person_id").alias("__award_person"),
         col("benefit").alias("__award_benefit"),
@@ -254,8 +252,12 @@ impl Reference {
     }
 }
 
+/// The hash table is built on `other`, the accepted rows referred to: the streamed register
+/// on the left only passes through.
 fn left_join(lf: LazyFrame, other: LazyFrame, key: &str) -> LazyFrame {
-    lf.join(other, [col(key)], [col(key)], JoinArgs::new(JoinType::Left))
+    let mut args = JoinArgs::new(JoinType::Left);
+    args.build_side = Some(JoinBuildSide::ForceRight);
+    lf.join(other, [col(key)], [col(key)], args)
 }
 
 fn apply(
@@ -267,17 +269,22 @@ fn apply(
     let started = std::time::Instant::now();
     let mut checks = generic_checks(register);
     checks.extend(own_checks);
-    let mut frame = data.frame.clone();
+    let mut lf = data.frame.clone();
     if let Some(key) = register.unique_key() {
-        let keys = frame.column(key)?.str()?.clone();
-        frame.with_column(duplicated(&keys)?.with_name(DUPLICATE.into()).into_column())?;
+        let keys = collect_streaming(data.frame.clone().select([col(key)]))?;
+        let repeated = repeated_keys(keys.column(key)?.str()?);
+        let duplicate = if repeated.is_empty() {
+            lit(false)
+        } else {
+            col(key).is_in(lit(repeated).implode(false), false)
+        };
+        lf = lf.with_column(duplicate.alias(DUPLICATE));
         tracing::debug!(
             register = register.name(),
             seconds = started.elapsed().as_secs_f64(),
             "duplicate keys found"
         );
     }
-    let mut lf = frame.lazy();
     if let Some(reference) = &reference {
         lf = left_join(lf, reference.persons.clone(), "person_id");
         if let Some(awards) = &reference.awards {
@@ -285,8 +292,8 @@ fn apply(
         }
         checks.extend(reference.checks());
     }
-    // One pass computes the index of each row's first failing check; only that small column
-    // is materialised, and the accepted rows are the source frame itself when nothing fails.
+    // One pass computes the index of each row's first failing check; only the failing rows
+    // are kept, so a large register is checked in batches and never held whole.
     let first_failing = checks.iter().enumerate().rev().fold(
         lit(NULL).cast(DataType::UInt32),
         |otherwise, (i, c)| {
@@ -295,36 +302,37 @@ fn apply(
                 .otherwise(otherwise)
         },
     );
-    // Joins need not keep the row order: each verdict carries its source row number.
-    let verdict = lf
-        .select([col(ROW), first_failing.alias("__check")])
-        .filter(col("__check").is_not_null())
-        .collect()?;
+    let verdict = collect_streaming(
+        lf.select([col(ROW), first_failing.alias(CHECK), col(INVALID_COLUMN)])
+            .filter(col(CHECK).is_not_null())
+            .sort([ROW], SortMultipleOptions::default()),
+    )?;
     tracing::debug!(
         register = register.name(),
         seconds = started.elapsed().as_secs_f64(),
         "checks evaluated"
     );
-    let mut by_row: Vec<Option<u32>> = vec![None; data.frame.height()];
-    let rows = verdict.column(ROW)?.i64()?;
-    for (row, check) in rows.iter().zip(verdict.column("__check")?.u32()?.iter()) {
-        by_row[(row.expect("row numbers are never null") - 1) as usize] = check;
-        // ROW is 1-based
-    }
-    let failing: UInt32Chunked = by_row.into_iter().collect();
-    let ok = failing.is_null();
-    let source = data.frame.drop(INVALID_COLUMN)?;
-    let accepted = if ok.all() {
+    let rejected = rejected_rows(&verdict, &checks)?;
+    let source = data
+        .frame
+        .clone()
+        .select([all().exclude_cols([INVALID_COLUMN]).as_expr()]);
+    let accepted = if rejected.height() == 0 {
         source
     } else {
-        source.filter(&ok)?
+        let rows = rejected.column(ROW)?.as_materialized_series().clone();
+        source.filter(col(ROW).is_in(lit(rows).implode(false), false).not())
     };
-    let rejected = rejected_rows(data, &checks, &failing, &!&ok)?;
+    let accepted = if register.is_streamed() {
+        accepted
+    } else {
+        accepted.collect()?.lazy()
+    };
     let by_reason = count_by_reason(&rejected)?;
     let counts = RegisterCounts {
         register: register.name().to_string(),
-        read: data.rows(),
-        accepted: accepted.height(),
+        read: data.rows,
+        accepted: data.rows - rejected.height(),
         rejected: rejected.height(),
         by_reason,
     };
@@ -336,36 +344,34 @@ fn apply(
     })
 }
 
-/// True for every copy of a key that occurs more than once (nulls are never duplicates).
+/// The keys that occur more than once (nulls are never duplicates), each once.
 /// Keys are hashed to `u64` first, because finding duplicates among millions of distinct
 /// strings costs several times more than among integers; equal hashes are then confirmed on
 /// the strings themselves, so a hash collision never rejects a row.
-fn duplicated(keys: &StringChunked) -> Result<BooleanChunked> {
+fn repeated_keys(keys: &StringChunked) -> Series {
+    use std::collections::{BTreeMap, HashSet};
     use std::hash::BuildHasher;
     let hasher = PlRandomState::default();
-    let hashes: Vec<Option<u64>> = keys.iter().map(|k| k.map(|k| hasher.hash_one(k))).collect();
-    let mut sorted: Vec<u64> = hashes.iter().flatten().copied().collect();
+    let mut sorted: Vec<u64> = keys.iter().flatten().map(|k| hasher.hash_one(k)).collect();
     sorted.sort_unstable();
-    let repeated: std::collections::HashSet<u64> = sorted
+    let repeated: HashSet<u64> = sorted
         .windows(2)
         .filter(|w| w[0] == w[1])
         .map(|w| w[0])
         .collect();
-    if repeated.is_empty() {
-        return Ok(BooleanChunked::full("".into(), false, keys.len()));
-    }
-    let candidate = |h: &Option<u64>| h.is_some_and(|h| repeated.contains(&h));
-    let mut counts: std::collections::HashMap<&str, usize> = std::collections::HashMap::new();
-    for (key, h) in keys.iter().zip(&hashes) {
-        if let (Some(k), true) = (key, candidate(h)) {
+    drop(sorted);
+    let mut counts: BTreeMap<&str, usize> = BTreeMap::new();
+    for k in keys.iter().flatten().filter(|_| !repeated.is_empty()) {
+        if repeated.contains(&hasher.hash_one(k)) {
             *counts.entry(k).or_insert(0) += 1;
         }
     }
-    Ok(keys
-        .iter()
-        .zip(&hashes)
-        .map(|(key, h)| Some(candidate(h) && key.is_some_and(|k| counts[k] > 1)))
-        .collect())
+    let keys: Vec<&str> = counts
+        .into_iter()
+        .filter(|(_, n)| *n > 1)
+        .map(|(k, _)| k)
+        .collect();
+    Series::new("".into(), keys)
 }
 
 fn count_by_reason(rejected: &DataFrame) -> Result<BTreeMap<String, usize>> {
@@ -573,24 +579,27 @@ fn payment_checks() -> Vec<Check> {
     ]
 }
 
-fn count_after_death(payments: &DataFrame, persons: &DataFrame) -> Result<usize> {
+fn count_after_death(payments: &LazyFrame, persons: &LazyFrame) -> Result<usize> {
     let deaths = persons
         .clone()
-        .lazy()
         .filter(col("death_date").is_not_null())
         .select([col("person_id"), col("death_date")]);
-    let n = payments
-        .clone()
-        .lazy()
-        .select([col("person_id"), col("period_month")])
-        .join(
-            deaths,
-            [col("person_id")],
-            [col("person_id")],
-            JoinArgs::new(JoinType::Inner),
-        )
-        .filter(col("period_month").gt(col("death_date").dt().month_start()))
-        .collect()?
-        .height();
-    Ok(n)
+    let counted = collect_streaming(
+        payments
+            .clone()
+            .select([col("person_id"), col("period_month")])
+            .join(
+                deaths,
+                [col("person_id")],
+                [col("person_id")],
+                JoinArgs::new(JoinType::Inner),
+            )
+            .filter(col("period_month").gt(col("death_date").dt().month_start()))
+            .select([len()]),
+    )?;
+    Ok(counted
+        .column("len")?
+        .get(0)?
+        .extract::<usize>()
+        .unwrap_or(0))
 }

@@ -34,6 +34,11 @@ pub fn append_line(dir: &Path, register: &str, line: &str) {
     writeln!(f, "{line}").unwrap();
 }
 
+/// The accepted rows of a register, read into memory.
+pub fn accepted(checked: &kelastat::validate::Checked) -> DataFrame {
+    checked.accepted.clone().collect().unwrap()
+}
+
 pub fn run_validation(dir: &Path) -> (Registers, Validated) {
     let registers = ingest(dir).unwrap();
     let validated = validate(&registers, &classification()).unwrap();
@@ -46,7 +51,7 @@ pub fn csv_dir_to_parquet(dir: &Path) -> TempDir {
     let out = TempDir::new().unwrap();
     let registers = ingest(dir).unwrap();
     for data in registers.iter() {
-        let mut frame = contract_frame(&data.frame, data.file.register);
+        let mut frame = contract_frame(&data.frame.clone().collect().unwrap(), data.file.register);
         let path = out
             .path()
             .join(format!("{}.parquet", data.file.register.name()));

@@ -175,3 +175,19 @@ fn extra_columns_are_ignored_and_reported() {
     assert_eq!(validated.persons.counts.rejected, 0);
     assert!(kelastat::quality::summary_text(&validated).contains("shoe_size"));
 }
+
+#[test]
+fn a_register_file_replaced_after_ingest_is_an_input_error() {
+    let dir = base_registers();
+    let registers = ingest(dir.path()).unwrap();
+    let payments = registers.payments.as_ref().unwrap();
+    assert!(payments.unchanged_sha256().is_ok());
+    append_line(
+        dir.path(),
+        "payments",
+        "Y9,P1,,guarantee_pension,2024-12-01,2024-12-20,regular,1.00",
+    );
+    let err = payments.unchanged_sha256().unwrap_err();
+    assert_eq!(err.exit_code(), 3);
+    assert!(err.to_string().contains("changed during the run"), "{err}");
+}

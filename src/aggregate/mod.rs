@@ -11,6 +11,7 @@ use polars::prelude::*;
 use crate::classify::arith::date_lit;
 use crate::classify::Classified;
 use crate::error::Result;
+use crate::ingest::collect_streaming;
 use crate::period::Period;
 use crate::regions::Classification;
 use crate::table::{relations, Dimension, Hierarchy, Link, Measure, Relation, Status, Table, Unit};
@@ -20,9 +21,10 @@ use recipients::{base_code, in_force_on, person_attributes, recipients};
 
 pub struct Input<'a> {
     pub period: Period,
-    pub persons: &'a DataFrame,
-    pub awards: &'a DataFrame,
-    pub payments: Option<&'a DataFrame>,
+    pub persons: &'a LazyFrame,
+    pub awards: &'a LazyFrame,
+    /// Streamed: read from the file by each query that needs it.
+    pub payments: Option<&'a LazyFrame>,
     pub classified: &'a Classified,
     pub classification: &'a Classification,
 }
@@ -435,30 +437,51 @@ fn links(tables: &[Table]) -> Vec<Link> {
 /// one named, else the person's award of the benefit in force in the payment's month with
 /// the latest start; the spouse's-pension phase is the one in the payment's month.
 fn payments_with_codes(
-    payments: &DataFrame,
-    awards: &DataFrame,
+    payments: &LazyFrame,
+    awards: &LazyFrame,
     period: Period,
 ) -> Result<DataFrame> {
-    let dated = payments.clone().lazy().filter(
-        col("payment_date")
-            .gt_eq(date_lit(period.first_day()))
-            .and(col("payment_date").lt_eq(date_lit(period.last_day()))),
-    );
-    // The payments of one award and type add up before the award is looked up (a tenth of
-    // the rows): the month matters only for a spouse's pension (its phase).
-    let per_award = dated
+    // One streamed pass adds up the period's payments per award (or, without one, per person
+    // and benefit) and type, a tenth of the rows. The month is kept where it decides the code:
+    // a spouse's pension's phase, and the award in force for a payment that names none.
+    let month_matters = col("award_id")
+        .is_null()
+        .or(col("benefit").eq(lit("spouse_pension")));
+    let summed = collect_streaming(
+        payments
+            .clone()
+            .filter(
+                col("payment_date")
+                    .gt_eq(date_lit(period.first_day()))
+                    .and(col("payment_date").lt_eq(date_lit(period.last_day()))),
+            )
+            .with_column(
+                when(month_matters)
+                    .then(col("period_month"))
+                    .otherwise(lit(NULL).cast(DataType::Date))
+                    .alias("period_month"),
+            )
+            .group_by([
+                col("award_id"),
+                col("person_id"),
+                col("benefit"),
+                col("payment_type"),
+                col("period_month"),
+            ])
+            .agg([col("amount").sum()]),
+    )?
+    .lazy();
+    let per_award = summed
         .clone()
         .filter(col("award_id").is_not_null())
-        .with_column(
-            when(col("benefit").eq(lit("spouse_pension")))
-                .then(col("period_month"))
-                .otherwise(lit(NULL).cast(DataType::Date))
-                .alias("period_month"),
-        )
-        .group_by([col("award_id"), col("payment_type"), col("period_month")])
-        .agg([col("amount").sum()]);
+        .select([
+            col("award_id"),
+            col("payment_type"),
+            col("period_month"),
+            col("amount"),
+        ]);
     // The award's person and benefit are the payment's (validation rejects a mismatch).
-    let award_info = awards.clone().lazy().select([
+    let award_info = awards.clone().select([
         col("award_id"),
         col("person_id"),
         col("benefit"),
@@ -474,7 +497,7 @@ fn payments_with_codes(
         JoinArgs::new(JoinType::Left),
     );
     let month_end = col("period_month").dt().month_end();
-    let unnamed = dated
+    let unnamed = summed
         .filter(col("award_id").is_null())
         .select([all().exclude_cols(["award_id"]).as_expr()])
         .join(
@@ -503,7 +526,12 @@ fn payments_with_codes(
                 .with_order_descending(true)
                 .with_nulls_last(true),
         )
-        .group_by([col("payment_id")])
+        .group_by([
+            col("person_id"),
+            col("benefit"),
+            col("payment_type"),
+            col("period_month"),
+        ])
         .agg([all().as_expr().first()]);
     let columns = [
         col("person_id"),
@@ -530,7 +558,7 @@ fn payments_with_codes(
 }
 
 /// `expenditure`: sums by payment date in the period, and the distinct persons paid.
-fn expenditure(payments: &DataFrame, awards: &DataFrame, period: Period) -> Result<Table> {
+fn expenditure(payments: &LazyFrame, awards: &LazyFrame, period: Period) -> Result<Table> {
     let started = std::time::Instant::now();
     let paid = payments_with_codes(payments, awards, period)?;
     tracing::debug!(
@@ -644,11 +672,10 @@ fn expenditure(payments: &DataFrame, awards: &DataFrame, period: Period) -> Resu
 
 /// `new_recipients`: persons with an award of the code starting in the period and none of it
 /// in force the day before the period began, at each code's own level.
-fn new_recipients(awards: &DataFrame, persons: &DataFrame, period: Period) -> Result<Table> {
+fn new_recipients(awards: &LazyFrame, persons: &LazyFrame, period: Period) -> Result<Table> {
     let day_before = period.first_day().pred_opt().expect("a day before");
     let a = awards
         .clone()
-        .lazy()
         .select([
             col("person_id"),
             base_code(col("start_date").dt().month_start()).alias("base"),

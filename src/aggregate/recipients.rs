@@ -5,6 +5,7 @@ use polars::prelude::*;
 use crate::classify::arith::{age_at, date_lit, month_index};
 use crate::classify::{age_group, Classified};
 use crate::error::Result;
+use crate::ingest::collect_streaming;
 use crate::period::Period;
 
 /// The base benefit code of an award in a month: the kind, or the spouse's-pension phase in
@@ -51,8 +52,8 @@ pub fn in_force_on(day: Expr) -> Expr {
 }
 
 /// Person attributes at the end of the period: sex, age group, municipality (null abroad), country.
-pub fn person_attributes(persons: &DataFrame, period: Period) -> LazyFrame {
-    persons.clone().lazy().select([
+pub fn person_attributes(persons: &LazyFrame, period: Period) -> LazyFrame {
+    persons.clone().select([
         col("person_id"),
         col("sex").cast(DataType::String).alias("sex"),
         age_group(age_at(col("birth_date"), date_lit(period.last_day()))).alias("age_group"),
@@ -69,9 +70,9 @@ pub fn person_attributes(persons: &DataFrame, period: Period) -> LazyFrame {
 /// sp_composition, kind`. Sorted by person.
 pub fn recipients(
     classified: &Classified,
-    awards: &DataFrame,
-    persons: &DataFrame,
-    payments: Option<&DataFrame>,
+    awards: &LazyFrame,
+    persons: &LazyFrame,
+    payments: Option<&LazyFrame>,
     period: Period,
 ) -> Result<DataFrame> {
     let month = classified.month;
@@ -80,7 +81,6 @@ pub fn recipients(
     // the one that started last (publication.md).
     let chosen = awards
         .clone()
-        .lazy()
         .filter(col("start_date").lt_eq(last_day.clone()))
         .with_columns([
             in_force_on(last_day.clone()).alias("__last_day"),
@@ -109,7 +109,6 @@ pub fn recipients(
     let amounts = match payments {
         Some(p) => p
             .clone()
-            .lazy()
             .filter(
                 col("payment_type")
                     .eq(lit("regular"))
@@ -140,31 +139,32 @@ pub fn recipients(
         .when(without_award("child_increase"))
         .then(lit("CI"))
         .otherwise(col("base"));
-    Ok(amounts
-        .join(chosen, key.clone(), key, JoinArgs::new(JoinType::Left))
-        .with_column(base.alias("base"))
-        .filter(col("base").is_not_null())
-        .join(
-            person_attributes(persons, period),
-            [col("person_id")],
-            [col("person_id")],
-            JoinArgs::new(JoinType::Inner),
-        )
-        .select([
-            col("person_id"),
-            col("base"),
-            col("amount"),
-            col("sex"),
-            col("age_group"),
-            col("municipality"),
-            col("country"),
-            when(col("np_composition").eq(lit("full")))
-                .then(lit("FULL"))
-                .otherwise(lit("REDUCED"))
-                .alias("np_composition"),
-            col("kind"),
-            col("sp_composition"),
-        ])
-        .sort(["person_id", "base"], SortMultipleOptions::default())
-        .collect()?)
+    Ok(collect_streaming(
+        amounts
+            .join(chosen, key.clone(), key, JoinArgs::new(JoinType::Left))
+            .with_column(base.alias("base"))
+            .filter(col("base").is_not_null())
+            .join(
+                person_attributes(persons, period),
+                [col("person_id")],
+                [col("person_id")],
+                JoinArgs::new(JoinType::Inner),
+            )
+            .select([
+                col("person_id"),
+                col("base"),
+                col("amount"),
+                col("sex"),
+                col("age_group"),
+                col("municipality"),
+                col("country"),
+                when(col("np_composition").eq(lit("full")))
+                    .then(lit("FULL"))
+                    .otherwise(lit("REDUCED"))
+                    .alias("np_composition"),
+                col("kind"),
+                col("sp_composition"),
+            ])
+            .sort(["person_id", "base"], SortMultipleOptions::default()),
+    )?)
 }

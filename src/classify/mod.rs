@@ -12,6 +12,7 @@ use chrono::{Datelike, NaiveDate};
 use polars::prelude::*;
 
 use crate::error::Result;
+use crate::ingest::collect_streaming;
 use crate::params::MonthParameters;
 use crate::period::{last_day_of_month, ymd};
 use crate::regions::Classification;
@@ -43,9 +44,10 @@ const INCOME_TYPES: [&str; 6] = [
 ];
 
 pub struct Input<'a> {
-    pub persons: &'a DataFrame,
-    pub awards: &'a DataFrame,
-    pub income: Option<&'a DataFrame>,
+    pub persons: &'a LazyFrame,
+    pub awards: &'a LazyFrame,
+    /// Streamed: only the reference month's rows are read.
+    pub income: Option<&'a LazyFrame>,
     pub classification: &'a Classification,
     pub params: &'a MonthParameters,
 }
@@ -123,7 +125,27 @@ fn yearly_euros(monthly_cents: Expr) -> Expr {
     div_round(monthly_cents * int(12), int(100))
 }
 
+/// The columns the publication reads: all that `run` keeps of the classified frame (each
+/// intermediate amount is dropped once used, which at national scale is most of the memory).
+pub const PUBLICATION_COLUMNS: &[&str] = &[
+    "person_id",
+    "award_id",
+    "benefit",
+    "kind",
+    "amount",
+    "np_composition",
+    "sp_composition",
+    "violation",
+    "afvs_status",
+];
+
+/// Every award in force in the month, with every intermediate amount (for `explain` and tests).
 pub fn classify(input: &Input) -> Result<Classified> {
+    classify_keeping(input, None)
+}
+
+/// As `classify`, keeping only `columns` (all when `None`).
+pub fn classify_keeping(input: &Input, columns: Option<&[&str]>) -> Result<Classified> {
     let p = input.params;
     let month = p.month;
     let last_day = last_day_of_month(month);
@@ -135,7 +157,7 @@ pub fn classify(input: &Input) -> Result<Classified> {
             JoinArgs::new(JoinType::Inner),
         )
         .join(
-            income_frame(input.income, month),
+            income_frame(input.income, month)?,
             [c("person_id")],
             [c("person_id")],
             JoinArgs::new(JoinType::Left),
@@ -151,6 +173,10 @@ pub fn classify(input: &Input) -> Result<Classified> {
     let lf = with_spouse_pension(lf, p, month);
     let lf = with_other_benefits(lf, p, month);
     let lf = with_violations(lf, month);
+    let lf = match columns {
+        Some(names) => lf.select(names.iter().map(|n| c(n)).collect::<Vec<_>>()),
+        None => lf,
+    };
     let rows = lf
         .sort(
             ["person_id", "benefit", "award_id"],
@@ -178,8 +204,8 @@ fn count_values(df: &DataFrame, column: &str) -> Result<BTreeMap<String, usize>>
     Ok(out)
 }
 
-fn awards_in_force(awards: &DataFrame, month: NaiveDate, last_day: NaiveDate) -> LazyFrame {
-    awards.clone().lazy().filter(
+fn awards_in_force(awards: &LazyFrame, month: NaiveDate, last_day: NaiveDate) -> LazyFrame {
+    awards.clone().filter(
         c("start_date").lt_eq(date_lit(last_day)).and(
             c("end_date")
                 .is_null()
@@ -188,7 +214,7 @@ fn awards_in_force(awards: &DataFrame, month: NaiveDate, last_day: NaiveDate) ->
     )
 }
 
-pub fn persons_frame(persons: &DataFrame, classification: &Classification) -> Result<LazyFrame> {
+pub fn persons_frame(persons: &LazyFrame, classification: &Classification) -> Result<LazyFrame> {
     let m = &classification.municipalities;
     let regions = df!(
         "municipality" => m.iter().map(|x| x.code.as_str()).collect::<Vec<_>>(),
@@ -198,7 +224,6 @@ pub fn persons_frame(persons: &DataFrame, classification: &Classification) -> Re
     let abroad = c("country").neq(lit("FI"));
     Ok(persons
         .clone()
-        .lazy()
         .select([
             c("person_id"),
             c("birth_date"),
@@ -222,7 +247,7 @@ pub fn persons_frame(persons: &DataFrame, classification: &Classification) -> Re
 }
 
 /// Monthly sums per person of each income type in the reference month (`inc_<type>`, cents).
-fn income_frame(income: Option<&DataFrame>, month: NaiveDate) -> LazyFrame {
+fn income_frame(income: Option<&LazyFrame>, month: NaiveDate) -> Result<LazyFrame> {
     let sums: Vec<Expr> = INCOME_TYPES
         .iter()
         .map(|t| {
@@ -233,12 +258,15 @@ fn income_frame(income: Option<&DataFrame>, month: NaiveDate) -> LazyFrame {
         })
         .collect();
     match income {
-        Some(df) => df
-            .clone()
-            .lazy()
-            .filter(c("month").eq(date_lit(month)))
-            .group_by([c("person_id")])
-            .agg(sums),
+        // Streamed: only the month's sums are kept in memory.
+        Some(income) => Ok(collect_streaming(
+            income
+                .clone()
+                .filter(c("month").eq(date_lit(month)))
+                .group_by([c("person_id")])
+                .agg(sums),
+        )?
+        .lazy()),
         None => {
             let mut cols = vec![Column::new_empty("person_id".into(), &DataType::String)];
             cols.extend(
@@ -246,7 +274,7 @@ fn income_frame(income: Option<&DataFrame>, month: NaiveDate) -> LazyFrame {
                     .iter()
                     .map(|t| Column::new_empty(format!("inc_{t}").into(), &DataType::Int64)),
             );
-            DataFrame::new(0, cols).expect("static schema").lazy()
+            Ok(DataFrame::new(0, cols).expect("static schema").lazy())
         }
     }
 }
