@@ -593,48 +593,32 @@ fn expenditure(payments: &LazyFrame, awards: &LazyFrame, period: Period) -> Resu
     }
     // Distinct persons per benefit level and payment type: each person's code counts under
     // itself, its group (NP, SP) and ALL, and under its type and SSS.
-    let rows = paid
-        .lazy()
-        .select([col("person_id"), col("base"), col("payment_type")])
-        .unique(None, UniqueKeepStrategy::Any);
     let group = when(col("base").str().starts_with(lit("NP_")))
         .then(lit("NP"))
         .when(col("base").str().starts_with(lit("SP_")))
         .then(lit("SP"))
         .otherwise(lit(NULL).cast(DataType::String));
-    let levels = concat(
-        [
-            rows.clone().select([
-                col("person_id"),
-                col("base").alias("benefit"),
-                col("payment_type"),
-            ]),
-            rows.clone().select([
-                col("person_id"),
-                group.alias("benefit"),
-                col("payment_type"),
-            ]),
-            rows.select([
-                col("person_id"),
-                lit("ALL").alias("benefit"),
-                col("payment_type"),
-            ]),
-        ],
-        UnionArgs::default(),
-    )?
-    .filter(col("benefit").is_not_null())
-    .unique(None, UniqueKeepStrategy::Any)
-    .cache();
-    let by_type = levels
-        .clone()
-        .group_by([col("benefit"), col("payment_type")])
-        .agg([len().alias("n")]);
-    let all_types = levels
-        .select([col("person_id"), col("benefit")])
-        .unique(None, UniqueKeepStrategy::Any)
-        .group_by([col("benefit")])
-        .agg([lit("SSS").alias("payment_type"), len().alias("n")]);
-    let distinct = concat([by_type, all_types], UnionArgs::default())?.collect()?;
+    let mut counts = Vec::new();
+    for level in [col("base"), group, lit("ALL")] {
+        for by_type in [true, false] {
+            let payment_type = if by_type {
+                col("payment_type")
+            } else {
+                lit("SSS")
+            };
+            counts.push(
+                paid.clone()
+                    .lazy()
+                    .group_by([
+                        level.clone().alias("benefit"),
+                        payment_type.alias("payment_type"),
+                    ])
+                    .agg([col("person_id").n_unique().alias("n")])
+                    .filter(col("benefit").is_not_null()),
+            );
+        }
+    }
+    let distinct = concat(counts, UnionArgs::default())?.collect()?;
     let mut persons = vec![0i64; money.count.len()];
     let (b, t, n) = (
         str_col(&distinct, "benefit")?,
