@@ -9,6 +9,7 @@ use std::path::{Path, PathBuf};
 
 use polars::prelude::*;
 
+use crate::classify::arith::month_first_day;
 use crate::digest::sha256_file;
 use crate::error::{Error, Result};
 use crate::registers::{ColType, ColumnSpec, FileFormat, Register};
@@ -315,7 +316,7 @@ fn convert(dtype: &DataType, spec: &ColumnSpec) -> std::result::Result<Converted
     };
     Ok(if spec.ty == ColType::Month {
         Converted {
-            value: converted.value.dt().month_start(),
+            value: month_first_day(converted.value),
             ..converted
         }
     } else {

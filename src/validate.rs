@@ -4,6 +4,7 @@ use std::collections::BTreeMap;
 
 use polars::prelude::*;
 
+use crate::classify::arith::month_first_day;
 use crate::error::Result;
 use crate::ingest::{collect_streaming, RegisterData, Registers, INVALID_COLUMN, ROW};
 use crate::regions::Classification;
@@ -148,7 +149,7 @@ pub fn validate(registers: &Registers, classification: &Classification) -> Resul
     // The birth month's first day, computed once per person rather than per joined row.
     let births = persons.accepted.clone().select([
         col("person_id"),
-        col("birth_date").dt().month_start().alias("__birth_month"),
+        month_first_day(col("birth_date")).alias("__birth_month"),
     ]);
     let awards = apply(
         &registers.awards,
@@ -594,7 +595,7 @@ fn count_after_death(payments: &LazyFrame, persons: &LazyFrame) -> Result<usize>
                 [col("person_id")],
                 JoinArgs::new(JoinType::Inner),
             )
-            .filter(col("period_month").gt(col("death_date").dt().month_start()))
+            .filter(col("period_month").gt(month_first_day(col("death_date"))))
             .select([len()]),
     )?;
     Ok(counted

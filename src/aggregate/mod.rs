@@ -8,7 +8,7 @@ use std::collections::BTreeSet;
 
 use polars::prelude::*;
 
-use crate::classify::arith::date_lit;
+use crate::classify::arith::{date_lit, month_first_day};
 use crate::classify::Classified;
 use crate::error::Result;
 use crate::ingest::collect_streaming;
@@ -662,7 +662,7 @@ fn new_recipients(awards: &LazyFrame, persons: &LazyFrame, period: Period) -> Re
         .clone()
         .select([
             col("person_id"),
-            base_code(col("start_date").dt().month_start()).alias("base"),
+            base_code(month_first_day(col("start_date"))).alias("base"),
             col("start_date")
                 .gt_eq(date_lit(period.first_day()))
                 .and(col("start_date").lt_eq(date_lit(period.last_day())))
