@@ -10,6 +10,7 @@ pub mod config;
 pub mod digest;
 pub mod error;
 pub mod generate;
+pub mod history;
 pub mod ingest;
 pub mod labels;
 pub mod lock;

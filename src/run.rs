@@ -11,6 +11,7 @@ use crate::cli::RunArgs;
 use crate::config::Pipeline;
 use crate::digest::sha256_file;
 use crate::error::{Error, Result};
+use crate::history::published_periods;
 use crate::labels::{Codelists, LANGUAGES};
 use crate::params::ParameterFile;
 use crate::period::Period;
@@ -125,7 +126,11 @@ pub fn run_period(
         i64::from(pipeline.min_persons),
     )?;
     let mut tables = aggregated.tables;
-    tables.push(time_series(&tables, period));
+    tables.push(time_series(
+        &tables,
+        period,
+        &published_periods(out, period)?,
+    ));
     tables.retain(|t| tables_wanted.iter().any(|w| w == t.id));
     tracing::info!(
         stage = "protect",

@@ -1,6 +1,7 @@
 //! The tables on a small hand-built register (tests/fixtures/publication) whose cells are
 //! written here by hand, not computed by the code under test.
 use kelastat::aggregate::{aggregate, time_series, Aggregated, Input};
+use kelastat::history::published_periods;
 use kelastat::table::{Status, Table};
 
 use crate::common::*;
@@ -217,6 +218,62 @@ fn new_recipients_structure_bands_bases_and_survivors() {
     assert_eq!(cell(v, &["2024", "SP_INIT", "2", "50-54"]), "1 383.30");
     assert_eq!(cell(v, &["2024", "OP_CHILD", "2", "0-15"]), "1 177.21");
     assert_eq!(cell(v, &["2024", "SSS", "SSS", "SSS"]), "2 280.26");
-    let ts = time_series(&a.tables, "2024".parse().unwrap());
+    let ts = time_series(&a.tables, "2024".parse().unwrap(), &[]);
     assert_eq!(cell(&ts, &["2024", "ALL"]), "6 481.34 3275.80");
+}
+
+/// `time_series` carries every period of the same kind published in the output root, each
+/// with the figures and statuses of its own publication; months, the archive and other folders
+/// are left out, and the current period is computed, not read back.
+#[test]
+fn time_series_carries_the_periods_published_before() {
+    let a = hand_built();
+    let current = time_series(&a.tables, "2024".parse().unwrap(), &[]);
+    let out = tempfile::TempDir::new().unwrap();
+    let write = |folder: &str, table: &Table| {
+        let dir = out.path().join(folder).join("tables");
+        std::fs::create_dir_all(&dir).unwrap();
+        std::fs::write(
+            dir.join("time_series.csv"),
+            kelastat::publish::csv::table_csv(table),
+        )
+        .unwrap();
+    };
+    // 2022 as published: the 2024 figures relabelled, one count confidential, one mean `.`.
+    let mut earlier = current.clone();
+    earlier.dimensions[0].codes = vec!["2022".into()];
+    let all = earlier.index(&["2022", "ALL"]).unwrap();
+    let gp = earlier.index(&["2022", "GP"]).unwrap();
+    earlier.values[0][gp] = None;
+    earlier.status[0][gp] = Status::Confidential;
+    earlier.values[1][all] = None;
+    earlier.status[1][all] = Status::NotApplicable;
+    write("2022", &earlier);
+    let mut month = current.clone();
+    month.dimensions[0].codes = vec!["2023M06".into()];
+    write("2023M06", &month);
+    write("archive/2021/2025-01-01T00:00:00Z", &earlier);
+    write("2024", &earlier); // the period being replaced: recomputed, not read
+    std::fs::create_dir_all(out.path().join("rejects/2023")).unwrap();
+
+    let history = published_periods(out.path(), "2024".parse().unwrap()).unwrap();
+    assert_eq!(history.len(), 1);
+    let ts = time_series(&a.tables, "2024".parse().unwrap(), &history);
+    assert_eq!(ts.dimensions[0].codes, vec!["2022", "2024"]);
+    assert_eq!(
+        cell(&ts, &["2024", "ALL"]),
+        cell(&current, &["2024", "ALL"])
+    );
+    assert_eq!(cell(&ts, &["2022", "NP"]), cell(&current, &["2024", "NP"]));
+    let gp = ts.index(&["2022", "GP"]).unwrap();
+    assert_eq!(
+        (ts.status[0][gp], ts.values[0][gp]),
+        (Status::Confidential, None)
+    );
+    let all = ts.index(&["2022", "ALL"]).unwrap();
+    assert_eq!(ts.status[1][all], Status::NotApplicable);
+    assert_eq!(
+        ts.values[0][all],
+        current.values[0][current.index(&["2024", "ALL"]).unwrap()]
+    );
 }

@@ -11,6 +11,7 @@ use polars::prelude::*;
 use crate::classify::arith::{date_lit, month_first_day};
 use crate::classify::Classified;
 use crate::error::Result;
+use crate::history::PublishedPeriod;
 use crate::ingest::collect_streaming;
 use crate::period::Period;
 use crate::regions::Classification;
@@ -743,14 +744,21 @@ fn new_recipients(awards: &LazyFrame, persons: &LazyFrame, period: Period) -> Re
     Ok(cube.into_table("new_recipients", "new_recipients", false))
 }
 
-/// `time_series` for the current period: recipients and mean amount from the protected
+/// `time_series`: the periods published before (`history`, each with its own published
+/// figures) and the current period: recipients and mean amount from the protected
 /// `recipients_by_benefit_sex_age` totals, expenditure from the protected `expenditure`
 /// table (status `.` without payments), so each figure has the same value and status as there.
-pub fn time_series(tables: &[Table], period: Period) -> Table {
+pub fn time_series(tables: &[Table], period: Period, history: &[PublishedPeriod]) -> Table {
     let p = period.to_string();
+    let mut periods: Vec<Period> = history.iter().map(|h| h.period).collect();
+    periods.push(period);
+    periods.sort();
     let mut t = Table::new(
         "time_series",
-        vec![dim("period", vec![p.clone()]), dim("benefit", benefits())],
+        vec![
+            dim("period", periods.iter().map(Period::to_string).collect()),
+            dim("benefit", benefits()),
+        ],
         vec![
             Measure {
                 id: "recipients",
@@ -771,9 +779,23 @@ pub fn time_series(tables: &[Table], period: Period) -> Table {
         .find(|t| t.id == "recipients_by_benefit_sex_age")
         .expect("main table");
     let spending = tables.iter().find(|t| t.id == "expenditure");
-    for (cell, benefit) in benefits().iter().enumerate() {
+    // A benefit missing from an earlier publication has no value there (`.`), never 0.
+    for published in history {
+        let code = published.period.to_string();
+        for benefit in benefits() {
+            let cell = t.index(&[&code, &benefit]).expect("published period cell");
+            let row = published.rows.iter().find(|r| r.benefit == benefit);
+            for k in 0..3 {
+                t.values[k][cell] = row.and_then(|r| r.values[k]);
+                t.status[k][cell] = row.map_or(Status::NotApplicable, |r| r.status[k]);
+            }
+            t.persons[cell] = t.values[0][cell].unwrap_or(0);
+        }
+    }
+    for benefit in benefits() {
+        let cell = t.index(&[&p, &benefit]).expect("current period cell");
         let m = main
-            .index(&[&p, benefit, "SSS", "SSS"])
+            .index(&[&p, &benefit, "SSS", "SSS"])
             .expect("total cell");
         for k in 0..2 {
             t.values[k][cell] = main.values[k][m];
@@ -782,7 +804,7 @@ pub fn time_series(tables: &[Table], period: Period) -> Table {
         t.persons[cell] = main.persons[m];
         match spending {
             Some(e) => {
-                let c = e.index(&[&p, benefit, "SSS"]).expect("total cell");
+                let c = e.index(&[&p, &benefit, "SSS"]).expect("total cell");
                 t.values[2][cell] = e.values[0][c];
                 t.status[2][cell] = e.status[0][c];
             }

@@ -173,16 +173,16 @@ pub fn classify_keeping(input: &Input, columns: Option<&[&str]>) -> Result<Class
     let lf = with_spouse_pension(lf, p, month);
     let lf = with_other_benefits(lf, p, month);
     let lf = with_violations(lf, month);
+    // The publication reads the rows by key, so only the full frame (explain, tests) is put
+    // in person, benefit and award order: at 10 M persons the sort costs a fifth of the stage.
     let lf = match columns {
         Some(names) => lf.select(names.iter().map(|n| c(n)).collect::<Vec<_>>()),
-        None => lf,
-    };
-    let rows = lf
-        .sort(
+        None => lf.sort(
             ["person_id", "benefit", "award_id"],
             SortMultipleOptions::default(),
-        )
-        .collect()?;
+        ),
+    };
+    let rows = lf.collect()?;
     let violations = count_values(&rows, "violation")?;
     let not_computed = count_values(&rows, "afvs_status")?
         .get("not_computed")
