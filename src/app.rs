@@ -1,6 +1,7 @@
 //! The subcommands, as library functions: the binary only parses and maps errors to exit codes.
 use std::path::PathBuf;
 
+use crate::aggregate::recipients::paid_in_month;
 use crate::classify::explain::explain_text;
 use crate::classify::{classify_keeping, Classified, Input, PUBLICATION_COLUMNS};
 use crate::cli::{Cli, Command, ExplainArgs, GenerateArgs, ValidateArgs};
@@ -12,11 +13,11 @@ use crate::logging::stage_spinner;
 use crate::params::{MonthParameters, ParameterFile};
 use crate::period::Period;
 use crate::quality::{check_reject_share, classification_text, summary_text};
-use crate::reconcile::reconcile;
+use crate::reconcile::{reconcile, BenefitReconciliation};
 use crate::regions::Classification;
 use crate::rejects::{collect_rejects, write_rejects};
 use crate::validate::{validate, Validated};
-use polars::prelude::{col, lit};
+use polars::prelude::{col, lit, DataFrame};
 
 pub fn execute(cli: Cli) -> Result<()> {
     match cli.command {
@@ -194,6 +195,20 @@ pub fn classify_period(
     Ok(classified)
 }
 
+/// Each person's regular payments of the reference month (`recipients::paid_in_month`) and
+/// the reconciliation of the computed amounts against them; both `None` without payments.
+pub fn paid_and_reconciled(
+    run: &ValidationRun,
+    classified: &Classified,
+) -> Result<(Option<DataFrame>, Option<Vec<BenefitReconciliation>>)> {
+    let Some(payments) = &run.validated.payments else {
+        return Ok((None, None));
+    };
+    let paid = paid_in_month(&payments.accepted, classified.month)?;
+    let reconciliation = reconcile(classified, &paid)?;
+    Ok((Some(paid), Some(reconciliation)))
+}
+
 fn parse_month(text: &str) -> Result<Period> {
     let bad = || {
         Error::Usage(format!(
@@ -224,10 +239,7 @@ pub fn classify_command(args: &ValidateArgs) -> Result<Classified> {
     print!("{}", summary_text(&run.validated));
     check_reject_share(&run.validated.counts(), pipeline.max_reject_share)?;
     let classified = classify_period(&run, &params, Scope::Publication)?;
-    let reconciliation = match &run.validated.payments {
-        Some(p) => Some(reconcile(&classified, &p.accepted)?),
-        None => None,
-    };
+    let (_, reconciliation) = paid_and_reconciled(&run, &classified)?;
     println!(
         "parameters: {} (sha256 {})",
         parameters.path.display(),

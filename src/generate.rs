@@ -2529,7 +2529,13 @@ mod tests {
             );
         }
         let payments = payments_frame(&chunk.payments, Money::Cents).unwrap();
-        for r in crate::reconcile::reconcile(&classified, &payments.lazy()).unwrap() {
+        for r in crate::reconcile::reconcile(
+            &classified,
+            &crate::aggregate::recipients::paid_in_month(&payments.lazy(), classified.month)
+                .unwrap(),
+        )
+        .unwrap()
+        {
             assert_eq!((r.differing, r.difference_cents), (0, 0), "{r:?}");
         }
     }

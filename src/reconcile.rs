@@ -7,10 +7,8 @@
 //! pensions), where the publication's assignment rule (latest start) has no tie-break.
 use polars::prelude::*;
 
-use crate::classify::arith::date_lit;
 use crate::classify::Classified;
 use crate::error::Result;
-use crate::ingest::collect_streaming;
 
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct BenefitReconciliation {
@@ -27,7 +25,7 @@ pub struct BenefitReconciliation {
 
 pub fn reconcile(
     classified: &Classified,
-    payments: &LazyFrame,
+    paid_in_month: &DataFrame,
 ) -> Result<Vec<BenefitReconciliation>> {
     let key = [col("person_id"), col("benefit")];
     let computed = classified
@@ -36,38 +34,33 @@ pub fn reconcile(
         .lazy()
         .group_by(key.clone())
         .agg([col("amount").sum().alias("computed")]);
-    let paid = payments
-        .clone()
-        .filter(
-            col("payment_type")
-                .eq(lit("regular"))
-                .and(col("period_month").eq(date_lit(classified.month))),
-        )
-        .group_by(key.clone())
-        .agg([col("amount").sum().alias("paid")]);
+    let paid = paid_in_month.clone().lazy().select([
+        col("person_id"),
+        col("benefit"),
+        col("amount").alias("paid"),
+    ]);
     let mut args = JoinArgs::new(JoinType::Full);
     args.coalesce = JoinCoalesce::CoalesceColumns;
-    let joined = collect_streaming(
-        computed
-            .join(paid, key.clone(), key, args)
-            .select([
-                col("benefit"),
-                col("computed").fill_null(lit(0i64)),
-                col("paid").fill_null(lit(0i64)),
-            ])
-            .group_by([col("benefit")])
-            .agg([
-                len().cast(DataType::Int64).alias("persons"),
-                col("computed")
-                    .neq(col("paid"))
-                    .sum()
-                    .cast(DataType::Int64)
-                    .alias("differing"),
-                col("computed").sum(),
-                col("paid").sum(),
-            ])
-            .sort(["benefit"], SortMultipleOptions::default()),
-    )?;
+    let joined = (computed
+        .join(paid, key.clone(), key, args)
+        .select([
+            col("benefit"),
+            col("computed").fill_null(lit(0i64)),
+            col("paid").fill_null(lit(0i64)),
+        ])
+        .group_by([col("benefit")])
+        .agg([
+            len().cast(DataType::Int64).alias("persons"),
+            col("computed")
+                .neq(col("paid"))
+                .sum()
+                .cast(DataType::Int64)
+                .alias("differing"),
+            col("computed").sum(),
+            col("paid").sum(),
+        ])
+        .sort(["benefit"], SortMultipleOptions::default()))
+    .collect()?;
     let int =
         |c: &str, i: usize| -> Result<i64> { Ok(joined.column(c)?.i64()?.get(i).unwrap_or(0)) };
     (0..joined.height())

@@ -6,7 +6,9 @@ use std::path::{Path, PathBuf};
 use chrono::{DateTime, Utc};
 
 use crate::aggregate::{aggregate, time_series, Input as AggregateInput};
-use crate::app::{classify_period, ingest_and_validate, resolve_period, Scope, ValidationRun};
+use crate::app::{
+    classify_period, ingest_and_validate, paid_and_reconciled, resolve_period, Scope, ValidationRun,
+};
 use crate::cli::RunArgs;
 use crate::config::Pipeline;
 use crate::digest::sha256_file;
@@ -18,7 +20,6 @@ use crate::period::Period;
 use crate::protect::protect;
 use crate::publish::{self, PublicationInfo};
 use crate::quality::{check_reject_share, QualityReport};
-use crate::reconcile::reconcile;
 use crate::table::Table;
 
 pub const FORMATS: [&str; 4] = ["csv", "parquet", "px", "jsonstat"];
@@ -96,18 +97,16 @@ pub fn run_period(
     let counts = run.validated.counts();
     check_reject_share(&counts, pipeline.max_reject_share)?;
     let classified = classify_period(&run, &params, Scope::Publication)?;
-    let reconciliation = match &run.validated.payments {
-        Some(p) => Some(reconcile(&classified, &p.accepted)?),
-        None => None,
-    };
 
     let started = std::time::Instant::now();
+    let (paid, reconciliation) = paid_and_reconciled(&run, &classified)?;
     let v = &run.validated;
     let mut aggregated = aggregate(&AggregateInput {
         period,
         persons: &v.persons.accepted,
         awards: &v.awards.accepted,
         payments: v.payments.as_ref().map(|c| &c.accepted),
+        paid_in_month: paid.as_ref(),
         classified: &classified,
         classification: &run.classification,
     })?;

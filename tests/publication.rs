@@ -1,5 +1,6 @@
 //! The tables on a small hand-built register (tests/fixtures/publication) whose cells are
 //! written here by hand, not computed by the code under test.
+use kelastat::aggregate::recipients::paid_in_month;
 use kelastat::aggregate::{aggregate, time_series, Aggregated, Input};
 use kelastat::history::published_periods;
 use kelastat::table::{Status, Table};
@@ -16,11 +17,16 @@ fn aggregate_dir(dir: &std::path::Path) -> Aggregated {
     let params = parameters().for_month(period.reference_month()).unwrap();
     let classified = classify_dir(dir, &params);
     let (_, v) = run_validation(dir);
+    let paid = v
+        .payments
+        .as_ref()
+        .map(|c| paid_in_month(&c.accepted, period.reference_month()).unwrap());
     aggregate(&Input {
         period,
         persons: &v.persons.accepted,
         awards: &v.awards.accepted,
         payments: v.payments.as_ref().map(|c| &c.accepted),
+        paid_in_month: paid.as_ref(),
         classified: &classified,
         classification: &classification(),
     })

@@ -72,6 +72,22 @@ impl Cube {
         }
     }
 
+    /// Adds another cube over the same dimensions (the records of both, in any order).
+    pub fn merge(&mut self, other: Cube) {
+        assert_eq!(self.dimensions, other.dimensions);
+        for (mine, theirs) in self.count.iter_mut().zip(other.count) {
+            *mine += theirs;
+        }
+        for (mine, theirs) in self.sum.iter_mut().zip(other.sum) {
+            *mine += theirs;
+        }
+        if let (Some(mine), Some(theirs)) = (&mut self.values, other.values) {
+            for (m, t) in mine.iter_mut().zip(theirs) {
+                m.extend(t);
+            }
+        }
+    }
+
     /// A table of `recipients` (count) with, as asked, `mean_amount` and `median_amount`.
     pub fn into_table(self, id: &'static str, count: &'static str, mean: bool) -> Table {
         let mut measures = vec![Measure {
@@ -163,5 +179,26 @@ mod tests {
         assert_eq!(t.values[1][0], Some(1501), "3001 / 2 = 1500.5 -> 1501");
         assert_eq!(t.values[2][0], Some(1501));
         assert_eq!(t.status[0][0], Status::Value);
+    }
+
+    #[test]
+    fn two_halves_merged_make_the_cube_of_all_records() {
+        let dims = vec![Dimension {
+            id: "sex",
+            codes: vec!["SSS".into(), "1".into(), "2".into()],
+        }];
+        let records = [("1", 500), ("2", 101), ("1", 200), ("2", 999), ("1", 7)];
+        let mut whole = Cube::new(dims.clone(), true);
+        let (mut first, mut second) = (Cube::new(dims.clone(), true), Cube::new(dims, true));
+        for (i, (sex, amount)) in records.iter().enumerate() {
+            whole.add(&[&[*sex, "SSS"]], *amount);
+            let half = if i < 2 { &mut first } else { &mut second };
+            half.add(&[&[*sex, "SSS"]], *amount);
+        }
+        first.merge(second);
+        assert_eq!(
+            first.into_table("t", "recipients", true),
+            whole.into_table("t", "recipients", true)
+        );
     }
 }

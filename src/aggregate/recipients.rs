@@ -7,6 +7,7 @@ use crate::classify::{age_group, Classified};
 use crate::error::Result;
 use crate::ingest::collect_streaming;
 use crate::period::Period;
+use chrono::NaiveDate;
 
 /// The base benefit code of an award in a month: the kind, or the spouse's-pension phase in
 /// that month (`month_first_day`, an expression of the first day of the month).
@@ -65,6 +66,23 @@ pub fn person_attributes(persons: &LazyFrame, period: Period) -> LazyFrame {
     ])
 }
 
+/// Each person's regular payments of each benefit for `month`, summed (`person_id, benefit,
+/// amount`): who the recipients are and what they were paid (publication.md). One streamed
+/// pass over the payments, read by the recipient tables and by the reconciliation.
+pub fn paid_in_month(payments: &LazyFrame, month: NaiveDate) -> Result<DataFrame> {
+    Ok(collect_streaming(
+        payments
+            .clone()
+            .filter(
+                col("payment_type")
+                    .eq(lit("regular"))
+                    .and(col("period_month").eq(date_lit(month))),
+            )
+            .group_by([col("person_id"), col("benefit")])
+            .agg([col("amount").sum()]),
+    )?)
+}
+
 /// One row per recipient and register benefit with the base code and the tags the tables use:
 /// `person_id, base, amount, sex, age_group, municipality, country, np_composition, gp_basis,
 /// sp_composition, kind`. Sorted by person.
@@ -72,7 +90,7 @@ pub fn recipients(
     classified: &Classified,
     awards: &LazyFrame,
     persons: &LazyFrame,
-    payments: Option<&LazyFrame>,
+    paid_in_month: Option<&DataFrame>,
     period: Period,
 ) -> Result<DataFrame> {
     let month = classified.month;
@@ -106,16 +124,8 @@ pub fn recipients(
             [col("award_id")],
             JoinArgs::new(JoinType::Left),
         );
-    let amounts = match payments {
-        Some(p) => p
-            .clone()
-            .filter(
-                col("payment_type")
-                    .eq(lit("regular"))
-                    .and(col("period_month").eq(date_lit(month))),
-            )
-            .group_by([col("person_id"), col("benefit")])
-            .agg([col("amount").sum()]),
+    let amounts = match paid_in_month {
+        Some(paid) => paid.clone().lazy(),
         None => classified
             .rows
             .clone()
