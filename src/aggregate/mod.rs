@@ -246,74 +246,67 @@ struct RecipientCubes {
 
 impl RecipientCubes {
     fn new(period_code: &str, cl: &Classification, countries: &[String]) -> RecipientCubes {
-        let period = || dim("period", vec![period_code.to_string()]);
+        // Every cube has the period first; `medians` where the table publishes them.
+        let cube = |dims: Vec<Dimension>, medians: bool| {
+            let period = dim("period", vec![period_code.to_string()]);
+            Cube::new(std::iter::once(period).chain(dims).collect(), medians)
+        };
         let np_codes: Vec<String> = std::iter::once("NP".to_string())
             .chain(strings(&NP_KINDS))
             .collect();
+        let by_sex_age = |id: &'static str, codes: Vec<String>| {
+            cube(
+                vec![
+                    dim(id, codes),
+                    dim("sex", sexes()),
+                    dim("age_group", age_groups()),
+                ],
+                false,
+            )
+        };
         RecipientCubes {
             period: period_code.to_string(),
-            by_age: Cube::new(
+            by_age: cube(
                 vec![
-                    period(),
                     dim("benefit", benefits()),
                     dim("sex", sexes()),
                     dim("age_group", age_groups()),
                 ],
                 true,
             ),
-            by_area: Cube::new(
+            by_area: cube(
                 vec![
-                    period(),
                     dim("area", areas(cl)),
                     dim("benefit", benefits()),
                     dim("sex", sexes()),
                 ],
                 false,
             ),
-            structure: Cube::new(
+            structure: cube(
                 vec![
-                    period(),
                     dim("benefit", np_codes),
                     dim("np_composition", strings(&NP_COMPOSITIONS)),
                     dim("sex", sexes()),
                 ],
                 false,
             ),
-            bands: Cube::new(
+            bands: cube(
                 vec![
-                    period(),
                     dim("benefit", strings(&["NP", "GP"])),
                     dim("amount_band", amount_bands()),
                     dim("sex", sexes()),
                 ],
                 false,
             ),
-            abroad: Cube::new(
+            abroad: cube(
                 vec![
-                    period(),
                     dim("country", countries.to_vec()),
                     dim("benefit", benefits()),
                 ],
                 false,
             ),
-            gp: Cube::new(
-                vec![
-                    period(),
-                    dim("gp_basis", strings(&GP_BASES)),
-                    dim("sex", sexes()),
-                    dim("age_group", age_groups()),
-                ],
-                false,
-            ),
-            survivors: Cube::new(
-                vec![
-                    period(),
-                    dim("survivors_category", strings(&SURVIVORS_CATEGORIES)),
-                    dim("sex", sexes()),
-                    dim("age_group", age_groups()),
-                ],
-                false,
-            ),
+            gp: by_sex_age("gp_basis", strings(&GP_BASES)),
+            survivors: by_sex_age("survivors_category", strings(&SURVIVORS_CATEGORIES)),
         }
     }
 
@@ -367,22 +360,19 @@ impl RecipientCubes {
     }
 
     fn into_tables(self) -> Vec<Table> {
-        vec![
-            self.by_age
-                .into_table("recipients_by_benefit_sex_age", "recipients", true),
-            self.by_area
-                .into_table("recipients_by_area", "recipients", true),
-            self.structure
-                .into_table("national_pension_structure", "recipients", true),
-            self.bands
-                .into_table("amount_distribution", "recipients", false),
-            self.abroad
-                .into_table("recipients_abroad_by_country", "recipients", true),
-            self.gp
-                .into_table("guarantee_pension_by_basis", "recipients", true),
-            self.survivors
-                .into_table("survivors_pensions", "recipients", true),
+        // (cube, table id, whether it publishes means)
+        [
+            (self.by_age, "recipients_by_benefit_sex_age", true),
+            (self.by_area, "recipients_by_area", true),
+            (self.structure, "national_pension_structure", true),
+            (self.bands, "amount_distribution", false),
+            (self.abroad, "recipients_abroad_by_country", true),
+            (self.gp, "guarantee_pension_by_basis", true),
+            (self.survivors, "survivors_pensions", true),
         ]
+        .into_iter()
+        .map(|(cube, id, mean)| cube.into_table(id, "recipients", mean))
+        .collect()
     }
 }
 
