@@ -32,7 +32,7 @@ use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 
 use crate::classify::arith::{civil_from_days, days_from_civil, months_between_dates};
-use crate::classify::{classify, Classified, Input};
+use crate::classify::{classify_keeping, Classified, Input};
 use crate::error::{Error, Result};
 use crate::params::{MonthParameters, ParameterFile};
 use crate::regions::Classification;
@@ -626,7 +626,11 @@ fn month_amounts(
     month: &Month,
     first: u64,
 ) -> Result<Vec<(usize, i64)>> {
-    let classified = frames.classify(world.classification, &month.params)?;
+    let classified = frames.classify(
+        world.classification,
+        &month.params,
+        Some(&["award_id", "amount", "violation", "afvs_status"]),
+    )?;
     let rows = &classified.rows;
     let ids = rows.column("award_id")?.str()?;
     let cents = rows.column("amount")?.i64()?;
@@ -664,21 +668,24 @@ fn canonical_frames(chunk: &Chunk) -> Result<CanonicalFrames> {
 }
 
 impl CanonicalFrames {
+    /// `classify` over these frames, keeping `columns` (all when `None`).
     fn classify(
         &self,
         classification: &Classification,
         params: &MonthParameters,
+        columns: Option<&[&str]>,
     ) -> Result<Classified> {
         let persons = self.persons.clone().lazy();
         let awards = self.awards.clone().lazy();
         let income = self.income.clone().lazy();
-        classify(&Input {
+        let input = Input {
             persons: &persons,
             awards: &awards,
             income: Some(&income),
             classification,
             params,
-        })
+        };
+        classify_keeping(&input, columns)
     }
 }
 
@@ -2454,7 +2461,9 @@ mod tests {
         let chunk = clean_chunk(&world, 4000);
         let december = &world.months[11];
         let frames = canonical_frames(&chunk).unwrap();
-        let classified = frames.classify(&classification, &december.params).unwrap();
+        let classified = frames
+            .classify(&classification, &december.params, None)
+            .unwrap();
         let id = |style: &IdStyle, id: Id| {
             let mut text = String::new();
             if let Id::Known(n) = id {

@@ -144,7 +144,8 @@ pub fn classify(input: &Input) -> Result<Classified> {
     classify_keeping(input, None)
 }
 
-/// As `classify`, keeping only `columns` (all when `None`).
+/// As `classify`, keeping only `columns` (all when `None`); `columns` must hold `violation` and
+/// `afvs_status`, which the quality counts read.
 pub fn classify_keeping(input: &Input, columns: Option<&[&str]>) -> Result<Classified> {
     let p = input.params;
     let month = p.month;
