@@ -629,7 +629,7 @@ fn month_amounts(
     let classified = frames.classify(
         world.classification,
         &month.params,
-        Some(&["award_id", "amount", "violation", "afvs_status"]),
+        Some(&["award_id", "amount"]),
     )?;
     let rows = &classified.rows;
     let ids = rows.column("award_id")?.str()?;

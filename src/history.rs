@@ -99,12 +99,9 @@ fn own_rows(file: &Path, period: Period) -> std::result::Result<Vec<PublishedRow
             status: [Status::Value; 3],
         };
         for m in 0..MEASURES.len() {
-            row.status[m] = match statuses[m].get(i).unwrap_or_default() {
-                "" => Status::Value,
-                ".." => Status::Confidential,
-                "." => Status::NotApplicable,
-                other => return Err(format!("line {line}: unknown status '{other}'")),
-            };
+            let symbol = statuses[m].get(i).unwrap_or_default();
+            row.status[m] = Status::from_symbol(symbol)
+                .ok_or_else(|| format!("line {line}: unknown status '{symbol}'"))?;
             if row.status[m] == Status::Value {
                 let field = values[m].get(i).unwrap_or_default();
                 let value = if MEASURES[m] == "recipients" {

@@ -179,10 +179,7 @@ pub fn read_register(file: RegisterFile) -> Result<RegisterData> {
     } else {
         converted.collect().map_err(unreadable)?.lazy()
     };
-    let rows = collect_streaming(frame.clone().select([len()]))
-        .and_then(|r| r.column("len")?.get(0).map(|v| v.extract::<usize>()))
-        .map_err(unreadable)?
-        .unwrap_or(0);
+    let rows = count_rows(frame.clone()).map_err(unreadable)?;
     Ok(RegisterData {
         sha256: sha256_file(&file.path)?,
         file,
@@ -197,6 +194,17 @@ pub fn read_register(file: RegisterFile) -> Result<RegisterData> {
 pub fn collect_streaming(lf: LazyFrame) -> PolarsResult<DataFrame> {
     lf.collect_with_engine(Engine::Streaming)
         .map(|r| r.unwrap_single())
+}
+
+/// The number of rows of a query, counted by the streaming engine (from the file's metadata
+/// where it can).
+pub fn count_rows(lf: LazyFrame) -> PolarsResult<usize> {
+    let counted = collect_streaming(lf.select([len()]))?;
+    Ok(counted
+        .column("len")?
+        .get(0)?
+        .extract::<usize>()
+        .unwrap_or(0))
 }
 
 fn row_index() -> Option<RowIndex> {

@@ -47,6 +47,13 @@ impl Status {
             Status::NotApplicable => ".",
         }
     }
+
+    /// The status a published symbol stands for (the inverse of `symbol`).
+    pub fn from_symbol(symbol: &str) -> Option<Status> {
+        [Status::Value, Status::Confidential, Status::NotApplicable]
+            .into_iter()
+            .find(|s| s.symbol() == symbol)
+    }
 }
 
 /// One table: cells in row-major order over `dimensions` (the last dimension varies fastest),

@@ -6,7 +6,7 @@ use polars::prelude::*;
 
 use crate::classify::arith::month_first_day;
 use crate::error::Result;
-use crate::ingest::{collect_streaming, RegisterData, Registers, INVALID_COLUMN, ROW};
+use crate::ingest::{collect_streaming, count_rows, RegisterData, Registers, INVALID_COLUMN, ROW};
 use crate::regions::Classification;
 use crate::registers::{
     benefit_codes, ColType, Register, BENEFITS, COUNTRIES, FAMILY_STATUSES, FRONT_VETERAN_STATUSES,
@@ -361,8 +361,11 @@ fn repeated_keys(keys: &StringChunked) -> Series {
         .map(|w| w[0])
         .collect();
     drop(sorted);
+    if repeated.is_empty() {
+        return Series::new_empty("".into(), &DataType::String);
+    }
     let mut counts: BTreeMap<&str, usize> = BTreeMap::new();
-    for k in keys.iter().flatten().filter(|_| !repeated.is_empty()) {
+    for k in keys.iter().flatten() {
         if repeated.contains(&hasher.hash_one(k)) {
             *counts.entry(k).or_insert(0) += 1;
         }
@@ -585,7 +588,7 @@ fn count_after_death(payments: &LazyFrame, persons: &LazyFrame) -> Result<usize>
         .clone()
         .filter(col("death_date").is_not_null())
         .select([col("person_id"), col("death_date")]);
-    let counted = collect_streaming(
+    Ok(count_rows(
         payments
             .clone()
             .select([col("person_id"), col("period_month")])
@@ -595,12 +598,6 @@ fn count_after_death(payments: &LazyFrame, persons: &LazyFrame) -> Result<usize>
                 [col("person_id")],
                 JoinArgs::new(JoinType::Inner),
             )
-            .filter(col("period_month").gt(month_first_day(col("death_date"))))
-            .select([len()]),
-    )?;
-    Ok(counted
-        .column("len")?
-        .get(0)?
-        .extract::<usize>()
-        .unwrap_or(0))
+            .filter(col("period_month").gt(month_first_day(col("death_date")))),
+    )?)
 }

@@ -139,17 +139,18 @@ pub const PUBLICATION_COLUMNS: &[&str] = &[
     "amount",
     "np_composition",
     "sp_composition",
-    "violation",
-    "afvs_status",
 ];
+
+/// The columns the quality counts of every classification read (`Classified::violations`,
+/// `Classified::not_computed`): kept whatever else is.
+const COUNTED_COLUMNS: [&str; 2] = ["violation", "afvs_status"];
 
 /// Every award in force in the month, with every intermediate amount (for `explain` and tests).
 pub fn classify(input: &Input) -> Result<Classified> {
     classify_keeping(input, None)
 }
 
-/// As `classify`, keeping only `columns` (all when `None`); `columns` must hold `violation` and
-/// `afvs_status`, which the quality counts read.
+/// As `classify`, keeping only `columns` and `COUNTED_COLUMNS` (all when `None`).
 pub fn classify_keeping(input: &Input, columns: Option<&[&str]>) -> Result<Classified> {
     let p = input.params;
     let month = p.month;
@@ -179,9 +180,15 @@ pub fn classify_keeping(input: &Input, columns: Option<&[&str]>) -> Result<Class
     let lf = with_other_benefits(lf, p, month);
     let lf = with_violations(lf, month);
     // The publication reads the rows by key, so only the full frame (explain, tests) is put
-    // in person, benefit and award order: at 10 M persons the sort costs a fifth of the stage.
+    // in person, benefit and award order.
     let lf = match columns {
-        Some(names) => lf.select(names.iter().map(|n| c(n)).collect::<Vec<_>>()),
+        Some(names) => lf.select(
+            names
+                .iter()
+                .chain(COUNTED_COLUMNS.iter().filter(|n| !names.contains(n)))
+                .map(|n| c(n))
+                .collect::<Vec<_>>(),
+        ),
         None => lf
             .select([all().exclude_cols([PERSON_KEY]).as_expr()])
             .sort(
@@ -190,8 +197,9 @@ pub fn classify_keeping(input: &Input, columns: Option<&[&str]>) -> Result<Class
             ),
     };
     let rows = lf.collect()?;
-    let violations = count_values(&rows, "violation")?;
-    let not_computed = count_values(&rows, "afvs_status")?
+    let [violation, afvs_status] = COUNTED_COLUMNS;
+    let violations = count_values(&rows, violation)?;
+    let not_computed = count_values(&rows, afvs_status)?
         .get("not_computed")
         .copied()
         .unwrap_or(0);
