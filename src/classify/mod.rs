@@ -408,7 +408,7 @@ fn np_income_early_deferral(full: Expr, p: &MonthParameters) -> (Expr, Expr, Exp
     let after_early = when(c("kind").eq(lit("early_old_age")))
         .then(div_round(after_income.clone() * early_factor, int(1000)))
         .otherwise(after_income.clone());
-    let rate = when(part_year(c("birth_date")).lt(int(1962)))
+    let rate = when(year_of(c("birth_date")).lt(int(1962)))
         .then(int(r.deferral_increase_per_mille_per_month_born_before_1962))
         .otherwise(int(r.deferral_increase_per_mille_per_month));
     let deferral = c("deferral_months").fill_null(int(0));
@@ -419,10 +419,6 @@ fn np_income_early_deferral(full: Expr, p: &MonthParameters) -> (Expr, Expr, Exp
         ))
         .otherwise(after_early.clone());
     (after_income, after_early, after_deferral)
-}
-
-fn part_year(d: Expr) -> Expr {
-    d.dt().year().cast(DataType::Int64)
 }
 
 fn with_national_pension(lf: LazyFrame, p: &MonthParameters, _month: NaiveDate) -> LazyFrame {
@@ -722,7 +718,7 @@ fn with_other_benefits(lf: LazyFrame, p: &MonthParameters, month: NaiveDate) -> 
 /// The first rule the award breaks (rules.md "General"); the award is still computed.
 fn with_violations(lf: LazyFrame, month: NaiveDate) -> LazyFrame {
     let age = c("age");
-    let born = part_year(c("birth_date"));
+    let born = year_of(c("birth_date"));
     let early_age = when(born.clone().lt_eq(int(1951)))
         .then(int(62))
         .when(born.clone().lt_eq(int(1957)))
