@@ -6,7 +6,7 @@ use polars::prelude::*;
 
 use crate::classify::arith::month_first_day;
 use crate::error::Result;
-use crate::ingest::{collect_streaming, count_rows, RegisterData, Registers, INVALID_COLUMN, ROW};
+use crate::ingest::{collect_streaming, RegisterData, Registers, INVALID_COLUMN, ROW};
 use crate::regions::Classification;
 use crate::registers::{
     benefit_codes, ColType, Register, BENEFITS, COUNTRIES, FAMILY_STATUSES, FRONT_VETERAN_STATUSES,
@@ -17,6 +17,9 @@ pub const REASON: &str = "__reason";
 const DUPLICATE: &str = "__duplicate";
 /// The index of a row's first failing check.
 const CHECK: &str = "__check";
+const AFTER_DEATH: &str = "__after_death";
+/// An accepted person's row number, which references compare instead of the identifier.
+const PERSON_NUMBER: &str = "__person";
 pub const REASON_COLUMN: &str = "__reason_column";
 
 /// Every reason code a row can be rejected with.
@@ -145,22 +148,43 @@ impl Validated {
 }
 
 pub fn validate(registers: &Registers, classification: &Classification) -> Result<Validated> {
-    let persons = apply(&registers.persons, person_checks(classification), None)?;
-    // The birth month's first day, computed once per person rather than per joined row.
-    let births = persons.accepted.clone().select([
-        col("person_id"),
-        month_first_day(col("birth_date")).alias("__birth_month"),
-    ]);
-    let awards = apply(
+    let (persons, _) = apply(&registers.persons, person_checks(classification), None)?;
+    // Per accepted person, computed once rather than per joined row: the first days of the
+    // birth and death months, and a number that references compare instead of identifiers.
+    let births = persons
+        .accepted
+        .clone()
+        .select([
+            col("person_id"),
+            month_first_day(col("birth_date")).alias("__birth_month"),
+            month_first_day(col("death_date")).alias("__death_month"),
+        ])
+        .with_row_index(PERSON_NUMBER, None)
+        .collect()?
+        .lazy();
+    let (awards, _) = apply(
         &registers.awards,
         award_checks(),
         Some(Reference::persons(births.clone(), "start_date")),
     )?;
-    let award_keys = awards.accepted.clone().select([
-        col("award_id"),
-        col("person_id").alias("__award_person"),
-        col("benefit").alias("__award_benefit"),
-    ]);
+    let award_keys = awards
+        .accepted
+        .clone()
+        .join(
+            births
+                .clone()
+                .select([col("person_id"), col(PERSON_NUMBER)]),
+            [col("person_id")],
+            [col("person_id")],
+            JoinArgs::new(JoinType::Inner),
+        )
+        .select([
+            col("award_id"),
+            col(PERSON_NUMBER).alias("__award_person"),
+            benefit_number(col("benefit")).alias("__award_benefit"),
+        ])
+        .collect()?
+        .lazy();
     // Income and payments are independent: validated side by side (polars alone leaves one
     // of two cores idle through much of a join).
     let (income, payments) = std::thread::scope(|scope| {
@@ -183,15 +207,16 @@ pub fn validate(registers: &Registers, classification: &Classification) -> Resul
             .map(|r| {
                 let mut reference = Reference::persons(births.clone(), "period_month");
                 reference.awards = Some(award_keys);
+                reference.counts_after_death = true;
                 apply(r, payment_checks(), Some(reference))
             })
             .transpose();
         (income.join().expect("the income thread panicked"), payments)
     });
-    let (income, payments) = (income?, payments?);
-    let payments_after_death = match &payments {
-        Some(p) => count_after_death(&p.accepted, &persons.accepted)?,
-        None => 0,
+    let income = income?.map(|(checked, _)| checked);
+    let (payments, payments_after_death) = match payments? {
+        Some((checked, after_death)) => (Some(checked), after_death),
+        None => (None, 0),
     };
     Ok(Validated {
         persons,
@@ -208,6 +233,8 @@ struct Reference {
     /// The row's date that must not fall before the person's birth month.
     dated_column: &'static str,
     awards: Option<LazyFrame>,
+    /// Count the accepted rows whose dated month is after the person's death month.
+    counts_after_death: bool,
 }
 
 impl Reference {
@@ -216,6 +243,7 @@ impl Reference {
             persons,
             dated_column,
             awards: None,
+            counts_after_death: false,
         }
     }
 
@@ -244,13 +272,32 @@ impl Reference {
                 "award_id",
                 named.and(
                     col("__award_person")
-                        .neq(col("person_id"))
-                        .or(col("__award_benefit").neq(col("benefit"))),
+                        .neq(col(PERSON_NUMBER))
+                        .or(col("__award_benefit").neq(benefit_number(col("benefit")))),
                 ),
             ));
         }
         checks
     }
+
+    fn after_death(&self) -> Expr {
+        col(self.dated_column)
+            .gt(col("__death_month"))
+            .fill_null(lit(false))
+    }
+}
+
+/// The position of a benefit code in `benefit_codes()` (null for any other value):
+/// references compare benefits by number, not by string.
+fn benefit_number(benefit: Expr) -> Expr {
+    benefit_codes().iter().enumerate().rev().fold(
+        lit(NULL).cast(DataType::UInt8),
+        |otherwise, (i, code)| {
+            when(benefit.clone().eq(lit(*code)))
+                .then(lit(i as u8))
+                .otherwise(otherwise)
+        },
+    )
 }
 
 /// The hash table is built on `other`, the accepted rows referred to: the streamed register
@@ -261,11 +308,13 @@ fn left_join(lf: LazyFrame, other: LazyFrame, key: &str) -> LazyFrame {
     lf.join(other, [col(key)], [col(key)], args)
 }
 
+/// The register's accepted and rejected rows, and the number of accepted rows after the
+/// person's death (counted only where the reference asks for it).
 fn apply(
     data: &RegisterData,
     own_checks: Vec<Check>,
     reference: Option<Reference>,
-) -> Result<Checked> {
+) -> Result<(Checked, usize)> {
     let register = data.file.register;
     let started = std::time::Instant::now();
     let mut checks = generic_checks(register);
@@ -294,7 +343,8 @@ fn apply(
         checks.extend(reference.checks());
     }
     // One pass computes the index of each row's first failing check; only the failing rows
-    // are kept, so a large register is checked in batches and never held whole.
+    // (and the accepted ones after death, to count) are kept, so a large register is checked
+    // in batches and never held whole.
     let first_failing = checks.iter().enumerate().rev().fold(
         lit(NULL).cast(DataType::UInt32),
         |otherwise, (i, c)| {
@@ -303,16 +353,30 @@ fn apply(
                 .otherwise(otherwise)
         },
     );
+    let after_death = match &reference {
+        Some(r) if r.counts_after_death => r.after_death(),
+        _ => lit(false),
+    };
     let verdict = collect_streaming(
-        lf.select([col(ROW), first_failing.alias(CHECK), col(INVALID_COLUMN)])
-            .filter(col(CHECK).is_not_null())
-            .sort([ROW], SortMultipleOptions::default()),
+        lf.select([
+            col(ROW),
+            first_failing.alias(CHECK),
+            col(INVALID_COLUMN),
+            after_death.alias(AFTER_DEATH),
+        ])
+        .filter(col(CHECK).is_not_null().or(col(AFTER_DEATH)))
+        .sort([ROW], SortMultipleOptions::default()),
     )?;
     tracing::debug!(
         register = register.name(),
         seconds = started.elapsed().as_secs_f64(),
         "checks evaluated"
     );
+    let accepted_after_death = (&verdict.column(CHECK)?.is_null()
+        & verdict.column(AFTER_DEATH)?.bool()?)
+    .sum()
+    .unwrap_or(0) as usize;
+    let verdict = verdict.filter(&verdict.column(CHECK)?.is_not_null())?;
     let rejected = rejected_rows(&verdict, &checks)?;
     let source = data
         .frame
@@ -337,12 +401,15 @@ fn apply(
         rejected: rejected.height(),
         by_reason,
     };
-    Ok(Checked {
-        data: data.clone(),
-        accepted,
-        rejected,
-        counts,
-    })
+    Ok((
+        Checked {
+            data: data.clone(),
+            accepted,
+            rejected,
+            counts,
+        },
+        accepted_after_death,
+    ))
 }
 
 /// The keys that occur more than once (nulls are never duplicates), each once.
@@ -581,23 +648,4 @@ fn payment_checks() -> Vec<Check> {
             recovery.and(col("amount").gt_eq(lit(0i64))),
         ),
     ]
-}
-
-fn count_after_death(payments: &LazyFrame, persons: &LazyFrame) -> Result<usize> {
-    let deaths = persons
-        .clone()
-        .filter(col("death_date").is_not_null())
-        .select([col("person_id"), col("death_date")]);
-    Ok(count_rows(
-        payments
-            .clone()
-            .select([col("person_id"), col("period_month")])
-            .join(
-                deaths,
-                [col("person_id")],
-                [col("person_id")],
-                JoinArgs::new(JoinType::Inner),
-            )
-            .filter(col("period_month").gt(month_first_day(col("death_date")))),
-    )?)
 }
