@@ -20,6 +20,7 @@ const CHECK: &str = "__check";
 const AFTER_DEATH: &str = "__after_death";
 /// An accepted person's row number, which references compare instead of the identifier.
 const PERSON_NUMBER: &str = "__person";
+const BENEFIT_NUMBER: &str = "__benefit";
 pub const REASON_COLUMN: &str = "__reason_column";
 
 /// Every reason code a row can be rejected with.
@@ -273,7 +274,7 @@ impl Reference {
                 named.and(
                     col("__award_person")
                         .neq(col(PERSON_NUMBER))
-                        .or(col("__award_benefit").neq(benefit_number(col("benefit")))),
+                        .or(col("__award_benefit").neq(col(BENEFIT_NUMBER))),
                 ),
             ));
         }
@@ -285,6 +286,19 @@ impl Reference {
             .gt(col("__death_month"))
             .fill_null(lit(false))
     }
+}
+
+/// The index (`offset` + position) of the first of `checks` a row fails, null if none.
+fn first_failing(checks: &[Check], offset: usize) -> Expr {
+    checks
+        .iter()
+        .enumerate()
+        .rev()
+        .fold(lit(NULL).cast(DataType::UInt32), |otherwise, (i, c)| {
+            when(c.when.clone())
+                .then(lit((offset + i) as u32))
+                .otherwise(otherwise)
+        })
 }
 
 /// The position of a benefit code in `benefit_codes()` (null for any other value):
@@ -335,32 +349,46 @@ fn apply(
             "duplicate keys found"
         );
     }
+    // One pass computes the index of each row's first failing check; only the failing rows
+    // (and the accepted ones after death, to count) are kept, so a large register is checked
+    // in batches and never held whole. The row's own checks come first, so that only the
+    // columns the references need pass through their joins.
+    lf = lf.with_column(first_failing(&checks, 0).alias(CHECK));
+    let mut after_death = lit(false);
     if let Some(reference) = &reference {
-        lf = left_join(lf, reference.persons.clone(), "person_id");
+        let mut passing = vec![
+            col(ROW),
+            col(INVALID_COLUMN),
+            col(CHECK),
+            col("person_id"),
+            col(reference.dated_column),
+        ];
+        if reference.awards.is_some() {
+            passing.extend([
+                col("award_id"),
+                benefit_number(col("benefit")).alias(BENEFIT_NUMBER),
+            ]);
+        }
+        lf = left_join(lf.select(passing), reference.persons.clone(), "person_id");
         if let Some(awards) = &reference.awards {
             lf = left_join(lf, awards.clone(), "award_id");
         }
+        let own = checks.len();
         checks.extend(reference.checks());
+        lf = lf.with_column(
+            when(col(CHECK).is_null())
+                .then(first_failing(&checks[own..], own))
+                .otherwise(col(CHECK))
+                .alias(CHECK),
+        );
+        if reference.counts_after_death {
+            after_death = reference.after_death();
+        }
     }
-    // One pass computes the index of each row's first failing check; only the failing rows
-    // (and the accepted ones after death, to count) are kept, so a large register is checked
-    // in batches and never held whole.
-    let first_failing = checks.iter().enumerate().rev().fold(
-        lit(NULL).cast(DataType::UInt32),
-        |otherwise, (i, c)| {
-            when(c.when.clone())
-                .then(lit(i as u32))
-                .otherwise(otherwise)
-        },
-    );
-    let after_death = match &reference {
-        Some(r) if r.counts_after_death => r.after_death(),
-        _ => lit(false),
-    };
     let verdict = collect_streaming(
         lf.select([
             col(ROW),
-            first_failing.alias(CHECK),
+            col(CHECK),
             col(INVALID_COLUMN),
             after_death.alias(AFTER_DEATH),
         ])
