@@ -69,6 +69,7 @@ pub fn aggregate(input: &Input) -> Result<Aggregated> {
             tracing::debug!(seconds = started.elapsed().as_secs_f64(), "new recipients");
             Ok((spent, new))
         });
+        if std::env::var("KELASTAT_SEQ").is_ok() { while !others.is_finished() { std::thread::sleep(std::time::Duration::from_millis(10)); } }
         let recipient_tables = recipient_tables(input)?;
         let (spent, new) = others.join().expect("the expenditure thread panicked")?;
         let mut tables = recipient_tables;
@@ -512,6 +513,18 @@ fn payments_with_codes(
                     .then(col("period_month"))
                     .otherwise(lit(NULL).cast(DataType::Date))
                     .alias("period_month"),
+            )
+            // A named award fixes the person and benefit (validation rejects a mismatch), so
+            // they are part of the key only for payments without one.
+            .with_columns(
+                ["person_id", "benefit"]
+                    .map(|c| {
+                        when(col("award_id").is_null())
+                            .then(col(c))
+                            .otherwise(lit(NULL).cast(DataType::String))
+                            .alias(c)
+                    })
+                    .to_vec(),
             )
             .group_by([
                 col("award_id"),
