@@ -204,11 +204,11 @@ pub fn paid_and_reconciled(
     let Some(payments) = &run.validated.payments else {
         return Ok((None, None));
     };
-    let t = std::time::Instant::now();
+    let started = std::time::Instant::now();
     let paid = paid_in_month(&payments.accepted, classified.month)?;
-    tracing::debug!(seconds = t.elapsed().as_secs_f64(), "paid in month");
+    tracing::debug!(seconds = started.elapsed().as_secs_f64(), "paid in month");
     let reconciliation = reconcile(classified, &paid)?;
-    tracing::debug!(seconds = t.elapsed().as_secs_f64(), "reconciled");
+    tracing::debug!(seconds = started.elapsed().as_secs_f64(), "reconciled");
     Ok((Some(paid), Some(reconciliation)))
 }
 

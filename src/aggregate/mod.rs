@@ -69,7 +69,6 @@ pub fn aggregate(input: &Input) -> Result<Aggregated> {
             tracing::debug!(seconds = started.elapsed().as_secs_f64(), "new recipients");
             Ok((spent, new))
         });
-        if std::env::var("KELASTAT_SEQ").is_ok() { while !others.is_finished() { std::thread::sleep(std::time::Duration::from_millis(10)); } }
         let recipient_tables = recipient_tables(input)?;
         let (spent, new) = others.join().expect("the expenditure thread panicked")?;
         let mut tables = recipient_tables;

@@ -149,7 +149,7 @@ pub fn recipients(
         .when(without_award("child_increase"))
         .then(lit("CI"))
         .otherwise(col("base"));
-    let q = 
+    Ok(collect_streaming(
         amounts
             .join(chosen, key.clone(), key, JoinArgs::new(JoinType::Left))
             .with_column(base.alias("base"))
@@ -175,11 +175,6 @@ pub fn recipients(
                 col("kind"),
                 col("sp_composition"),
             ])
-            .sort(["person_id", "base"], SortMultipleOptions::default());
-    if std::env::var("KELASTAT_PROFILE").is_ok() {
-        let (_, mut prof) = q.clone().profile()?;
-        prof.align_chunks_par();
-        println!("{}", prof);
-    }
-    Ok(collect_streaming(q)?)
+            .sort(["person_id", "base"], SortMultipleOptions::default()),
+    )?)
 }
