@@ -12,6 +12,7 @@ pub mod error;
 pub mod generate;
 pub mod history;
 pub mod ingest;
+pub mod keys;
 pub mod labels;
 pub mod lock;
 pub mod logging;

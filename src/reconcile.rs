@@ -9,6 +9,7 @@ use polars::prelude::*;
 
 use crate::classify::Classified;
 use crate::error::Result;
+use crate::keys::{person_key, PERSON_KEY};
 
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct BenefitReconciliation {
@@ -27,15 +28,15 @@ pub fn reconcile(
     classified: &Classified,
     paid_in_month: &DataFrame,
 ) -> Result<Vec<BenefitReconciliation>> {
-    let key = [col("person_id"), col("benefit")];
+    let key = [col(PERSON_KEY), col("benefit")];
     let computed = classified
         .rows
         .clone()
         .lazy()
-        .group_by(key.clone())
+        .group_by([person_key(col("person_id")), col("benefit")])
         .agg([col("amount").sum().alias("computed")]);
     let paid = paid_in_month.clone().lazy().select([
-        col("person_id"),
+        col(PERSON_KEY),
         col("benefit"),
         col("amount").alias("paid"),
     ]);

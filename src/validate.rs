@@ -7,6 +7,7 @@ use polars::prelude::*;
 use crate::classify::arith::month_first_day;
 use crate::error::Result;
 use crate::ingest::{collect_streaming, RegisterData, Registers, INVALID_COLUMN, ROW};
+use crate::keys::{check_distinct, person_key, PERSON_KEY};
 use crate::regions::Classification;
 use crate::registers::{
     benefit_codes, ColType, Register, BENEFITS, COUNTRIES, FAMILY_STATUSES, FRONT_VETERAN_STATUSES,
@@ -18,8 +19,6 @@ const DUPLICATE: &str = "__duplicate";
 /// The index of a row's first failing check.
 const CHECK: &str = "__check";
 const AFTER_DEATH: &str = "__after_death";
-/// An accepted person's row number, which references compare instead of the identifier.
-const PERSON_NUMBER: &str = "__person";
 const BENEFIT_NUMBER: &str = "__benefit";
 pub const REASON_COLUMN: &str = "__reason_column";
 
@@ -150,8 +149,17 @@ impl Validated {
 
 pub fn validate(registers: &Registers, classification: &Classification) -> Result<Validated> {
     let (persons, _) = apply(&registers.persons, person_checks(classification), None)?;
+    check_distinct(
+        persons
+            .accepted
+            .clone()
+            .select([col("person_id")])
+            .collect()?
+            .column("person_id")?
+            .str()?,
+    )?;
     // Per accepted person, computed once rather than per joined row: the first days of the
-    // birth and death months, and a number that references compare instead of identifiers.
+    // birth and death months.
     let births = persons
         .accepted
         .clone()
@@ -160,7 +168,6 @@ pub fn validate(registers: &Registers, classification: &Classification) -> Resul
             month_first_day(col("birth_date")).alias("__birth_month"),
             month_first_day(col("death_date")).alias("__death_month"),
         ])
-        .with_row_index(PERSON_NUMBER, None)
         .collect()?
         .lazy();
     let (awards, _) = apply(
@@ -168,20 +175,14 @@ pub fn validate(registers: &Registers, classification: &Classification) -> Resul
         award_checks(),
         Some(Reference::persons(births.clone(), "start_date")),
     )?;
+    // A payment's award must be of its person and benefit: compared by person key and benefit
+    // number, not by strings.
     let award_keys = awards
         .accepted
         .clone()
-        .join(
-            births
-                .clone()
-                .select([col("person_id"), col(PERSON_NUMBER)]),
-            [col("person_id")],
-            [col("person_id")],
-            JoinArgs::new(JoinType::Inner),
-        )
         .select([
             col("award_id"),
-            col(PERSON_NUMBER).alias("__award_person"),
+            person_key(col("person_id")).alias("__award_person"),
             benefit_number(col("benefit")).alias("__award_benefit"),
         ])
         .collect()?
@@ -273,7 +274,7 @@ impl Reference {
                 "award_id",
                 named.and(
                     col("__award_person")
-                        .neq(col(PERSON_NUMBER))
+                        .neq(col(PERSON_KEY))
                         .or(col("__award_benefit").neq(col(BENEFIT_NUMBER))),
                 ),
             ));
@@ -366,6 +367,7 @@ fn apply(
         if reference.awards.is_some() {
             passing.extend([
                 col("award_id"),
+                person_key(col("person_id")),
                 benefit_number(col("benefit")).alias(BENEFIT_NUMBER),
             ]);
         }

@@ -13,6 +13,7 @@ use crate::classify::Classified;
 use crate::error::Result;
 use crate::history::PublishedPeriod;
 use crate::ingest::collect_streaming;
+use crate::keys::{person_key, PERSON_KEY};
 use crate::period::Period;
 use crate::regions::Classification;
 use crate::table::{relations, Dimension, Hierarchy, Link, Measure, Relation, Status, Table, Unit};
@@ -107,7 +108,7 @@ fn recipient_tables(input: &Input) -> Result<Vec<Table>> {
         rows = r.height(),
         "recipients"
     );
-    let person = str_col(&r, "person_id")?;
+    let person = r.column(PERSON_KEY)?.u64()?;
     let base = str_col(&r, "base")?;
     let amount = r.column("amount")?.i64()?;
     let sex = str_col(&r, "sex")?;
@@ -515,19 +516,19 @@ fn payments_with_codes(
             )
             // A named award fixes the person and benefit (validation rejects a mismatch), so
             // they are part of the key only for payments without one.
-            .with_columns(
-                ["person_id", "benefit"]
-                    .map(|c| {
-                        when(col("award_id").is_null())
-                            .then(col(c))
-                            .otherwise(lit(NULL).cast(DataType::String))
-                            .alias(c)
-                    })
-                    .to_vec(),
-            )
+            .with_columns([
+                when(col("award_id").is_null())
+                    .then(person_key(col("person_id")))
+                    .otherwise(lit(NULL).cast(DataType::UInt64))
+                    .alias(PERSON_KEY),
+                when(col("award_id").is_null())
+                    .then(col("benefit"))
+                    .otherwise(lit(NULL).cast(DataType::String))
+                    .alias("benefit"),
+            ])
             .group_by([
                 col("award_id"),
-                col("person_id"),
+                col(PERSON_KEY),
                 col("benefit"),
                 col("payment_type"),
                 col("period_month"),
@@ -547,7 +548,7 @@ fn payments_with_codes(
     // The award's person and benefit are the payment's (validation rejects a mismatch).
     let award_info = awards.clone().select([
         col("award_id"),
-        col("person_id"),
+        person_key(col("person_id")),
         col("benefit"),
         col("kind"),
         col("start_date"),
@@ -566,8 +567,8 @@ fn payments_with_codes(
         .select([all().exclude_cols(["award_id"]).as_expr()])
         .join(
             award_info,
-            [col("person_id"), col("benefit")],
-            [col("person_id"), col("benefit")],
+            [col(PERSON_KEY), col("benefit")],
+            [col(PERSON_KEY), col("benefit")],
             JoinArgs::new(JoinType::Left),
         )
         // Every payment counts (expenditure is the sum of all payments of the period): its kind
@@ -591,14 +592,14 @@ fn payments_with_codes(
                 .with_nulls_last(true),
         )
         .group_by([
-            col("person_id"),
+            col(PERSON_KEY),
             col("benefit"),
             col("payment_type"),
             col("period_month"),
         ])
         .agg([all().as_expr().first()]);
     let columns = [
-        col("person_id"),
+        col(PERSON_KEY),
         col("benefit"),
         col("kind"),
         col("deceased_death_date"),
@@ -613,7 +614,7 @@ fn payments_with_codes(
     Ok(both
         .with_column(base_code(col("period_month")).alias("base"))
         .select([
-            col("person_id"),
+            col(PERSON_KEY),
             col("base"),
             col("payment_type"),
             col("amount"),
@@ -677,7 +678,7 @@ fn expenditure(payments: &LazyFrame, awards: &LazyFrame, period: Period) -> Resu
                         level.clone().alias("benefit"),
                         payment_type.alias("payment_type"),
                     ])
-                    .agg([col("person_id").n_unique().alias("n")])
+                    .agg([col(PERSON_KEY).n_unique().alias("n")])
                     .filter(col("benefit").is_not_null()),
             );
         }

@@ -6,6 +6,7 @@ use crate::classify::arith::{age_at, date_lit, month_index};
 use crate::classify::{age_group, Classified};
 use crate::error::Result;
 use crate::ingest::collect_streaming;
+use crate::keys::{person_key, PERSON_KEY};
 use crate::period::Period;
 use chrono::NaiveDate;
 
@@ -56,6 +57,7 @@ pub fn in_force_on(day: Expr) -> Expr {
 pub fn person_attributes(persons: &LazyFrame, period: Period) -> LazyFrame {
     persons.clone().select([
         col("person_id"),
+        person_key(col("person_id")),
         col("sex").cast(DataType::String).alias("sex"),
         age_group(age_at(col("birth_date"), date_lit(period.last_day()))).alias("age_group"),
         when(col("country").eq(lit("FI")))
@@ -66,7 +68,7 @@ pub fn person_attributes(persons: &LazyFrame, period: Period) -> LazyFrame {
     ])
 }
 
-/// Each person's regular payments of each benefit for `month`, summed (`person_id, benefit,
+/// Each person's regular payments of each benefit for `month`, summed (`PERSON_KEY, benefit,
 /// amount`): who the recipients are and what they were paid (publication.md). One streamed
 /// pass over the payments, read by the recipient tables and by the reconciliation.
 pub fn paid_in_month(payments: &LazyFrame, month: NaiveDate) -> Result<DataFrame> {
@@ -78,13 +80,13 @@ pub fn paid_in_month(payments: &LazyFrame, month: NaiveDate) -> Result<DataFrame
                     .eq(lit("regular"))
                     .and(col("period_month").eq(date_lit(month))),
             )
-            .group_by([col("person_id"), col("benefit")])
+            .group_by([person_key(col("person_id")), col("benefit")])
             .agg([col("amount").sum()]),
     )?)
 }
 
 /// One row per recipient and register benefit with the base code and the tags the tables use:
-/// `person_id, base, amount, sex, age_group, municipality, country, np_composition, gp_basis,
+/// `PERSON_KEY, base, amount, sex, age_group, municipality, country, np_composition, gp_basis,
 /// sp_composition, kind`. Sorted by person.
 pub fn recipients(
     classified: &Classified,
@@ -108,7 +110,7 @@ pub fn recipients(
             [col("__last_day"), col("start_date"), col("award_id")],
             SortMultipleOptions::default().with_order_descending(true),
         )
-        .group_by([col("person_id"), col("benefit")])
+        .group_by([person_key(col("person_id")), col("benefit")])
         .agg([
             col("award_id").first(),
             col("base").first(),
@@ -131,10 +133,10 @@ pub fn recipients(
             .clone()
             .lazy()
             .filter(col("amount").gt(lit(0i64)))
-            .group_by([col("person_id"), col("benefit")])
+            .group_by([person_key(col("person_id")), col("benefit")])
             .agg([col("amount").sum()]),
     };
-    let key = [col("person_id"), col("benefit")];
+    let key = [col(PERSON_KEY), col("benefit")];
     // A recipient is defined by the payment: one without an award of the benefit still counts
     // where the benefit has a single code; a kind or phase (NP, SP, FVS) needs the award.
     let without_award = |benefit: &str| {
@@ -155,13 +157,14 @@ pub fn recipients(
             .with_column(base.alias("base"))
             .filter(col("base").is_not_null())
             .join(
-                person_attributes(persons, period),
-                [col("person_id")],
-                [col("person_id")],
+                person_attributes(persons, period)
+                    .select([all().exclude_cols(["person_id"]).as_expr()]),
+                [col(PERSON_KEY)],
+                [col(PERSON_KEY)],
                 JoinArgs::new(JoinType::Inner),
             )
             .select([
-                col("person_id"),
+                col(PERSON_KEY),
                 col("base"),
                 col("amount"),
                 col("sex"),
@@ -175,6 +178,6 @@ pub fn recipients(
                 col("kind"),
                 col("sp_composition"),
             ])
-            .sort(["person_id", "base"], SortMultipleOptions::default()),
+            .sort([PERSON_KEY, "base"], SortMultipleOptions::default()),
     )?)
 }
