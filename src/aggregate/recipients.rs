@@ -2,13 +2,13 @@
 //! publication.md: from regular payments for the month, else from computed amounts.
 use polars::prelude::*;
 
-use crate::classify::arith::{age_at, date_lit, month_index};
+use crate::classify::arith::{age_at, date_lit, days_from_civil, month_index};
 use crate::classify::{age_group, Classified};
 use crate::error::Result;
 use crate::ingest::collect_streaming;
-use crate::keys::{person_key, PERSON_KEY};
+use crate::keys::{key_of, person_key, PERSON_KEY};
 use crate::period::Period;
-use chrono::NaiveDate;
+use chrono::{Datelike, NaiveDate};
 
 /// The base benefit code of an award in a month: the kind, or the spouse's-pension phase in
 /// that month (`month_first_day`, an expression of the first day of the month).
@@ -85,6 +85,44 @@ pub fn paid_in_month(payments: &LazyFrame, month: NaiveDate) -> Result<DataFrame
     )?)
 }
 
+/// The award a person counts under for a benefit (publication.md): of those started by
+/// `day`, the one in force on `day`, else the one that started last; ties by the highest
+/// award id. One pass over the awards instead of a sort of them all.
+fn counted_awards(awards: &DataFrame, day: NaiveDate) -> Result<DataFrame> {
+    let day = days_from_civil(day.year(), day.month(), day.day());
+    let person = awards.column("person_id")?.str()?;
+    let benefit = awards.column("benefit")?.str()?;
+    let id = awards.column("award_id")?.str()?;
+    let start = awards.column("start_date")?.date()?.physical();
+    let end = awards.column("end_date")?.date()?.physical();
+    let mut best: PlHashMap<(u64, &str), (bool, i32, &str, IdxSize)> = PlHashMap::default();
+    for row in 0..awards.height() {
+        let (Some(p), Some(b), Some(a), Some(s)) = (
+            person.get(row),
+            benefit.get(row),
+            id.get(row),
+            start.get(row),
+        ) else {
+            continue;
+        };
+        if s > day {
+            continue;
+        }
+        let in_force = end.get(row).is_none_or(|e| e >= day);
+        let candidate = (in_force, s, a, row as IdxSize);
+        best.entry((key_of(p), b))
+            .and_modify(|kept| {
+                if (candidate.0, candidate.1, candidate.2) > (kept.0, kept.1, kept.2) {
+                    *kept = candidate;
+                }
+            })
+            .or_insert(candidate);
+    }
+    let mut rows: Vec<IdxSize> = best.into_values().map(|kept| kept.3).collect();
+    rows.sort_unstable();
+    Ok(awards.take(&IdxCa::from_vec("".into(), rows))?)
+}
+
 /// One row per recipient and register benefit with the base code and the tags the tables use:
 /// `PERSON_KEY, base, amount, sex, age_group, municipality, country, np_composition, gp_basis,
 /// sp_composition, kind`. Sorted by person.
@@ -96,25 +134,14 @@ pub fn recipients(
     period: Period,
 ) -> Result<DataFrame> {
     let month = classified.month;
-    let last_day = date_lit(period.last_day());
-    // The award a person counts under for a benefit: in force on the month's last day, else
-    // the one that started last (publication.md).
-    let chosen = awards
-        .clone()
-        .filter(col("start_date").lt_eq(last_day.clone()))
-        .with_columns([
-            in_force_on(last_day.clone()).alias("__last_day"),
+    let chosen = counted_awards(&awards.clone().collect()?, period.last_day())?
+        .lazy()
+        .select([
+            person_key(col("person_id")),
+            col("benefit"),
+            col("award_id"),
             base_code(date_lit(month)).alias("base"),
-        ])
-        .sort_by_exprs(
-            [col("__last_day"), col("start_date"), col("award_id")],
-            SortMultipleOptions::default().with_order_descending(true),
-        )
-        .group_by([person_key(col("person_id")), col("benefit")])
-        .agg([
-            col("award_id").first(),
-            col("base").first(),
-            col("kind").first(),
+            col("kind"),
         ])
         .join(
             classified.rows.clone().lazy().select([
@@ -180,4 +207,35 @@ pub fn recipients(
             ])
             .sort([PERSON_KEY, "base"], SortMultipleOptions::default()),
     )?)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::period::ymd;
+
+    #[test]
+    fn the_counted_award_is_in_force_else_the_latest_started_and_ties_go_to_the_highest_id() {
+        let d = |y, m, day| Some(ymd(y, m, day));
+        let awards = df!(
+            "award_id" => ["A1", "A2", "B1", "B2", "B0", "C1", "C2"],
+            "person_id" => ["P1", "P1", "P2", "P2", "P2", "P3", "P3"],
+            "benefit" => ["national_pension"; 7],
+            "start_date" => [d(2020, 1, 1), d(2024, 3, 1), d(2021, 5, 1), d(2021, 5, 1), d(2019, 1, 1), d(2024, 12, 1), d(2025, 1, 1)],
+            "end_date" => [None, d(2024, 6, 30), d(2023, 1, 31), d(2022, 1, 31), d(2020, 1, 1), None, None],
+        )
+        .unwrap();
+        let counted = counted_awards(&awards, ymd(2024, 12, 31)).unwrap();
+        let ids: Vec<&str> = counted
+            .column("award_id")
+            .unwrap()
+            .str()
+            .unwrap()
+            .iter()
+            .flatten()
+            .collect();
+        // P1: A1 is in force, A2 started later but ended. P2: none in force; B1 and B2
+        // started last, on the same day, and B2 is the higher id. P3: C2 starts after the day.
+        assert_eq!(ids, ["A1", "B2", "C1"]);
+    }
 }
