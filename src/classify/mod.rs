@@ -13,6 +13,7 @@ use polars::prelude::*;
 
 use crate::error::Result;
 use crate::ingest::collect_streaming;
+use crate::keys::{check_distinct, person_key, PERSON_KEY};
 use crate::params::MonthParameters;
 use crate::period::{last_day_of_month, ymd};
 use crate::regions::Classification;
@@ -95,11 +96,8 @@ fn c(name: &str) -> Expr {
     col(name)
 }
 
-/// The person's row number among the accepted persons: windows partition by this integer,
-/// not by the identifier string (classification 10 % faster at 1 M persons).
-const PERSON_KEY: &str = "__person";
-
-/// A window over the person's awards in force.
+/// A window over the person's awards in force (partitioned by the person key, not by the
+/// identifier string).
 fn per_person(e: Expr) -> Expr {
     e.over([c(PERSON_KEY)])
         .expect("a window partitioned by a column is valid")
@@ -155,17 +153,31 @@ pub fn classify_keeping(input: &Input, columns: Option<&[&str]>) -> Result<Class
     let p = input.params;
     let month = p.month;
     let last_day = last_day_of_month(month);
+    // Persons, awards and incomes are joined by person key (keys.rs), which needs the keys of
+    // the persons given distinct.
+    check_distinct(
+        input
+            .persons
+            .clone()
+            .select([c("person_id")])
+            .collect()?
+            .column("person_id")?
+            .str()?,
+    )?;
+    let persons = persons_frame(input.persons, input.classification)?
+        .select([all().exclude_cols(["person_id"]).as_expr()]);
     let lf = awards_in_force(input.awards, month, last_day)
+        .with_column(person_key(c("person_id")))
         .join(
-            persons_frame(input.persons, input.classification)?,
-            [c("person_id")],
-            [c("person_id")],
+            persons,
+            [c(PERSON_KEY)],
+            [c(PERSON_KEY)],
             JoinArgs::new(JoinType::Inner),
         )
         .join(
             income_frame(input.income, month)?,
-            [c("person_id")],
-            [c("person_id")],
+            [c(PERSON_KEY)],
+            [c(PERSON_KEY)],
             JoinArgs::new(JoinType::Left),
         )
         .with_columns(
@@ -259,7 +271,7 @@ pub fn persons_frame(persons: &LazyFrame, classification: &Classification) -> Re
             [c("municipality")],
             JoinArgs::new(JoinType::Left),
         )
-        .with_row_index(PERSON_KEY, None))
+        .with_column(person_key(c("person_id"))))
 }
 
 /// Monthly sums per person of each income type in the reference month (`inc_<type>`, cents).
@@ -279,12 +291,12 @@ fn income_frame(income: Option<&LazyFrame>, month: NaiveDate) -> Result<LazyFram
             income
                 .clone()
                 .filter(c("month").eq(date_lit(month)))
-                .group_by([c("person_id")])
+                .group_by([person_key(c("person_id"))])
                 .agg(sums),
         )?
         .lazy()),
         None => {
-            let mut cols = vec![Column::new_empty("person_id".into(), &DataType::String)];
+            let mut cols = vec![Column::new_empty(PERSON_KEY.into(), &DataType::UInt64)];
             cols.extend(
                 INCOME_TYPES
                     .iter()
