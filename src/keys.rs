@@ -1,9 +1,10 @@
-//! Person keys: each person identifier hashed to 64 bits with one random seed per process, so
-//! that every frame of a run computes the same key for the same identifier. The publication's
-//! joins and group-bys over a million persons compare these numbers instead of the strings.
-//! On accepted rows a key stands for its identifier exactly: validation proves the keys of the
-//! accepted persons distinct (`check_distinct`), and every accepted row of another register
-//! names an accepted person (an unknown one is rejected by its string).
+//! Person and award keys: each identifier hashed to 64 bits with one random seed per process,
+//! so that every frame of a run computes the same key for the same identifier. The
+//! publication's joins and group-bys over millions of rows compare these numbers instead of
+//! the strings. On accepted rows a key stands for its identifier exactly: validation proves
+//! the keys of the accepted persons and awards distinct (`check_distinct`), and every accepted
+//! row of another register names an accepted person and award (an unknown one is rejected by
+//! its string).
 use std::hash::BuildHasher;
 use std::sync::OnceLock;
 
@@ -12,6 +13,7 @@ use polars::prelude::*;
 use crate::error::{Error, Result};
 
 pub const PERSON_KEY: &str = "__person_key";
+pub const AWARD_KEY: &str = "__award_key";
 
 fn seeded() -> &'static PlRandomState {
     static STATE: OnceLock<PlRandomState> = OnceLock::new();
@@ -24,6 +26,15 @@ pub fn key_of(id: &str) -> u64 {
 
 /// The key of each person identifier of `ids`, named `PERSON_KEY` (null stays null).
 pub fn person_key(ids: Expr) -> Expr {
+    hashed(ids).alias(PERSON_KEY)
+}
+
+/// The key of each award identifier of `ids`, named `AWARD_KEY` (null stays null).
+pub fn award_key(ids: Expr) -> Expr {
+    hashed(ids).alias(AWARD_KEY)
+}
+
+fn hashed(ids: Expr) -> Expr {
     ids.map(
         |c: Column| {
             let keys: UInt64Chunked = c
@@ -33,20 +44,19 @@ pub fn person_key(ids: Expr) -> Expr {
         },
         |_, field| Ok(Field::new(field.name().clone(), DataType::UInt64)),
     )
-    .alias(PERSON_KEY)
 }
 
-/// Fails when two of the (distinct) identifiers share a key. At a million persons that
-/// happens about once in 30 million runs; the next run draws a new seed.
-pub fn check_distinct(ids: &StringChunked) -> Result<()> {
+/// Fails when two of the (distinct) identifiers of `what` (persons, awards) share a key. At
+/// a million identifiers that happens about once in 30 million runs; the next run draws a
+/// new seed.
+pub fn check_distinct(ids: &StringChunked, what: &str) -> Result<()> {
     let mut keys: Vec<u64> = ids.iter().flatten().map(key_of).collect();
     keys.sort_unstable();
     if keys.windows(2).any(|w| w[0] == w[1]) {
-        return Err(Error::Other(
-            "two person identifiers share a 64-bit key in this run; run it again (every run \
+        return Err(Error::Other(format!(
+            "two {what} identifiers share a 64-bit key in this run; run it again (every run \
              draws a new seed)"
-                .into(),
-        ));
+        )));
     }
     Ok(())
 }
@@ -81,6 +91,6 @@ mod tests {
     #[test]
     fn distinct_identifiers_pass_the_check() {
         let ids: StringChunked = (0..100_000).map(|i| Some(format!("P{i:07}"))).collect();
-        check_distinct(&ids).unwrap();
+        check_distinct(&ids, "person").unwrap();
     }
 }

@@ -157,6 +157,7 @@ pub fn validate(registers: &Registers, classification: &Classification) -> Resul
             .collect()?
             .column("person_id")?
             .str()?,
+        "person",
     )?;
     // Per accepted person, computed once rather than per joined row: the first days of the
     // birth and death months.
@@ -174,6 +175,16 @@ pub fn validate(registers: &Registers, classification: &Classification) -> Resul
         &registers.awards,
         award_checks(),
         Some(Reference::persons(births.clone(), "start_date")),
+    )?;
+    check_distinct(
+        awards
+            .accepted
+            .clone()
+            .select([col("award_id")])
+            .collect()?
+            .column("award_id")?
+            .str()?,
+        "award",
     )?;
     // A payment's award must be of its person and benefit: compared by person key and benefit
     // number, not by strings.

@@ -13,7 +13,7 @@ use crate::classify::Classified;
 use crate::error::Result;
 use crate::history::PublishedPeriod;
 use crate::ingest::collect_streaming;
-use crate::keys::{person_key, PERSON_KEY};
+use crate::keys::{award_key, person_key, AWARD_KEY, PERSON_KEY};
 use crate::period::Period;
 use crate::regions::Classification;
 use crate::table::{relations, Dimension, Hierarchy, Link, Measure, Relation, Status, Table, Unit};
@@ -527,7 +527,7 @@ fn payments_with_codes(
                     .alias("benefit"),
             ])
             .group_by([
-                col("award_id"),
+                award_key(col("award_id")),
                 col(PERSON_KEY),
                 col("benefit"),
                 col("payment_type"),
@@ -536,17 +536,15 @@ fn payments_with_codes(
             .agg([col("amount").sum()]),
     )?
     .lazy();
-    let per_award = summed
-        .clone()
-        .filter(col("award_id").is_not_null())
-        .select([
-            col("award_id"),
-            col("payment_type"),
-            col("period_month"),
-            col("amount"),
-        ]);
+    let per_award = summed.clone().filter(col(AWARD_KEY).is_not_null()).select([
+        col(AWARD_KEY),
+        col("payment_type"),
+        col("period_month"),
+        col("amount"),
+    ]);
     // The award's person and benefit are the payment's (validation rejects a mismatch).
     let award_info = awards.clone().select([
+        award_key(col("award_id")),
         col("award_id"),
         person_key(col("person_id")),
         col("benefit"),
@@ -557,14 +555,14 @@ fn payments_with_codes(
     ]);
     let named = per_award.join(
         award_info.clone(),
-        [col("award_id")],
-        [col("award_id")],
+        [col(AWARD_KEY)],
+        [col(AWARD_KEY)],
         JoinArgs::new(JoinType::Left),
     );
     let month_end = col("period_month").dt().month_end();
     let unnamed = summed
-        .filter(col("award_id").is_null())
-        .select([all().exclude_cols(["award_id"]).as_expr()])
+        .filter(col(AWARD_KEY).is_null())
+        .select([all().exclude_cols([AWARD_KEY]).as_expr()])
         .join(
             award_info,
             [col(PERSON_KEY), col("benefit")],

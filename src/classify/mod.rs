@@ -163,6 +163,7 @@ pub fn classify_keeping(input: &Input, columns: Option<&[&str]>) -> Result<Class
             .collect()?
             .column("person_id")?
             .str()?,
+        "person",
     )?;
     let persons = persons_frame(input.persons, input.classification)?
         .select([all().exclude_cols(["person_id"]).as_expr()]);
