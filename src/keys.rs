@@ -26,15 +26,16 @@ pub fn key_of(id: &str) -> u64 {
 
 /// The key of each person identifier of `ids`, named `PERSON_KEY` (null stays null).
 pub fn person_key(ids: Expr) -> Expr {
-    hashed(ids).alias(PERSON_KEY)
+    id_hash(ids).alias(PERSON_KEY)
 }
 
 /// The key of each award identifier of `ids`, named `AWARD_KEY` (null stays null).
 pub fn award_key(ids: Expr) -> Expr {
-    hashed(ids).alias(AWARD_KEY)
+    id_hash(ids).alias(AWARD_KEY)
 }
 
-fn hashed(ids: Expr) -> Expr {
+/// The 64-bit hash of each identifier of `ids` (null stays null).
+pub fn id_hash(ids: Expr) -> Expr {
     ids.map(
         |c: Column| {
             let keys: UInt64Chunked = c

@@ -7,7 +7,7 @@ use polars::prelude::*;
 use crate::classify::arith::month_first_day;
 use crate::error::Result;
 use crate::ingest::{collect_streaming, RegisterData, Registers, INVALID_COLUMN, ROW};
-use crate::keys::{check_distinct, person_key, PERSON_KEY};
+use crate::keys::{check_distinct, id_hash, person_key, PERSON_KEY};
 use crate::regions::Classification;
 use crate::registers::{
     benefit_codes, ColType, Register, BENEFITS, COUNTRIES, FAMILY_STATUSES, FRONT_VETERAN_STATUSES,
@@ -347,8 +347,7 @@ fn apply(
     checks.extend(own_checks);
     let mut lf = data.frame.clone();
     if let Some(key) = register.unique_key() {
-        let keys = collect_streaming(data.frame.clone().select([col(key)]))?;
-        let repeated = repeated_keys(keys.column(key)?.str()?);
+        let repeated = repeated_keys(&data.frame, key)?;
         let duplicate = if repeated.is_empty() {
             lit(false)
         } else {
@@ -454,36 +453,38 @@ fn apply(
 }
 
 /// The keys that occur more than once (nulls are never duplicates), each once.
-/// Keys are hashed to `u64` first, because finding duplicates among millions of distinct
-/// strings costs several times more than among integers; equal hashes are then confirmed on
-/// the strings themselves, so a hash collision never rejects a row.
-fn repeated_keys(keys: &StringChunked) -> Series {
-    use std::collections::{BTreeMap, HashSet};
-    use std::hash::BuildHasher;
-    let hasher = PlRandomState::default();
-    let mut sorted: Vec<u64> = keys.iter().flatten().map(|k| hasher.hash_one(k)).collect();
+/// Only the keys' 64-bit hashes are collected and sorted, because finding duplicates among
+/// millions of distinct strings costs several times more than among integers; the rows of a
+/// repeated hash (few) are then read again and compared by their strings, so a hash collision
+/// never rejects a row.
+fn repeated_keys(frame: &LazyFrame, key: &str) -> Result<Series> {
+    let hashes = collect_streaming(frame.clone().select([id_hash(col(key)).alias(key)]))?;
+    let mut sorted: Vec<u64> = hashes.column(key)?.u64()?.iter().flatten().collect();
+    drop(hashes);
     sorted.sort_unstable();
-    let repeated: HashSet<u64> = sorted
+    let mut repeated: Vec<u64> = sorted
         .windows(2)
         .filter(|w| w[0] == w[1])
         .map(|w| w[0])
         .collect();
     drop(sorted);
     if repeated.is_empty() {
-        return Series::new_empty("".into(), &DataType::String);
+        return Ok(Series::new_empty("".into(), &DataType::String));
     }
+    repeated.dedup();
+    let candidates = collect_streaming(frame.clone().select([col(key)]).filter(
+        id_hash(col(key)).is_in(lit(Series::new("".into(), repeated)).implode(false), false),
+    ))?;
     let mut counts: BTreeMap<&str, usize> = BTreeMap::new();
-    for k in keys.iter().flatten() {
-        if repeated.contains(&hasher.hash_one(k)) {
-            *counts.entry(k).or_insert(0) += 1;
-        }
+    for k in candidates.column(key)?.str()?.iter().flatten() {
+        *counts.entry(k).or_insert(0) += 1;
     }
     let keys: Vec<&str> = counts
         .into_iter()
         .filter(|(_, n)| *n > 1)
         .map(|(k, _)| k)
         .collect();
-    Series::new("".into(), keys)
+    Ok(Series::new("".into(), keys))
 }
 
 fn count_by_reason(rejected: &DataFrame) -> Result<BTreeMap<String, usize>> {
