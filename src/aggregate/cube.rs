@@ -48,15 +48,27 @@ impl Cube {
     /// dimension `d` the record belongs to (its own code and the totals above it; at most
     /// 16 cells in all).
     pub fn add<S: AsRef<str>>(&mut self, codes: &[&[S]], amount: i64) {
+        let positions: Vec<Vec<usize>> = codes
+            .iter()
+            .enumerate()
+            .map(|(d, cs)| cs.iter().map(|c| self.position(d, c.as_ref())).collect())
+            .collect();
+        let positions: Vec<&[usize]> = positions.iter().map(Vec::as_slice).collect();
+        self.add_at(&positions, amount);
+    }
+
+    /// As `add`, with the codes given by their positions (`position`), for callers that add
+    /// millions of records and look each code up once.
+    pub fn add_at(&mut self, positions: &[&[usize]], amount: i64) {
         let mut cells = [0usize; 16];
         let mut n = 1;
-        for (d, cs) in codes.iter().enumerate() {
+        for (d, ps) in positions.iter().enumerate() {
             let size = self.dimensions[d].codes.len();
             let mut next = [0usize; 16];
             let mut m = 0;
             for base in &cells[..n] {
-                for code in cs.iter() {
-                    next[m] = base * size + self.position(d, code.as_ref());
+                for &p in ps.iter() {
+                    next[m] = base * size + p;
                     m += 1;
                 }
             }

@@ -167,26 +167,6 @@ fn recipient_tables(input: &Input) -> Result<Vec<Table>> {
         start = i;
     }
     let cl = input.classification;
-    let area_strings: PlHashMap<&str, Vec<String>> = cl
-        .municipalities
-        .iter()
-        .map(|m| (m.code.as_str(), area_levels(cl, Some(&m.code))))
-        .collect();
-    let abroad_strings = area_levels(cl, None);
-    let rows = RecipientRows {
-        sex,
-        age,
-        municipality,
-        country,
-        composition,
-        kind,
-        sp_composition,
-        area_codes: area_strings
-            .iter()
-            .map(|(k, v)| (*k, v.iter().map(String::as_str).collect()))
-            .collect(),
-        abroad_codes: abroad_strings.iter().map(String::as_str).collect(),
-    };
     let abroad_countries: BTreeSet<&str> = units
         .iter()
         .filter(|u| u.benefit == "ALL" && municipality.get(u.row).is_none())
@@ -196,6 +176,28 @@ fn recipient_tables(input: &Input) -> Result<Vec<Table>> {
         .chain(abroad_countries.iter().copied())
         .map(String::from)
         .collect();
+    let by_area = RecipientCubes::new(&period_code, cl, &countries).by_area;
+    let area_positions = |municipality: Option<&str>| -> Vec<usize> {
+        area_levels(cl, municipality)
+            .iter()
+            .map(|code| by_area.position(1, code))
+            .collect()
+    };
+    let rows = RecipientRows {
+        sex,
+        age,
+        municipality,
+        country,
+        composition,
+        kind,
+        sp_composition,
+        area_positions: cl
+            .municipalities
+            .iter()
+            .map(|m| (m.code.as_str(), area_positions(Some(&m.code))))
+            .collect(),
+        abroad_positions: area_positions(None),
+    };
     // The units are added in two halves on two threads (adding is a tenth of `run` at 1 M
     // persons and polars is not busy meanwhile); the halves' cubes add up to the same cube.
     let fill = |part: &[Unit_]| {
@@ -228,14 +230,14 @@ struct RecipientRows<'a> {
     composition: &'a StringChunked,
     kind: &'a StringChunked,
     sp_composition: &'a StringChunked,
-    /// Per municipality, its area codes (ALL, SSS, region, county, municipality).
-    area_codes: PlHashMap<&'a str, Vec<&'a str>>,
-    abroad_codes: Vec<&'a str>,
+    /// Per municipality, the positions of its area codes (ALL, SSS, region, county,
+    /// municipality) in the area dimension; abroad, of ALL and ABROAD.
+    area_positions: PlHashMap<&'a str, Vec<usize>>,
+    abroad_positions: Vec<usize>,
 }
 
 /// The cubes of the seven recipient tables, in publication order.
 struct RecipientCubes {
-    period: String,
     by_age: Cube,
     by_area: Cube,
     structure: Cube,
@@ -265,8 +267,7 @@ impl RecipientCubes {
                 false,
             )
         };
-        RecipientCubes {
-            period: period_code.to_string(),
+        let cubes = RecipientCubes {
             by_age: cube(
                 vec![
                     dim("benefit", benefits()),
@@ -308,45 +309,70 @@ impl RecipientCubes {
             ),
             gp: by_sex_age("gp_basis", strings(&GP_BASES)),
             survivors: by_sex_age("survivors_category", strings(&SURVIVORS_CATEGORIES)),
+        };
+        let shared = |c: &Cube, d: usize| c.dimensions[d].codes.clone();
+        for (cube, dims) in [
+            (&cubes.by_area, [(2, 1), (3, 2)]),
+            (&cubes.abroad, [(2, 1), (2, 1)]),
+            (&cubes.structure, [(3, 2), (3, 2)]),
+            (&cubes.bands, [(3, 2), (3, 2)]),
+            (&cubes.gp, [(2, 2), (3, 3)]),
+            (&cubes.survivors, [(2, 2), (3, 3)]),
+        ] {
+            for (own, in_by_age) in dims {
+                assert_eq!(shared(cube, own), shared(&cubes.by_age, in_by_age));
+            }
         }
+        cubes
     }
 
-    /// Adds one unit to every cell of every table it counts in.
+    /// Adds one unit to every cell of every table it counts in. The benefit, sex and age
+    /// dimensions list the same codes in every cube that has them (checked in `new`), so their
+    /// positions are looked up once, in `by_age`.
     fn add(&mut self, u: &Unit_, r: &RecipientRows) {
         let (row, a) = (u.row, u.amount);
-        let p = [self.period.as_str()];
-        let sexes = [r.sex.get(row).unwrap_or("SSS"), "SSS"];
-        let ages = [r.age.get(row).unwrap_or("SSS"), "SSS"];
-        let b = [u.benefit];
-        self.by_age.add(&[&p, &b, &sexes, &ages], a);
-        let areas: &[&str] = r
+        let p = [0];
+        let by_age = &self.by_age;
+        let sss = by_age.position(2, "SSS");
+        let sexes = [by_age.position(2, r.sex.get(row).unwrap_or("SSS")), sss];
+        let ages = [
+            by_age.position(3, r.age.get(row).unwrap_or("SSS")),
+            by_age.position(3, "SSS"),
+        ];
+        let b = [by_age.position(1, u.benefit)];
+        self.by_age.add_at(&[&p, &b, &sexes, &ages], a);
+        let areas: &[usize] = r
             .municipality
             .get(row)
-            .and_then(|m| r.area_codes.get(m))
-            .unwrap_or(&r.abroad_codes);
-        self.by_area.add(&[&p, areas, &b, &sexes], a);
+            .and_then(|m| r.area_positions.get(m))
+            .unwrap_or(&r.abroad_positions);
+        self.by_area.add_at(&[&p, areas, &b, &sexes], a);
+        let own_code =
+            |cube: &Cube, d: usize, code: &str| [cube.position(d, code), cube.position(d, "SSS")];
         if u.benefit == "NP" || NP_KINDS.contains(&u.benefit) {
-            let composition = [r.composition.get(row).unwrap_or("REDUCED"), "SSS"];
-            self.structure.add(&[&p, &b, &composition, &sexes], a);
+            let s = &self.structure;
+            let composition = own_code(s, 2, r.composition.get(row).unwrap_or("REDUCED"));
+            let nb = [s.position(1, u.benefit)];
+            self.structure.add_at(&[&p, &nb, &composition, &sexes], a);
         }
         if u.benefit == "NP" || u.benefit == "GP" {
-            let band = amount_band(a);
-            self.bands
-                .add(&[&p, &b, &[band.as_str(), "SSS"], &sexes], a);
+            let band = own_code(&self.bands, 2, &amount_band(a));
+            let nb = [self.bands.position(1, u.benefit)];
+            self.bands.add_at(&[&p, &nb, &band, &sexes], a);
         }
         if r.municipality.get(row).is_none() {
-            let country = [r.country.get(row).unwrap_or("SSS"), "SSS"];
-            self.abroad.add(&[&p, &country, &b], a);
+            let country = own_code(&self.abroad, 1, r.country.get(row).unwrap_or("SSS"));
+            self.abroad.add_at(&[&p, &country, &b], a);
         }
         if u.benefit == "GP" {
-            let basis = [r.kind.get(row).unwrap_or("other"), "SSS"];
-            self.gp.add(&[&p, &basis, &sexes, &ages], a);
+            let basis = own_code(&self.gp, 1, r.kind.get(row).unwrap_or("other"));
+            self.gp.add_at(&[&p, &basis, &sexes, &ages], a);
         }
         if let Some(category) =
             survivors_category(u.benefit, r.kind.get(row), r.sp_composition.get(row))
         {
-            self.survivors
-                .add(&[&p, &[category, "SSS"], &sexes, &ages], a);
+            let category = own_code(&self.survivors, 1, category);
+            self.survivors.add_at(&[&p, &category, &sexes, &ages], a);
         }
     }
 
