@@ -11,9 +11,11 @@ use std::sync::OnceLock;
 use polars::prelude::*;
 
 use crate::error::{Error, Result};
+use crate::registers::benefit_codes;
 
 pub const PERSON_KEY: &str = "__person_key";
 pub const AWARD_KEY: &str = "__award_key";
+pub const BENEFIT_NUMBER: &str = "__benefit";
 
 fn seeded() -> &'static PlRandomState {
     static STATE: OnceLock<PlRandomState> = OnceLock::new();
@@ -44,6 +46,19 @@ pub fn id_hash(ids: Expr) -> Expr {
             Ok(keys.into_column())
         },
         |_, field| Ok(Field::new(field.name().clone(), DataType::UInt64)),
+    )
+}
+
+/// The position of a benefit code in `benefit_codes()` (null for any other value), to
+/// compare and group benefits by number, not by string.
+pub fn benefit_number(benefit: Expr) -> Expr {
+    benefit_codes().iter().enumerate().rev().fold(
+        lit(NULL).cast(DataType::UInt8),
+        |otherwise, (i, code)| {
+            when(benefit.clone().eq(lit(*code)))
+                .then(lit(i as u8))
+                .otherwise(otherwise)
+        },
     )
 }
 

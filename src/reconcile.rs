@@ -9,7 +9,8 @@ use polars::prelude::*;
 
 use crate::classify::Classified;
 use crate::error::Result;
-use crate::keys::{person_key, PERSON_KEY};
+use crate::keys::{benefit_number, person_key, BENEFIT_NUMBER, PERSON_KEY};
+use crate::registers::benefit_codes;
 
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct BenefitReconciliation {
@@ -28,28 +29,30 @@ pub fn reconcile(
     classified: &Classified,
     paid_in_month: &DataFrame,
 ) -> Result<Vec<BenefitReconciliation>> {
-    let key = [col(PERSON_KEY), col("benefit")];
+    // By person key and benefit number: a join of a million rows on numbers, not strings.
+    let number = |benefit| benefit_number(benefit).alias(BENEFIT_NUMBER);
+    let key = [col(PERSON_KEY), col(BENEFIT_NUMBER)];
     let computed = classified
         .rows
         .clone()
         .lazy()
-        .group_by([person_key(col("person_id")), col("benefit")])
+        .group_by([person_key(col("person_id")), number(col("benefit"))])
         .agg([col("amount").sum().alias("computed")]);
     let paid = paid_in_month.clone().lazy().select([
         col(PERSON_KEY),
-        col("benefit"),
+        number(col("benefit")),
         col("amount").alias("paid"),
     ]);
     let mut args = JoinArgs::new(JoinType::Full);
     args.coalesce = JoinCoalesce::CoalesceColumns;
-    let joined = (computed
+    let joined = computed
         .join(paid, key.clone(), key, args)
         .select([
-            col("benefit"),
+            col(BENEFIT_NUMBER),
             col("computed").fill_null(lit(0i64)),
             col("paid").fill_null(lit(0i64)),
         ])
-        .group_by([col("benefit")])
+        .group_by([col(BENEFIT_NUMBER)])
         .agg([
             len().cast(DataType::Int64).alias("persons"),
             col("computed")
@@ -60,19 +63,18 @@ pub fn reconcile(
             col("computed").sum(),
             col("paid").sum(),
         ])
-        .sort(["benefit"], SortMultipleOptions::default()))
-    .collect()?;
+        .collect()?;
     let int =
         |c: &str, i: usize| -> Result<i64> { Ok(joined.column(c)?.i64()?.get(i).unwrap_or(0)) };
-    (0..joined.height())
+    let codes = benefit_codes();
+    let numbers = joined.column(BENEFIT_NUMBER)?.u8()?;
+    let mut out = (0..joined.height())
         .map(|i| {
             let (computed, paid) = (int("computed", i)?, int("paid", i)?);
             Ok(BenefitReconciliation {
-                benefit: joined
-                    .column("benefit")?
-                    .str()?
+                benefit: numbers
                     .get(i)
-                    .unwrap_or("")
+                    .map_or("", |n| codes[usize::from(n)])
                     .to_string(),
                 persons: int("persons", i)? as usize,
                 differing: int("differing", i)? as usize,
@@ -81,5 +83,7 @@ pub fn reconcile(
                 difference_cents: paid - computed,
             })
         })
-        .collect()
+        .collect::<Result<Vec<_>>>()?;
+    out.sort_by(|a, b| a.benefit.cmp(&b.benefit));
+    Ok(out)
 }

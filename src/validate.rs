@@ -7,7 +7,9 @@ use polars::prelude::*;
 use crate::classify::arith::month_first_day;
 use crate::error::Result;
 use crate::ingest::{collect_streaming, RegisterData, Registers, INVALID_COLUMN, ROW};
-use crate::keys::{check_distinct, id_hash, person_key, PERSON_KEY};
+use crate::keys::{
+    benefit_number, check_distinct, id_hash, person_key, BENEFIT_NUMBER, PERSON_KEY,
+};
 use crate::regions::Classification;
 use crate::registers::{
     benefit_codes, ColType, Register, BENEFITS, COUNTRIES, FAMILY_STATUSES, FRONT_VETERAN_STATUSES,
@@ -19,7 +21,6 @@ const DUPLICATE: &str = "__duplicate";
 /// The index of a row's first failing check.
 const CHECK: &str = "__check";
 const AFTER_DEATH: &str = "__after_death";
-const BENEFIT_NUMBER: &str = "__benefit";
 pub const REASON_COLUMN: &str = "__reason_column";
 
 /// Every reason code a row can be rejected with.
@@ -311,19 +312,6 @@ fn first_failing(checks: &[Check], offset: usize) -> Expr {
                 .then(lit((offset + i) as u32))
                 .otherwise(otherwise)
         })
-}
-
-/// The position of a benefit code in `benefit_codes()` (null for any other value):
-/// references compare benefits by number, not by string.
-fn benefit_number(benefit: Expr) -> Expr {
-    benefit_codes().iter().enumerate().rev().fold(
-        lit(NULL).cast(DataType::UInt8),
-        |otherwise, (i, code)| {
-            when(benefit.clone().eq(lit(*code)))
-                .then(lit(i as u8))
-                .otherwise(otherwise)
-        },
-    )
 }
 
 /// The hash table is built on `other`, the accepted rows referred to: the streamed register
