@@ -6,7 +6,9 @@ use crate::classify::arith::{age_at, date_lit, days_from_civil, month_index};
 use crate::classify::{age_group, Classified};
 use crate::error::Result;
 use crate::ingest::collect_streaming;
-use crate::keys::{key_of, person_key, PERSON_KEY};
+use crate::keys::{
+    award_key, benefit_number, key_of, person_key, AWARD_KEY, BENEFIT_NUMBER, PERSON_KEY,
+};
 use crate::period::Period;
 use chrono::{Datelike, NaiveDate};
 
@@ -138,19 +140,19 @@ pub fn recipients(
         .lazy()
         .select([
             person_key(col("person_id")),
-            col("benefit"),
-            col("award_id"),
+            benefit_number(col("benefit")).alias(BENEFIT_NUMBER),
+            award_key(col("award_id")),
             base_code(date_lit(month)).alias("base"),
             col("kind"),
         ])
         .join(
             classified.rows.clone().lazy().select([
-                col("award_id"),
+                award_key(col("award_id")),
                 col("np_composition"),
                 col("sp_composition"),
             ]),
-            [col("award_id")],
-            [col("award_id")],
+            [col(AWARD_KEY)],
+            [col(AWARD_KEY)],
             JoinArgs::new(JoinType::Left),
         );
     let amounts = match paid_in_month {
@@ -162,8 +164,9 @@ pub fn recipients(
             .filter(col("amount").gt(lit(0i64)))
             .group_by([person_key(col("person_id")), col("benefit")])
             .agg([col("amount").sum()]),
-    };
-    let key = [col(PERSON_KEY), col("benefit")];
+    }
+    .with_column(benefit_number(col("benefit")).alias(BENEFIT_NUMBER));
+    let key = [col(PERSON_KEY), col(BENEFIT_NUMBER)];
     // A recipient is defined by the payment: one without an award of the benefit still counts
     // where the benefit has a single code; a kind or phase (NP, SP, FVS) needs the award.
     let without_award = |benefit: &str| {
