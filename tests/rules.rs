@@ -2,7 +2,7 @@
 //! branch), and `explain` agreeing with the bulk computation.
 use std::collections::BTreeMap;
 
-use kelastat::classify::{classify, Classified, Input};
+use kelastat::classify::{classify, classify_in_chunks, Classified, Input};
 use kelastat::params::ParameterFile;
 use kelastat::period::Period;
 use polars::prelude::*;
@@ -188,4 +188,27 @@ fn explain_shows_the_bulk_computation_with_its_parameters() {
     let err =
         kelastat::classify::explain::explain_text(&classified, "NOBODY", &params).unwrap_err();
     assert_eq!(err.exit_code(), 2);
+}
+
+/// Chunks of persons are classified independently (every rule reads one person's awards): the
+/// sample registers in chunks of a few persons give the frame of all persons at once.
+#[test]
+fn classifying_in_chunks_of_persons_gives_the_same_frame() {
+    let (_, validated) = run_validation(&root().join("sample_data/registers"));
+    let params = parameters()
+        .for_month(month_period("2024-12").reference_month())
+        .unwrap();
+    let input = Input {
+        persons: &validated.persons.accepted,
+        awards: &validated.awards.accepted,
+        income: validated.income.as_ref().map(|c| &c.accepted),
+        classification: &classification(),
+        params: &params,
+    };
+    let whole = classify(&input).unwrap();
+    let chunked = classify_in_chunks(&input, None, 3).unwrap();
+    assert!(whole.rows.height() > 20, "{}", whole.rows.height());
+    assert!(whole.rows.equals_missing(&chunked.rows));
+    assert_eq!(whole.violations, chunked.violations);
+    assert_eq!(whole.not_computed, chunked.not_computed);
 }

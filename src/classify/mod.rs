@@ -148,68 +148,95 @@ pub fn classify(input: &Input) -> Result<Classified> {
     classify_keeping(input, None)
 }
 
+/// Persons per classification chunk. Every rule reads one person's awards only, so persons
+/// can be classified in chunks; a chunk's hundred intermediate columns then stay a few GiB
+/// and its windows' hash tables stay small, where ten million persons at once grew the stage
+/// by 21× from one million.
+const CHUNK_PERSONS: usize = 1_000_000;
+
 /// As `classify`, keeping only `columns` and `COUNTED_COLUMNS` (all when `None`).
 pub fn classify_keeping(input: &Input, columns: Option<&[&str]>) -> Result<Classified> {
+    classify_in_chunks(input, columns, CHUNK_PERSONS)
+}
+
+/// As `classify_keeping`, classifying about `chunk_persons` persons at a time (the persons
+/// whose key modulo the number of chunks is the chunk's number).
+pub fn classify_in_chunks(
+    input: &Input,
+    columns: Option<&[&str]>,
+    chunk_persons: usize,
+) -> Result<Classified> {
     let p = input.params;
     let month = p.month;
     let last_day = last_day_of_month(month);
     // Persons, awards and incomes are joined by person key (keys.rs), which needs the keys of
     // the persons given distinct.
-    check_distinct(
-        input
-            .persons
-            .clone()
-            .select([c("person_id")])
-            .collect()?
-            .column("person_id")?
-            .str()?,
-        "person",
-    )?;
+    let ids = input.persons.clone().select([c("person_id")]).collect()?;
+    check_distinct(ids.column("person_id")?.str()?, "person")?;
+    let chunks = ids.height().div_ceil(chunk_persons.max(1)).max(1) as u64;
     let persons = persons_frame(input.persons, input.classification)?
         .select([all().exclude_cols(["person_id"]).as_expr()]);
-    let lf = awards_in_force(input.awards, month, last_day)
+    let awards = awards_in_force(input.awards, month, last_day)
         .with_column(person_key(c("person_id")))
-        .join(
-            persons,
-            [c(PERSON_KEY)],
-            [c(PERSON_KEY)],
-            JoinArgs::new(JoinType::Inner),
-        )
-        .join(
-            income_frame(input.income, month)?,
-            [c(PERSON_KEY)],
-            [c(PERSON_KEY)],
-            JoinArgs::new(JoinType::Left),
-        )
-        .with_columns(
-            INCOME_TYPES
-                .iter()
-                .map(|t| c(&format!("inc_{t}")).fill_null(int(0)))
-                .collect::<Vec<_>>(),
-        );
-    let lf = with_person_terms(lf, p, month, last_day);
-    let lf = with_national_pension(lf, p, month);
-    let lf = with_spouse_pension(lf, p, month);
-    let lf = with_other_benefits(lf, p, month);
-    let lf = with_violations(lf, month);
-    // The publication reads the rows by key, so only the full frame (explain, tests) is put
-    // in person, benefit and award order.
-    let lf = match columns {
-        Some(names) => lf.select(
-            names
+        .collect()?
+        .lazy();
+    let income = income_frame(input.income, month)?;
+    let mut rows = DataFrame::empty();
+    for chunk in 0..chunks {
+        let in_chunk = |lf: LazyFrame| {
+            if chunks == 1 {
+                lf
+            } else {
+                lf.filter((c(PERSON_KEY) % lit(chunks)).eq(lit(chunk)))
+            }
+        };
+        let lf = in_chunk(awards.clone())
+            .join(
+                in_chunk(persons.clone()),
+                [c(PERSON_KEY)],
+                [c(PERSON_KEY)],
+                JoinArgs::new(JoinType::Inner),
+            )
+            .join(
+                in_chunk(income.clone()),
+                [c(PERSON_KEY)],
+                [c(PERSON_KEY)],
+                JoinArgs::new(JoinType::Left),
+            )
+            .with_columns(
+                INCOME_TYPES
+                    .iter()
+                    .map(|t| c(&format!("inc_{t}")).fill_null(int(0)))
+                    .collect::<Vec<_>>(),
+            );
+        let lf = with_person_terms(lf, p, month, last_day);
+        let lf = with_national_pension(lf, p, month);
+        let lf = with_spouse_pension(lf, p, month);
+        let lf = with_other_benefits(lf, p, month);
+        let lf = with_violations(lf, month);
+        let kept = match columns {
+            Some(names) => names
                 .iter()
                 .chain(COUNTED_COLUMNS.iter().filter(|n| !names.contains(n)))
                 .map(|n| c(n))
                 .collect::<Vec<_>>(),
-        ),
-        None => lf
-            .select([all().exclude_cols([PERSON_KEY]).as_expr()])
-            .sort(
-                ["person_id", "benefit", "award_id"],
-                SortMultipleOptions::default(),
-            ),
-    };
-    let rows = lf.collect()?;
+            None => vec![all().exclude_cols([PERSON_KEY]).as_expr()],
+        };
+        let part = lf.select(kept).collect()?;
+        if rows.width() == 0 {
+            rows = part;
+        } else {
+            rows.vstack_mut_owned(part)?;
+        }
+    }
+    // The publication reads the rows by key, so only the full frame (explain, tests) is put
+    // in person, benefit and award order.
+    if columns.is_none() {
+        rows = rows.sort(
+            ["person_id", "benefit", "award_id"],
+            SortMultipleOptions::default(),
+        )?;
+    }
     let [violation, afvs_status] = COUNTED_COLUMNS;
     let violations = count_values(&rows, violation)?;
     let not_computed = count_values(&rows, afvs_status)?
