@@ -62,6 +62,39 @@ pub fn benefit_number(benefit: Expr) -> Expr {
     )
 }
 
+/// Persons per chunk where a stage works person by person (classification, the recipient
+/// rows): a chunk's intermediate columns and hash tables stay small, where ten million persons
+/// at once grew those stages about 20× from one million.
+pub const CHUNK_PERSONS: usize = 1_000_000;
+
+/// Runs `part` on each chunk of about `chunk_persons` of `persons` persons and stacks the
+/// results. `part` gets the filter that keeps the rows of a frame that belong to the chunk's
+/// persons (given the frame's person key expression): those whose key modulo the number of
+/// chunks is the chunk's number.
+pub fn by_person_chunks<F>(persons: usize, chunk_persons: usize, mut part: F) -> Result<DataFrame>
+where
+    F: FnMut(&dyn Fn(LazyFrame, Expr) -> LazyFrame) -> Result<DataFrame>,
+{
+    let chunks = persons.div_ceil(chunk_persons.max(1)).max(1) as u64;
+    let mut rows = DataFrame::empty();
+    for chunk in 0..chunks {
+        let keep = move |lf: LazyFrame, key: Expr| {
+            if chunks == 1 {
+                lf
+            } else {
+                lf.filter((key % lit(chunks)).eq(lit(chunk)))
+            }
+        };
+        let part = part(&keep)?;
+        if rows.width() == 0 {
+            rows = part;
+        } else {
+            rows.vstack_mut_owned(part)?;
+        }
+    }
+    Ok(rows)
+}
+
 /// Fails when two of the (distinct) identifiers of `what` (persons, awards) share a key. At
 /// a million identifiers that happens about once in 30 million runs; the next run draws a
 /// new seed.

@@ -13,7 +13,7 @@ use polars::prelude::*;
 
 use crate::error::Result;
 use crate::ingest::collect_streaming;
-use crate::keys::{check_distinct, person_key, PERSON_KEY};
+use crate::keys::{by_person_chunks, check_distinct, person_key, CHUNK_PERSONS, PERSON_KEY};
 use crate::params::MonthParameters;
 use crate::period::{last_day_of_month, ymd};
 use crate::regions::Classification;
@@ -148,12 +148,6 @@ pub fn classify(input: &Input) -> Result<Classified> {
     classify_keeping(input, None)
 }
 
-/// Persons per classification chunk. Every rule reads one person's awards only, so persons
-/// can be classified in chunks; a chunk's hundred intermediate columns then stay a few GiB
-/// and its windows' hash tables stay small, where ten million persons at once grew the stage
-/// by 21× from one million.
-const CHUNK_PERSONS: usize = 1_000_000;
-
 /// As `classify`, keeping only `columns` and `COUNTED_COLUMNS` (all when `None`).
 pub fn classify_keeping(input: &Input, columns: Option<&[&str]>) -> Result<Classified> {
     classify_in_chunks(input, columns, CHUNK_PERSONS)
@@ -173,7 +167,6 @@ pub fn classify_in_chunks(
     // the persons given distinct.
     let ids = input.persons.clone().select([c("person_id")]).collect()?;
     check_distinct(ids.column("person_id")?.str()?, "person")?;
-    let chunks = ids.height().div_ceil(chunk_persons.max(1)).max(1) as u64;
     let persons = persons_frame(input.persons, input.classification)?
         .select([all().exclude_cols(["person_id"]).as_expr()]);
     let awards = awards_in_force(input.awards, month, last_day)
@@ -181,24 +174,17 @@ pub fn classify_in_chunks(
         .collect()?
         .lazy();
     let income = income_frame(input.income, month)?;
-    let mut rows = DataFrame::empty();
-    for chunk in 0..chunks {
-        let in_chunk = |lf: LazyFrame| {
-            if chunks == 1 {
-                lf
-            } else {
-                lf.filter((c(PERSON_KEY) % lit(chunks)).eq(lit(chunk)))
-            }
-        };
-        let lf = in_chunk(awards.clone())
+    // Every rule reads one person's awards only, so persons are classified in chunks.
+    let mut rows = by_person_chunks(ids.height(), chunk_persons, |keep| {
+        let lf = keep(awards.clone(), c(PERSON_KEY))
             .join(
-                in_chunk(persons.clone()),
+                keep(persons.clone(), c(PERSON_KEY)),
                 [c(PERSON_KEY)],
                 [c(PERSON_KEY)],
                 JoinArgs::new(JoinType::Inner),
             )
             .join(
-                in_chunk(income.clone()),
+                keep(income.clone(), c(PERSON_KEY)),
                 [c(PERSON_KEY)],
                 [c(PERSON_KEY)],
                 JoinArgs::new(JoinType::Left),
@@ -222,13 +208,8 @@ pub fn classify_in_chunks(
                 .collect::<Vec<_>>(),
             None => vec![all().exclude_cols([PERSON_KEY]).as_expr()],
         };
-        let part = lf.select(kept).collect()?;
-        if rows.width() == 0 {
-            rows = part;
-        } else {
-            rows.vstack_mut_owned(part)?;
-        }
-    }
+        Ok(lf.select(kept).collect()?)
+    })?;
     // The publication reads the rows by key, so only the full frame (explain, tests) is put
     // in person, benefit and award order.
     if columns.is_none() {
