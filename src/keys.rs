@@ -62,9 +62,9 @@ pub fn benefit_number(benefit: Expr) -> Expr {
     )
 }
 
-/// Persons per chunk where a stage works person by person (classification, the recipient
-/// rows): a chunk's intermediate columns and hash tables stay small, where ten million persons
-/// at once grew those stages about 20× from one million.
+/// Persons per chunk where a stage works person by person (classification): a chunk's
+/// intermediate columns and hash tables stay small, where ten million persons at once grew the
+/// stage 21× from one million.
 pub const CHUNK_PERSONS: usize = 1_000_000;
 
 /// Runs `part` on each chunk of about `chunk_persons` of `persons` persons and stacks the

@@ -1,6 +1,6 @@
 //! The tables on a small hand-built register (tests/fixtures/publication) whose cells are
 //! written here by hand, not computed by the code under test.
-use kelastat::aggregate::recipients::{paid_in_month, recipients};
+use kelastat::aggregate::recipients::paid_in_month;
 use kelastat::aggregate::{aggregate, time_series, Aggregated, Input};
 use kelastat::history::published_periods;
 use kelastat::table::{Status, Table};
@@ -282,36 +282,4 @@ fn time_series_carries_the_periods_published_before() {
         ts.values[0][all],
         current.values[0][current.index(&["2024", "ALL"]).unwrap()]
     );
-}
-
-/// The recipient rows are built in chunks of persons: the sample registers in chunks of three
-/// persons give the rows of all persons at once.
-#[test]
-fn recipient_rows_in_chunks_of_persons_are_the_rows_of_all_at_once() {
-    let dir = root().join("sample_data/registers");
-    let period: kelastat::period::Period = "2024".parse().unwrap();
-    let params = parameters().for_month(period.reference_month()).unwrap();
-    let classified = classify_dir(&dir, &params);
-    let (_, v) = run_validation(&dir);
-    let paid = paid_in_month(
-        &v.payments.as_ref().unwrap().accepted,
-        period.reference_month(),
-    )
-    .unwrap();
-    let rows = |chunk_persons| {
-        recipients(
-            &classified,
-            &v.awards.accepted,
-            &v.persons.accepted,
-            Some(&paid),
-            period,
-            chunk_persons,
-        )
-        .unwrap()
-        .sort(["__person_key", "base"], Default::default())
-        .unwrap()
-    };
-    let whole = rows(usize::MAX);
-    assert!(whole.height() > 20, "{}", whole.height());
-    assert!(whole.equals_missing(&rows(3)));
 }

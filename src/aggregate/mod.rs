@@ -13,7 +13,7 @@ use crate::classify::Classified;
 use crate::error::Result;
 use crate::history::PublishedPeriod;
 use crate::ingest::collect_streaming;
-use crate::keys::{award_key, person_key, AWARD_KEY, CHUNK_PERSONS, PERSON_KEY};
+use crate::keys::{award_key, person_key, AWARD_KEY, PERSON_KEY};
 use crate::period::Period;
 use crate::regions::Classification;
 use crate::table::{relations, Dimension, Hierarchy, Link, Measure, Relation, Status, Table, Unit};
@@ -102,7 +102,6 @@ fn recipient_tables(input: &Input) -> Result<Vec<Table>> {
         input.persons,
         input.paid_in_month,
         input.period,
-        CHUNK_PERSONS,
     )?;
     tracing::debug!(
         seconds = started.elapsed().as_secs_f64(),

@@ -7,8 +7,7 @@ use crate::classify::{age_group, Classified};
 use crate::error::Result;
 use crate::ingest::collect_streaming;
 use crate::keys::{
-    award_key, benefit_number, by_person_chunks, key_of, person_key, AWARD_KEY, BENEFIT_NUMBER,
-    PERSON_KEY,
+    award_key, benefit_number, key_of, person_key, AWARD_KEY, BENEFIT_NUMBER, PERSON_KEY,
 };
 use crate::period::Period;
 use chrono::{Datelike, NaiveDate};
@@ -128,43 +127,16 @@ fn counted_awards(awards: &DataFrame, day: NaiveDate) -> Result<DataFrame> {
 
 /// One row per recipient and register benefit with the base code and the tags the tables use:
 /// `PERSON_KEY, base, amount, sex, age_group, municipality, country, np_composition, gp_basis,
-/// sp_composition, kind`, the rows of a person together. `chunk_persons`: see
-/// `keys::by_person_chunks`.
+/// sp_composition, kind`. Sorted by person.
 pub fn recipients(
     classified: &Classified,
     awards: &LazyFrame,
     persons: &LazyFrame,
     paid_in_month: Option<&DataFrame>,
     period: Period,
-    chunk_persons: usize,
 ) -> Result<DataFrame> {
-    let count = collect_streaming(persons.clone().select([len()]))?;
-    let count = count.column("len")?.get(0)?.extract::<usize>().unwrap_or(0);
-    // Each recipient row is one person's, so persons are taken in chunks; the rows of one
-    // person stay together, sorted by person within the chunk.
-    by_person_chunks(count, chunk_persons, |keep| {
-        let by_id = || person_key(col("person_id"));
-        recipients_of(
-            keep(classified.rows.clone().lazy(), by_id()),
-            classified.month,
-            keep(awards.clone(), by_id()),
-            keep(persons.clone(), by_id()),
-            paid_in_month.map(|paid| keep(paid.clone().lazy(), col(PERSON_KEY))),
-            period,
-        )
-    })
-}
-
-/// `recipients` of the persons of the frames given.
-fn recipients_of(
-    classified: LazyFrame,
-    month: NaiveDate,
-    awards: LazyFrame,
-    persons: LazyFrame,
-    paid_in_month: Option<LazyFrame>,
-    period: Period,
-) -> Result<DataFrame> {
-    let chosen = counted_awards(&awards.collect()?, period.last_day())?
+    let month = classified.month;
+    let chosen = counted_awards(&awards.clone().collect()?, period.last_day())?
         .lazy()
         .select([
             person_key(col("person_id")),
@@ -174,7 +146,7 @@ fn recipients_of(
             col("kind"),
         ])
         .join(
-            classified.clone().select([
+            classified.rows.clone().lazy().select([
                 award_key(col("award_id")),
                 col("np_composition"),
                 col("sp_composition"),
@@ -184,8 +156,11 @@ fn recipients_of(
             JoinArgs::new(JoinType::Left),
         );
     let amounts = match paid_in_month {
-        Some(paid) => paid,
+        Some(paid) => paid.clone().lazy(),
         None => classified
+            .rows
+            .clone()
+            .lazy()
             .filter(col("amount").gt(lit(0i64)))
             .group_by([person_key(col("person_id")), col("benefit")])
             .agg([col("amount").sum()]),
@@ -212,7 +187,7 @@ fn recipients_of(
             .with_column(base.alias("base"))
             .filter(col("base").is_not_null())
             .join(
-                person_attributes(&persons, period)
+                person_attributes(persons, period)
                     .select([all().exclude_cols(["person_id"]).as_expr()]),
                 [col(PERSON_KEY)],
                 [col(PERSON_KEY)],
