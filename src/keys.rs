@@ -95,19 +95,26 @@ where
     Ok(rows)
 }
 
-/// Fails when two of the (distinct) identifiers of `what` (persons, awards) share a key. At
-/// a million identifiers that happens about once in 30 million runs; the next run draws a
-/// new seed.
-pub fn check_distinct(ids: &StringChunked, what: &str) -> Result<()> {
-    let mut keys: Vec<u64> = ids.iter().flatten().map(key_of).collect();
+/// Fails when two of the (distinct) identifiers in `column` of `frame` share a key; returns
+/// their number. At a million identifiers two share a key about once in 30 million runs; the
+/// next run draws a new seed.
+pub fn check_distinct(frame: &LazyFrame, column: &str) -> Result<usize> {
+    let ids = frame.clone().select([col(column)]).collect()?;
+    let mut keys: Vec<u64> = ids
+        .column(column)?
+        .str()?
+        .iter()
+        .flatten()
+        .map(key_of)
+        .collect();
     keys.sort_unstable();
     if keys.windows(2).any(|w| w[0] == w[1]) {
         return Err(Error::Other(format!(
-            "two {what} identifiers share a 64-bit key in this run; run it again (every run \
-             draws a new seed)"
+            "two {column} values share a 64-bit key in this run; run it again (every run draws \
+             a new seed)"
         )));
     }
-    Ok(())
+    Ok(ids.height())
 }
 
 #[cfg(test)]
@@ -139,7 +146,18 @@ mod tests {
 
     #[test]
     fn distinct_identifiers_pass_the_check() {
-        let ids: StringChunked = (0..100_000).map(|i| Some(format!("P{i:07}"))).collect();
-        check_distinct(&ids, "person").unwrap();
+        let ids: Vec<String> = (0..100_000).map(|i| format!("P{i:07}")).collect();
+        let frame = df!("person_id" => ids).unwrap().lazy();
+        assert_eq!(check_distinct(&frame, "person_id").unwrap(), 100_000);
+    }
+
+    /// A real collision cannot be staged with a random seed; two equal identifiers give two
+    /// equal keys, which is what the check looks for.
+    #[test]
+    fn equal_keys_stop_the_run() {
+        let frame = df!("award_id" => ["A1", "A2", "A1"]).unwrap().lazy();
+        let err = check_distinct(&frame, "award_id").unwrap_err();
+        assert!(err.to_string().contains("award_id values share a 64-bit key"), "{err}");
+        assert_eq!(err.exit_code(), 1);
     }
 }

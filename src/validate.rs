@@ -150,16 +150,7 @@ impl Validated {
 
 pub fn validate(registers: &Registers, classification: &Classification) -> Result<Validated> {
     let (persons, _) = apply(&registers.persons, person_checks(classification), None)?;
-    check_distinct(
-        persons
-            .accepted
-            .clone()
-            .select([col("person_id")])
-            .collect()?
-            .column("person_id")?
-            .str()?,
-        "person",
-    )?;
+    check_distinct(&persons.accepted, "person_id")?;
     // Per accepted person, computed once rather than per joined row: the first days of the
     // birth and death months.
     let births = persons
@@ -177,16 +168,7 @@ pub fn validate(registers: &Registers, classification: &Classification) -> Resul
         award_checks(),
         Some(Reference::persons(births.clone(), "start_date")),
     )?;
-    check_distinct(
-        awards
-            .accepted
-            .clone()
-            .select([col("award_id")])
-            .collect()?
-            .column("award_id")?
-            .str()?,
-        "award",
-    )?;
+    check_distinct(&awards.accepted, "award_id")?;
     // A payment's award must be of its person and benefit: compared by person key and benefit
     // number, not by strings.
     let award_keys = awards

@@ -165,8 +165,7 @@ pub fn classify_in_chunks(
     let last_day = last_day_of_month(month);
     // Persons, awards and incomes are joined by person key (keys.rs), which needs the keys of
     // the persons given distinct.
-    let ids = input.persons.clone().select([c("person_id")]).collect()?;
-    check_distinct(ids.column("person_id")?.str()?, "person")?;
+    let persons_given = check_distinct(input.persons, "person_id")?;
     let persons = persons_frame(input.persons, input.classification)?
         .select([all().exclude_cols(["person_id"]).as_expr()]);
     let awards = awards_in_force(input.awards, month, last_day)
@@ -175,7 +174,7 @@ pub fn classify_in_chunks(
         .lazy();
     let income = income_frame(input.income, month)?;
     // Every rule reads one person's awards only, so persons are classified in chunks.
-    let mut rows = by_person_chunks(ids.height(), chunk_persons, |keep| {
+    let mut rows = by_person_chunks(persons_given, chunk_persons, |keep| {
         let lf = keep(awards.clone(), c(PERSON_KEY))
             .join(
                 keep(persons.clone(), c(PERSON_KEY)),
