@@ -126,8 +126,9 @@ fn counted_awards(awards: &DataFrame, day: NaiveDate) -> Result<DataFrame> {
 }
 
 /// One row per recipient and register benefit with the base code and the tags the tables use:
-/// `PERSON_KEY, base, amount, sex, age_group, municipality, country, np_composition, gp_basis,
-/// sp_composition, kind`. Sorted by person.
+/// `PERSON_KEY, base, amount, sex, age_group, municipality, country, np_composition, kind,
+/// sp_composition`. Sorted by person key (a person's rows together; the order of persons
+/// differs between runs and changes no figure).
 pub fn recipients(
     classified: &Classified,
     awards: &LazyFrame,

@@ -91,7 +91,7 @@ fn days_in_month(year: i32, month: u32) -> u32 {
 
 /// Scalar twin of `months_between`.
 pub fn months_between_dates(a: NaiveDate, b: NaiveDate) -> i64 {
-    let last_of_b = days_in_month(b.year(), b.month());
+    let last_of_b = crate::period::last_day_of_month(b).day();
     let index = |d: NaiveDate| i64::from(d.year()) * 12 + i64::from(d.month());
     let behind = b.day() < a.day().min(last_of_b);
     index(b) - index(a) - i64::from(behind)
@@ -170,13 +170,14 @@ mod tests {
         assert_eq!(out.column("ours").unwrap().null_count(), 1);
     }
 
-    /// Every pair of days from January 2000 to March 2001 (29 February, month ends of every
-    /// length) and a null, against the scalar twin the generator uses.
+    /// Every pair of days from November 1899 to March 1900 and from January 2000 to March
+    /// 2001 (before 1970, 1900 not a leap year, 29 February 2000, month ends of every length)
+    /// and a null, against the scalar twin the generator uses (chrono's calendar).
     #[test]
     fn months_between_agrees_with_its_scalar_twin() {
-        let days: Vec<NaiveDate> = ymd(2000, 1, 1)
-            .iter_days()
-            .take_while(|&d| d <= ymd(2001, 3, 31))
+        let range = |from: NaiveDate, to: NaiveDate| from.iter_days().take_while(move |&d| d <= to);
+        let days: Vec<NaiveDate> = range(ymd(1899, 11, 1), ymd(1900, 3, 31))
+            .chain(range(ymd(2000, 1, 1), ymd(2001, 3, 31)))
             .collect();
         let (a, b): (Vec<Option<NaiveDate>>, Vec<Option<NaiveDate>>) = days
             .iter()
