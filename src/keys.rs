@@ -95,20 +95,32 @@ where
     Ok(rows)
 }
 
+/// The values that occur more than once among `hashes`, each once, in ascending order
+/// (sorting millions of integers is much cheaper than comparing the strings they stand for).
+pub fn repeated(mut hashes: Vec<u64>) -> Vec<u64> {
+    hashes.sort_unstable();
+    let mut repeated: Vec<u64> = hashes
+        .windows(2)
+        .filter(|w| w[0] == w[1])
+        .map(|w| w[0])
+        .collect();
+    repeated.dedup();
+    repeated
+}
+
 /// Fails when two of the (distinct) identifiers in `column` of `frame` share a key; returns
 /// their number. At a million identifiers two share a key about once in 30 million runs; the
 /// next run draws a new seed.
 pub fn check_distinct(frame: &LazyFrame, column: &str) -> Result<usize> {
     let ids = frame.clone().select([col(column)]).collect()?;
-    let mut keys: Vec<u64> = ids
+    let keys: Vec<u64> = ids
         .column(column)?
         .str()?
         .iter()
         .flatten()
         .map(key_of)
         .collect();
-    keys.sort_unstable();
-    if keys.windows(2).any(|w| w[0] == w[1]) {
+    if !repeated(keys).is_empty() {
         let message = if ids.column(column)?.n_unique()? < ids.height() {
             // Only unvalidated input (validation rejects every copy of a repeated key).
             format!("a {column} value occurs more than once")
@@ -148,6 +160,12 @@ mod tests {
         assert_eq!((a[0], a[2]), (b[1], b[0]));
         assert_ne!(a[0], a[2]);
         assert_eq!(a[0], Some(key_of("P1")));
+    }
+
+    #[test]
+    fn repeated_values_are_listed_once_in_order() {
+        assert_eq!(repeated(vec![3, 1, 3, 2, 3, 1, 9]), [1, 3]);
+        assert!(repeated(vec![5, 4]).is_empty());
     }
 
     #[test]

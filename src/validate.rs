@@ -8,7 +8,7 @@ use crate::classify::arith::month_first_day;
 use crate::error::Result;
 use crate::ingest::{collect_streaming, RegisterData, Registers, INVALID_COLUMN, ROW};
 use crate::keys::{
-    benefit_number, check_distinct, id_hash, person_key, BENEFIT_NUMBER, PERSON_KEY,
+    benefit_number, check_distinct, id_hash, person_key, repeated, BENEFIT_NUMBER, PERSON_KEY,
 };
 use crate::regions::Classification;
 use crate::registers::{
@@ -429,19 +429,12 @@ fn apply(
 /// never rejects a row.
 fn repeated_keys(frame: &LazyFrame, key: &str) -> Result<Series> {
     let hashes = collect_streaming(frame.clone().select([id_hash(col(key)).alias(key)]))?;
-    let mut sorted: Vec<u64> = hashes.column(key)?.u64()?.iter().flatten().collect();
+    let all: Vec<u64> = hashes.column(key)?.u64()?.iter().flatten().collect();
     drop(hashes);
-    sorted.sort_unstable();
-    let mut repeated: Vec<u64> = sorted
-        .windows(2)
-        .filter(|w| w[0] == w[1])
-        .map(|w| w[0])
-        .collect();
-    drop(sorted);
+    let repeated = repeated(all);
     if repeated.is_empty() {
         return Ok(Series::new_empty("".into(), &DataType::String));
     }
-    repeated.dedup();
     let candidates = collect_streaming(frame.clone().select([col(key)]).filter(
         id_hash(col(key)).is_in(lit(Series::new("".into(), repeated)).implode(false), false),
     ))?;
