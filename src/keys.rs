@@ -50,15 +50,21 @@ pub fn id_hash(ids: Expr) -> Expr {
 }
 
 /// The position of a benefit code in `benefit_codes()` (null for any other value), to
-/// compare and group benefits by number, not by string.
+/// compare and group benefits by number, not by string. One lookup per row, where a chain of
+/// comparisons would scan the column once per code.
 pub fn benefit_number(benefit: Expr) -> Expr {
-    benefit_codes().iter().enumerate().rev().fold(
-        lit(NULL).cast(DataType::UInt8),
-        |otherwise, (i, code)| {
-            when(benefit.clone().eq(lit(*code)))
-                .then(lit(i as u8))
-                .otherwise(otherwise)
+    benefit.map(
+        |c: Column| {
+            let codes = benefit_codes();
+            let numbers: UInt8Chunked = c
+                .str()?
+                .iter()
+                .map(|b| b.and_then(|b| codes.iter().position(|code| *code == b)))
+                .map(|n| n.map(|n| n as u8))
+                .collect();
+            Ok(numbers.with_name(c.name().clone()).into_column())
         },
+        |_, field| Ok(Field::new(field.name().clone(), DataType::UInt8)),
     )
 }
 
@@ -160,6 +166,36 @@ mod tests {
         assert_eq!((a[0], a[2]), (b[1], b[0]));
         assert_ne!(a[0], a[2]);
         assert_eq!(a[0], Some(key_of("P1")));
+    }
+
+    #[test]
+    fn benefits_are_numbered_by_their_position_in_the_code_list() {
+        let codes = benefit_codes();
+        let mut values: Vec<Option<&str>> = codes.iter().rev().map(|c| Some(*c)).collect();
+        values.extend([None, Some("pension"), Some("")]);
+        let numbers = df!("benefit" => values.clone())
+            .unwrap()
+            .lazy()
+            .select([benefit_number(col("benefit"))])
+            .collect()
+            .unwrap();
+        let numbers: Vec<Option<u8>> = numbers
+            .column("benefit")
+            .unwrap()
+            .u8()
+            .unwrap()
+            .iter()
+            .collect();
+        let expected: Vec<Option<u8>> = values
+            .iter()
+            .map(|v| {
+                v.and_then(|v| codes.iter().position(|c| *c == v))
+                    .map(|n| n as u8)
+            })
+            .collect();
+        assert_eq!(numbers, expected);
+        assert_eq!(numbers[codes.len() - 1], Some(0));
+        assert_eq!(&numbers[codes.len()..], [None, None, None]);
     }
 
     #[test]

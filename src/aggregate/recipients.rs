@@ -97,21 +97,18 @@ fn counted_awards(awards: &DataFrame, day: NaiveDate) -> Result<DataFrame> {
     let id = awards.column("award_id")?.str()?;
     let start = awards.column("start_date")?.date()?.physical();
     let end = awards.column("end_date")?.date()?.physical();
-    let mut best: PlHashMap<(u64, &str), (bool, i32, &str, IdxSize)> = PlHashMap::default();
-    for row in 0..awards.height() {
-        let (Some(p), Some(b), Some(a), Some(s)) = (
-            person.get(row),
-            benefit.get(row),
-            id.get(row),
-            start.get(row),
-        ) else {
+    let mut best: PlHashMap<(u64, &str), (bool, i32, &str, IdxSize)> =
+        PlHashMap::with_capacity(awards.height());
+    let rows = person.iter().zip(benefit.iter()).zip(id.iter());
+    let dates = start.iter().zip(end.iter());
+    for (row, (((p, b), a), (s, e))) in rows.zip(dates).enumerate() {
+        let (Some(p), Some(b), Some(a), Some(s)) = (p, b, a, s) else {
             continue;
         };
         if s > day {
             continue;
         }
-        let in_force = end.get(row).is_none_or(|e| e >= day);
-        let candidate = (in_force, s, a, row as IdxSize);
+        let candidate = (e.is_none_or(|e| e >= day), s, a, row as IdxSize);
         best.entry((key_of(p), b))
             .and_modify(|kept| {
                 if (candidate.0, candidate.1, candidate.2) > (kept.0, kept.1, kept.2) {
@@ -209,7 +206,7 @@ pub fn recipients(
                 col("kind"),
                 col("sp_composition"),
             ])
-            .sort([PERSON_KEY, "base"], SortMultipleOptions::default()),
+            .sort([PERSON_KEY], SortMultipleOptions::default()),
     )?)
 }
 
