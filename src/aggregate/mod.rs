@@ -111,95 +111,75 @@ fn recipient_tables(input: &Input) -> Result<Vec<Table>> {
     let person = r.column(PERSON_KEY)?.u64()?;
     let base = str_col(&r, "base")?;
     let amount = r.column("amount")?.i64()?;
-    let sex = str_col(&r, "sex")?;
-    let age = str_col(&r, "age_group")?;
     let municipality = str_col(&r, "municipality")?;
     let country = str_col(&r, "country")?;
-    let composition = str_col(&r, "np_composition")?;
-    let kind = str_col(&r, "kind")?;
-    let sp_composition = str_col(&r, "sp_composition")?;
 
     // Units under every benefit code: the base row itself, NP / SP (one kind or phase per
     // person), and ALL with the sum of the person's amounts.
     let mut units: Vec<Unit_> = Vec::with_capacity(r.height() * 2);
+    let rows = person.iter().zip(base.iter()).zip(amount.iter());
     let mut start = 0;
-    for i in 0..=r.height() {
-        if i < r.height() && (i == start || person.get(i) == person.get(start)) {
-            continue;
-        }
-        let mut total = 0;
-        for row in start..i {
-            let b = base.get(row).unwrap_or("");
-            let a = amount.get(row).unwrap_or(0);
-            total += a;
-            let benefit = BASE_BENEFITS
-                .iter()
-                .find(|x| **x == b)
-                .copied()
-                .unwrap_or("AFVS");
-            units.push(Unit_ {
-                benefit,
-                amount: a,
-                row,
-            });
-            if NP_KINDS.contains(&b) {
-                units.push(Unit_ {
-                    benefit: "NP",
-                    amount: a,
-                    row,
-                });
-            }
-            if SP_PHASES.contains(&b) {
-                units.push(Unit_ {
-                    benefit: "SP",
-                    amount: a,
-                    row,
-                });
-            }
-        }
-        if i > start {
+    let mut total = 0;
+    let mut previous = None;
+    for (row, ((p, b), a)) in rows.enumerate() {
+        if row > 0 && p != previous {
             units.push(Unit_ {
                 benefit: "ALL",
                 amount: total,
                 row: start,
             });
+            (start, total) = (row, 0);
         }
-        start = i;
+        previous = p;
+        let (b, a) = (b.unwrap_or(""), a.unwrap_or(0));
+        total += a;
+        let benefit = BASE_BENEFITS
+            .iter()
+            .find(|x| **x == b)
+            .copied()
+            .unwrap_or("AFVS");
+        units.push(Unit_ {
+            benefit,
+            amount: a,
+            row,
+        });
+        if NP_KINDS.contains(&b) {
+            units.push(Unit_ {
+                benefit: "NP",
+                amount: a,
+                row,
+            });
+        }
+        if SP_PHASES.contains(&b) {
+            units.push(Unit_ {
+                benefit: "SP",
+                amount: a,
+                row,
+            });
+        }
+    }
+    if r.height() > 0 {
+        units.push(Unit_ {
+            benefit: "ALL",
+            amount: total,
+            row: start,
+        });
     }
     let cl = input.classification;
-    let abroad_countries: BTreeSet<&str> = units
+    let abroad_countries: BTreeSet<&str> = municipality
         .iter()
-        .filter(|u| u.benefit == "ALL" && municipality.get(u.row).is_none())
-        .filter_map(|u| country.get(u.row))
+        .zip(country.iter())
+        .filter(|(m, _)| m.is_none())
+        .filter_map(|(_, c)| c)
         .collect();
     let countries: Vec<String> = std::iter::once("SSS")
         .chain(abroad_countries.iter().copied())
         .map(String::from)
         .collect();
-    let by_area = RecipientCubes::new(&period_code, cl, &countries).by_area;
-    let area_positions = |municipality: Option<&str>| -> Vec<usize> {
-        area_levels(cl, municipality)
-            .iter()
-            .map(|code| by_area.position(1, code))
-            .collect()
-    };
-    let rows = RecipientRows {
-        sex,
-        age,
-        municipality,
-        country,
-        composition,
-        kind,
-        sp_composition,
-        area_positions: cl
-            .municipalities
-            .iter()
-            .map(|m| (m.code.as_str(), area_positions(Some(&m.code))))
-            .collect(),
-        abroad_positions: area_positions(None),
-    };
-    // The units are added in two halves on two threads (adding is a tenth of `run` at 1 M
-    // persons and polars is not busy meanwhile); the halves' cubes add up to the same cube.
+    let empty = RecipientCubes::new(&period_code, cl, &countries);
+    let rows = RecipientRows::new(&r, &empty)?;
+    // The units are added in two halves on two threads (polars is not busy meanwhile); the
+    // halves' cubes add up to the same cube.
     let fill = |part: &[Unit_]| {
         let mut cubes = RecipientCubes::new(&period_code, cl, &countries);
         for u in part {
@@ -208,12 +188,13 @@ fn recipient_tables(input: &Input) -> Result<Vec<Table>> {
         cubes
     };
     let (first, second) = units.split_at(units.len() / 2);
-    let cubes = std::thread::scope(|scope| {
+    let mut cubes = std::thread::scope(|scope| {
         let other = scope.spawn(|| fill(second));
         let mut cubes = fill(first);
         cubes.merge(other.join().expect("the cube thread panicked"));
         cubes
     });
+    cubes.roll_up(cl);
     tracing::debug!(
         seconds = started.elapsed().as_secs_f64(),
         "recipient tables"
@@ -221,19 +202,61 @@ fn recipient_tables(input: &Input) -> Result<Vec<Table>> {
     Ok(cubes.into_tables())
 }
 
-/// What a recipient's row says, for every unit of it (`Unit_::row` indexes these columns).
+/// What a recipient's row says, for every unit of it (`Unit_::row` indexes these), as
+/// positions of the codes in the cubes' dimensions.
 struct RecipientRows<'a> {
-    sex: &'a StringChunked,
-    age: &'a StringChunked,
-    municipality: &'a StringChunked,
-    country: &'a StringChunked,
-    composition: &'a StringChunked,
-    kind: &'a StringChunked,
-    sp_composition: &'a StringChunked,
-    /// Per municipality, the positions of its area codes (ALL, SSS, region, county,
-    /// municipality) in the area dimension; abroad, of ALL and ABROAD.
-    area_positions: PlHashMap<&'a str, Vec<usize>>,
-    abroad_positions: Vec<usize>,
+    sex: Vec<usize>,
+    age: Vec<usize>,
+    /// In `recipients_by_area`: the municipality, or ABROAD.
+    area: Vec<usize>,
+    /// In `recipients_abroad_by_country`: the country of a recipient living abroad.
+    country: Vec<Option<usize>>,
+    composition: Vec<usize>,
+    kind: Vec<Option<&'a str>>,
+    sp_composition: Vec<Option<&'a str>>,
+}
+
+impl<'a> RecipientRows<'a> {
+    fn new(r: &'a DataFrame, cubes: &RecipientCubes) -> Result<RecipientRows<'a>> {
+        let positions = |column: &str, cube: &Cube, d: usize, absent: &str| -> Result<Vec<usize>> {
+            Ok(str_col(r, column)?
+                .iter()
+                .map(|code| cube.position(d, code.unwrap_or(absent)))
+                .collect())
+        };
+        let municipalities: PlHashMap<&str, usize> = cubes.by_area.dimensions[1]
+            .codes
+            .iter()
+            .enumerate()
+            .filter_map(|(p, code)| code.strip_prefix("KU").map(|m| (m, p)))
+            .collect();
+        let abroad = cubes.by_area.position(1, "ABROAD");
+        let municipality = str_col(r, "municipality")?;
+        let country = str_col(r, "country")?;
+        Ok(RecipientRows {
+            sex: positions("sex", &cubes.by_age, 2, "SSS")?,
+            age: positions("age_group", &cubes.by_age, 3, "SSS")?,
+            area: municipality
+                .iter()
+                .map(|m| {
+                    m.and_then(|m| municipalities.get(m))
+                        .copied()
+                        .unwrap_or(abroad)
+                })
+                .collect(),
+            country: municipality
+                .iter()
+                .zip(country.iter())
+                .map(|(m, c)| {
+                    m.is_none()
+                        .then(|| cubes.abroad.position(1, c.unwrap_or("SSS")))
+                })
+                .collect(),
+            composition: positions("np_composition", &cubes.structure, 2, "REDUCED")?,
+            kind: str_col(r, "kind")?.iter().collect(),
+            sp_composition: str_col(r, "sp_composition")?.iter().collect(),
+        })
+    }
 }
 
 /// The cubes of the seven recipient tables, in publication order.
@@ -326,53 +349,62 @@ impl RecipientCubes {
         cubes
     }
 
-    /// Adds one unit to every cell of every table it counts in. The benefit, sex and age
-    /// dimensions list the same codes in every cube that has them (checked in `new`), so their
-    /// positions are looked up once, in `by_age`.
+    /// Adds one unit at its own codes in every table it counts in (`roll_up` adds the
+    /// totals). The benefit, sex and age dimensions list the same codes in every cube that
+    /// has them (checked in `new`), so their positions are those in `by_age`.
     fn add(&mut self, u: &Unit_, r: &RecipientRows) {
         let (row, a) = (u.row, u.amount);
-        let p = [0];
-        let by_age = &self.by_age;
-        let sss = by_age.position(2, "SSS");
-        let sexes = [by_age.position(2, r.sex.get(row).unwrap_or("SSS")), sss];
-        let ages = [
-            by_age.position(3, r.age.get(row).unwrap_or("SSS")),
-            by_age.position(3, "SSS"),
-        ];
-        let b = [by_age.position(1, u.benefit)];
-        self.by_age.add_at(&[&p, &b, &sexes, &ages], a);
-        let areas: &[usize] = r
-            .municipality
-            .get(row)
-            .and_then(|m| r.area_positions.get(m))
-            .unwrap_or(&r.abroad_positions);
-        self.by_area.add_at(&[&p, areas, &b, &sexes], a);
-        let own_code =
-            |cube: &Cube, d: usize, code: &str| [cube.position(d, code), cube.position(d, "SSS")];
+        let (sex, age) = (r.sex[row], r.age[row]);
+        let b = self.by_age.position(1, u.benefit);
+        self.by_age.add_own(&[0, b, sex, age], a);
+        self.by_area.add_own(&[0, r.area[row], b, sex], a);
         if u.benefit == "NP" || NP_KINDS.contains(&u.benefit) {
-            let s = &self.structure;
-            let composition = own_code(s, 2, r.composition.get(row).unwrap_or("REDUCED"));
-            let nb = [s.position(1, u.benefit)];
-            self.structure.add_at(&[&p, &nb, &composition, &sexes], a);
+            let nb = self.structure.position(1, u.benefit);
+            self.structure.add_own(&[0, nb, r.composition[row], sex], a);
         }
         if u.benefit == "NP" || u.benefit == "GP" {
-            let band = own_code(&self.bands, 2, &amount_band(a));
-            let nb = [self.bands.position(1, u.benefit)];
-            self.bands.add_at(&[&p, &nb, &band, &sexes], a);
+            let nb = self.bands.position(1, u.benefit);
+            let band = self.bands.position(2, &amount_band(a));
+            self.bands.add_own(&[0, nb, band, sex], a);
         }
-        if r.municipality.get(row).is_none() {
-            let country = own_code(&self.abroad, 1, r.country.get(row).unwrap_or("SSS"));
-            self.abroad.add_at(&[&p, &country, &b], a);
+        if let Some(country) = r.country[row] {
+            self.abroad.add_own(&[0, country, b], a);
         }
         if u.benefit == "GP" {
-            let basis = own_code(&self.gp, 1, r.kind.get(row).unwrap_or("other"));
-            self.gp.add_at(&[&p, &basis, &sexes, &ages], a);
+            let basis = self.gp.position(1, r.kind[row].unwrap_or("other"));
+            self.gp.add_own(&[0, basis, sex, age], a);
         }
-        if let Some(category) =
-            survivors_category(u.benefit, r.kind.get(row), r.sp_composition.get(row))
-        {
-            let category = own_code(&self.survivors, 1, category);
-            self.survivors.add_at(&[&p, &category, &sexes, &ages], a);
+        if let Some(category) = survivors_category(u.benefit, r.kind[row], r.sp_composition[row]) {
+            let category = self.survivors.position(1, category);
+            self.survivors.add_own(&[0, category, sex, age], a);
+        }
+    }
+
+    /// Counts every unit under the totals above its own codes: `SSS` in every dimension that
+    /// has it, and for an area the levels of `area_levels`.
+    fn roll_up(&mut self, cl: &Classification) {
+        let mut area_above = self.by_area.own_and_total();
+        let areas = &self.by_area.dimensions[1].codes;
+        for (p, code) in areas.iter().enumerate() {
+            let municipality = code.strip_prefix("KU");
+            if municipality.is_some() || code == "ABROAD" {
+                area_above[1][p] = area_levels(cl, municipality)
+                    .iter()
+                    .map(|level| self.by_area.position(1, level))
+                    .collect();
+            }
+        }
+        self.by_area.roll_up(&area_above);
+        for cube in [
+            &mut self.by_age,
+            &mut self.structure,
+            &mut self.bands,
+            &mut self.abroad,
+            &mut self.gp,
+            &mut self.survivors,
+        ] {
+            let above = cube.own_and_total();
+            cube.roll_up(&above);
         }
     }
 
