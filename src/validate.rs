@@ -283,17 +283,41 @@ impl Reference {
     }
 }
 
-/// The index (`offset` + position) of the first of `checks` a row fails, null if none.
+/// The index (`offset` + position) of the first of `checks` a row fails, null if none (a null
+/// condition does not fail). One pass over the conditions' masks, skipping those that hold
+/// nowhere, where a chain of `when` would build a column per check.
 fn first_failing(checks: &[Check], offset: usize) -> Expr {
-    checks
-        .iter()
-        .enumerate()
-        .rev()
-        .fold(lit(NULL).cast(DataType::UInt32), |otherwise, (i, c)| {
-            when(c.when.clone())
-                .then(lit((offset + i) as u32))
-                .otherwise(otherwise)
-        })
+    let conditions: Vec<Expr> = checks.iter().map(|c| c.when.clone()).collect();
+    map_multiple(
+        move |masks: &mut [Column]| {
+            let rows = masks.iter().map(Column::len).max().unwrap_or(0);
+            let mut first = vec![u32::MAX; rows];
+            // Backwards, so that an earlier check overwrites a later one.
+            for (i, mask) in masks.iter().enumerate().rev() {
+                let mask = mask.bool()?;
+                if !mask.any() {
+                    continue;
+                }
+                let index = (offset + i) as u32;
+                if mask.len() == 1 {
+                    first.fill(index);
+                    continue;
+                }
+                for (row, failed) in mask.iter().enumerate() {
+                    if failed == Some(true) {
+                        first[row] = index;
+                    }
+                }
+            }
+            let index: UInt32Chunked = first
+                .into_iter()
+                .map(|i| (i != u32::MAX).then_some(i))
+                .collect();
+            Ok(index.with_name(CHECK.into()).into_column())
+        },
+        conditions,
+        |_, _| Ok(Field::new(CHECK.into(), DataType::UInt32)),
+    )
 }
 
 /// The hash table is built on `other`, the accepted rows referred to: the streamed register
