@@ -782,7 +782,7 @@ fn new_recipients(awards: &LazyFrame, persons: &LazyFrame, period: Period) -> Re
     let a = awards
         .clone()
         .select([
-            col("person_id"),
+            person_key(col("person_id")),
             base_code(month_first_day(col("start_date"))).alias("base"),
             col("start_date")
                 .gt_eq(date_lit(period.first_day()))
@@ -800,39 +800,42 @@ fn new_recipients(awards: &LazyFrame, persons: &LazyFrame, period: Period) -> Re
             level
         }
     }
-    let (pid, base, started, before) = (
-        str_col(&a, "person_id")?,
+    let (person, base, started, before) = (
+        a.column(PERSON_KEY)?.u64()?,
         str_col(&a, "base")?,
         a.column("started")?.bool()?,
         a.column("before")?.bool()?,
     );
+    let rows = || {
+        person
+            .iter()
+            .zip(base.iter())
+            .zip(started.iter().zip(before.iter()))
+            .filter_map(|((p, b), (s, bf))| Some((p?, b.unwrap_or(""), s?, bf?)))
+    };
     // New codes first (a few awards); the codes held the day before only of those persons.
-    let mut new: BTreeSet<(&str, &'static str)> = BTreeSet::new();
-    for i in (0..a.height()).filter(|&i| started.get(i) == Some(true)) {
-        for level in benefit_levels(base.get(i).unwrap_or("")) {
-            new.insert((pid.get(i).unwrap_or(""), level));
-        }
+    let mut new: BTreeSet<(u64, &'static str)> = BTreeSet::new();
+    for (p, b, _, _) in rows().filter(|r| r.2) {
+        new.extend(benefit_levels(b).into_iter().map(|level| (p, level)));
     }
-    let newcomers: PlHashSet<&str> = new.iter().map(|&(p, _)| p).collect();
-    let mut had: PlHashSet<(&str, &str)> = PlHashSet::default();
-    for i in (0..a.height()).filter(|&i| before.get(i) == Some(true)) {
-        let p = pid.get(i).unwrap_or("");
-        if newcomers.contains(p) {
-            for level in benefit_levels(base.get(i).unwrap_or("")) {
-                had.insert((p, key(level)));
-            }
-        }
+    let newcomers: PlHashSet<u64> = new.iter().map(|&(p, _)| p).collect();
+    let mut had: PlHashSet<(u64, &str)> = PlHashSet::default();
+    for (p, b, _, _) in rows().filter(|r| r.3 && newcomers.contains(&r.0)) {
+        had.extend(benefit_levels(b).into_iter().map(|level| (p, key(level))));
     }
-    let attributes = person_attributes(persons, period).collect()?;
+    let keys = Series::new("".into(), newcomers.iter().copied().collect::<Vec<u64>>());
+    let attributes = person_attributes(persons, period)
+        .filter(col(PERSON_KEY).is_in(lit(keys).implode(false), false))
+        .collect()?;
     let (ids, sex, age) = (
-        str_col(&attributes, "person_id")?,
+        attributes.column(PERSON_KEY)?.u64()?,
         str_col(&attributes, "sex")?,
         str_col(&attributes, "age_group")?,
     );
-    let index: PlHashMap<&str, usize> = ids
+    let index: PlHashMap<u64, usize> = ids
         .iter()
         .enumerate()
-        .filter_map(|(i, p)| p.filter(|p| newcomers.contains(p)).map(|p| (p, i)))
+        .filter_map(|(i, p)| p.map(|p| (p, i)))
         .collect();
     let p = period.to_string();
     let mut cube = Cube::new(
@@ -848,7 +851,7 @@ fn new_recipients(awards: &LazyFrame, persons: &LazyFrame, period: Period) -> Re
         if had.contains(&(person, key(level))) {
             continue;
         }
-        let Some(&i) = index.get(person) else {
+        let Some(&i) = index.get(&person) else {
             continue;
         };
         cube.add(
