@@ -713,45 +713,46 @@ fn expenditure(payments: &LazyFrame, awards: &LazyFrame, period: Period) -> Resu
         );
     }
     // Distinct persons per benefit level and payment type: each person's code counts under
-    // itself, its group (NP, SP) and ALL, and under its type and SSS.
-    let group = when(col("base").str().starts_with(lit("NP_")))
-        .then(lit("NP"))
-        .when(col("base").str().starts_with(lit("SP_")))
-        .then(lit("SP"))
-        .otherwise(lit(NULL).cast(DataType::String));
-    let mut counts = Vec::new();
-    for level in [col("base"), group, lit("ALL")] {
-        for by_type in [true, false] {
-            let payment_type = if by_type {
-                col("payment_type")
-            } else {
-                lit("SSS")
-            };
-            counts.push(
-                paid.clone()
-                    .lazy()
-                    .group_by([
-                        level.clone().alias("benefit"),
-                        payment_type.alias("payment_type"),
-                    ])
-                    .agg([col(PERSON_KEY).n_unique().alias("n")])
-                    .filter(col("benefit").is_not_null()),
-            );
+    // itself, its group (NP, SP) and ALL, and under its type and SSS. With the rows in person
+    // order, each person's cells are collected, deduplicated and counted once.
+    let paid = paid.sort([PERSON_KEY], SortMultipleOptions::default())?;
+    let types = PAYMENT_TYPES.len();
+    let level_rows: PlHashMap<&str, Vec<usize>> = BASE_BENEFITS
+        .iter()
+        .map(|&b| {
+            let rows = benefit_levels(b)
+                .iter()
+                .map(|level| money.position(1, level) * types)
+                .collect();
+            (b, rows)
+        })
+        .collect();
+    let all_types = money.position(2, "SSS");
+    let mut persons = vec![0i64; money.count.len()];
+    let mut count_person = |cells: &mut Vec<usize>| {
+        cells.sort_unstable();
+        cells.dedup();
+        cells.iter().for_each(|&cell| persons[cell] += 1);
+        cells.clear();
+    };
+    let (person, base, payment_type) = (
+        paid.column(PERSON_KEY)?.u64()?,
+        str_col(&paid, "base")?,
+        str_col(&paid, "payment_type")?,
+    );
+    let mut cells = Vec::new();
+    let mut current = None;
+    for ((p, b), t) in person.iter().zip(base.iter()).zip(payment_type.iter()) {
+        if p != current {
+            count_person(&mut cells);
+            current = p;
+        }
+        let own_type = money.position(2, t.unwrap_or(""));
+        for &row in &level_rows[b.unwrap_or("")] {
+            cells.extend([row + own_type, row + all_types]);
         }
     }
-    let distinct = concat(counts, UnionArgs::default())?.collect()?;
-    let mut persons = vec![0i64; money.count.len()];
-    let (b, t, n) = (
-        str_col(&distinct, "benefit")?,
-        str_col(&distinct, "payment_type")?,
-        distinct.column("n")?.cast(&DataType::Int64)?,
-    );
-    let n = n.i64()?;
-    for i in 0..distinct.height() {
-        let cell = money.position(1, b.get(i).unwrap_or("")) * PAYMENT_TYPES.len()
-            + money.position(2, t.get(i).unwrap_or(""));
-        persons[cell] = n.get(i).unwrap_or(0);
-    }
+    count_person(&mut cells);
     let mut table = Table::new(
         "expenditure",
         dims,
