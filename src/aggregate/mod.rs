@@ -177,6 +177,8 @@ fn recipient_tables(input: &Input) -> Result<Vec<Table>> {
         .map(String::from)
         .collect();
     let empty = RecipientCubes::new(&period_code, cl, &countries);
+    let mut r = r;
+    r.rechunk_mut_par();
     let rows = RecipientRows::new(&r, &empty)?;
     // The units are added in two halves on two threads (polars is not busy meanwhile); the
     // halves' cubes add up to the same cube.
@@ -205,32 +207,39 @@ fn recipient_tables(input: &Input) -> Result<Vec<Table>> {
 /// What a recipient's row says, for every unit of it (`Unit_::row` indexes these), as
 /// positions of the codes in the cubes' dimensions.
 struct RecipientRows<'a> {
-    sex: Vec<usize>,
-    age: Vec<usize>,
+    sex: Vec<u16>,
+    age: Vec<u16>,
     /// In `recipients_by_area`: the municipality, or ABROAD.
-    area: Vec<usize>,
+    area: Vec<u16>,
     /// In `recipients_abroad_by_country`: the country of a recipient living abroad.
-    country: Vec<Option<usize>>,
-    composition: Vec<usize>,
-    kind: Vec<Option<&'a str>>,
-    sp_composition: Vec<Option<&'a str>>,
+    country: Vec<Option<u16>>,
+    composition: Vec<u16>,
+    /// Read for the few units that need them (guarantee pension, survivors' pensions).
+    kind: &'a StringChunked,
+    sp_composition: &'a StringChunked,
+}
+
+/// A code's position, stored small: ten million recipient rows hold several.
+fn small(position: usize) -> u16 {
+    u16::try_from(position).expect("a dimension has fewer than 65 536 codes")
 }
 
 impl<'a> RecipientRows<'a> {
+    /// `r` in one chunk (so that reading a row of `kind` is direct).
     fn new(r: &'a DataFrame, cubes: &RecipientCubes) -> Result<RecipientRows<'a>> {
-        let positions = |column: &str, cube: &Cube, d: usize, absent: &str| -> Result<Vec<usize>> {
+        let positions = |column: &str, cube: &Cube, d: usize, absent: &str| -> Result<Vec<u16>> {
             Ok(str_col(r, column)?
                 .iter()
-                .map(|code| cube.position(d, code.unwrap_or(absent)))
+                .map(|code| small(cube.position(d, code.unwrap_or(absent))))
                 .collect())
         };
-        let municipalities: PlHashMap<&str, usize> = cubes.by_area.dimensions[1]
+        let municipalities: PlHashMap<&str, u16> = cubes.by_area.dimensions[1]
             .codes
             .iter()
             .enumerate()
-            .filter_map(|(p, code)| code.strip_prefix("KU").map(|m| (m, p)))
+            .filter_map(|(p, code)| code.strip_prefix("KU").map(|m| (m, small(p))))
             .collect();
-        let abroad = cubes.by_area.position(1, "ABROAD");
+        let abroad = small(cubes.by_area.position(1, "ABROAD"));
         let municipality = str_col(r, "municipality")?;
         let country = str_col(r, "country")?;
         Ok(RecipientRows {
@@ -249,12 +258,12 @@ impl<'a> RecipientRows<'a> {
                 .zip(country.iter())
                 .map(|(m, c)| {
                     m.is_none()
-                        .then(|| cubes.abroad.position(1, c.unwrap_or("SSS")))
+                        .then(|| small(cubes.abroad.position(1, c.unwrap_or("SSS"))))
                 })
                 .collect(),
             composition: positions("np_composition", &cubes.structure, 2, "REDUCED")?,
-            kind: str_col(r, "kind")?.iter().collect(),
-            sp_composition: str_col(r, "sp_composition")?.iter().collect(),
+            kind: str_col(r, "kind")?,
+            sp_composition: str_col(r, "sp_composition")?,
         })
     }
 }
@@ -354,13 +363,15 @@ impl RecipientCubes {
     /// has them (checked in `new`), so their positions are those in `by_age`.
     fn add(&mut self, u: &Unit_, r: &RecipientRows) {
         let (row, a) = (u.row, u.amount);
-        let (sex, age) = (r.sex[row], r.age[row]);
+        let (sex, age) = (usize::from(r.sex[row]), usize::from(r.age[row]));
         let b = self.by_age.position(1, u.benefit);
         self.by_age.add_own(&[0, b, sex, age], a);
-        self.by_area.add_own(&[0, r.area[row], b, sex], a);
+        self.by_area
+            .add_own(&[0, usize::from(r.area[row]), b, sex], a);
         if u.benefit == "NP" || NP_KINDS.contains(&u.benefit) {
             let nb = self.structure.position(1, u.benefit);
-            self.structure.add_own(&[0, nb, r.composition[row], sex], a);
+            let composition = usize::from(r.composition[row]);
+            self.structure.add_own(&[0, nb, composition, sex], a);
         }
         if u.benefit == "NP" || u.benefit == "GP" {
             let nb = self.bands.position(1, u.benefit);
@@ -368,13 +379,18 @@ impl RecipientCubes {
             self.bands.add_own(&[0, nb, band, sex], a);
         }
         if let Some(country) = r.country[row] {
-            self.abroad.add_own(&[0, country, b], a);
+            self.abroad.add_own(&[0, usize::from(country), b], a);
         }
         if u.benefit == "GP" {
-            let basis = self.gp.position(1, r.kind[row].unwrap_or("other"));
+            let basis = self.gp.position(1, r.kind.get(row).unwrap_or("other"));
             self.gp.add_own(&[0, basis, sex, age], a);
         }
-        if let Some(category) = survivors_category(u.benefit, r.kind[row], r.sp_composition[row]) {
+        if !matches!(u.benefit, "SP_INIT" | "SP_CONT" | "OP") {
+            return;
+        }
+        if let Some(category) =
+            survivors_category(u.benefit, r.kind.get(row), r.sp_composition.get(row))
+        {
             let category = self.survivors.position(1, category);
             self.survivors.add_own(&[0, category, sex, age], a);
         }
