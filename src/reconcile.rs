@@ -87,3 +87,51 @@ pub fn reconcile(
     out.sort_by(|a, b| a.benefit.cmp(&b.benefit));
     Ok(out)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::keys::key_of;
+    use crate::period::ymd;
+
+    #[test]
+    fn computed_and_paid_amounts_are_compared_per_person_and_benefit() {
+        let rows = df!(
+            "person_id" => ["P1", "P1", "P2", "P3", "P1"],
+            "benefit" => ["national_pension", "national_pension", "national_pension", "guarantee_pension", "child_increase"],
+            "amount" => [30_000i64, 20_000, 10_000, 5_000, 0],
+        )
+        .unwrap();
+        let classified = Classified {
+            month: ymd(2024, 12, 1),
+            rows,
+            violations: Default::default(),
+            not_computed: 0,
+        };
+        // P1's two awards are paid as one sum; P2 is paid more than computed; P3 is computed
+        // and not paid; P4 is paid without an award in force.
+        let paid = df!(
+            PERSON_KEY => [key_of("P1"), key_of("P2"), key_of("P4")],
+            "benefit" => ["national_pension", "national_pension", "guarantee_pension"],
+            "amount" => [50_000i64, 12_000, 7_000],
+        )
+        .unwrap();
+        let line =
+            |benefit: &str, persons, differing, computed_cents, paid_cents| BenefitReconciliation {
+                benefit: benefit.to_string(),
+                persons,
+                differing,
+                computed_cents,
+                paid_cents,
+                difference_cents: paid_cents - computed_cents,
+            };
+        assert_eq!(
+            reconcile(&classified, &paid).unwrap(),
+            [
+                line("child_increase", 1, 0, 0, 0),
+                line("guarantee_pension", 2, 2, 5_000, 7_000),
+                line("national_pension", 2, 1, 60_000, 62_000),
+            ]
+        );
+    }
+}
