@@ -2,6 +2,7 @@
 //! and cross-table links that disclosure control must respect.
 pub mod codes;
 pub mod cube;
+pub mod payment_sums;
 pub mod recipients;
 
 use std::collections::BTreeSet;
@@ -12,13 +13,13 @@ use crate::classify::arith::{date_lit, month_first_day};
 use crate::classify::Classified;
 use crate::error::Result;
 use crate::history::PublishedPeriod;
-use crate::ingest::collect_streaming;
 use crate::keys::{award_key, person_key, AWARD_KEY, PERSON_KEY};
 use crate::period::Period;
 use crate::regions::Classification;
 use crate::table::{relations, Dimension, Hierarchy, Link, Measure, Relation, Status, Table, Unit};
 use codes::*;
 use cube::Cube;
+use payment_sums::payment_sums;
 use recipients::{base_code, in_force_on, person_attributes, recipients};
 
 pub struct Input<'a> {
@@ -569,47 +570,8 @@ fn payments_with_codes(
     period: Period,
 ) -> Result<DataFrame> {
     // One streamed pass adds up the period's payments per award (or, without one, per person
-    // and benefit) and type, a tenth of the rows. The month is kept where it decides the code:
-    // a spouse's pension's phase, and the award in force for a payment that names none.
-    let month_matters = col("award_id")
-        .is_null()
-        .or(col("benefit").eq(lit("spouse_pension")));
-    let summed = collect_streaming(
-        payments
-            .clone()
-            .filter(
-                col("payment_date")
-                    .gt_eq(date_lit(period.first_day()))
-                    .and(col("payment_date").lt_eq(date_lit(period.last_day()))),
-            )
-            .with_column(
-                when(month_matters)
-                    .then(col("period_month"))
-                    .otherwise(lit(NULL).cast(DataType::Date))
-                    .alias("period_month"),
-            )
-            // A named award fixes the person and benefit (validation rejects a mismatch), so
-            // they are part of the key only for payments without one.
-            .with_columns([
-                when(col("award_id").is_null())
-                    .then(person_key(col("person_id")))
-                    .otherwise(lit(NULL).cast(DataType::UInt64))
-                    .alias(PERSON_KEY),
-                when(col("award_id").is_null())
-                    .then(col("benefit"))
-                    .otherwise(lit(NULL).cast(DataType::String))
-                    .alias("benefit"),
-            ])
-            .group_by([
-                award_key(col("award_id")),
-                col(PERSON_KEY),
-                col("benefit"),
-                col("payment_type"),
-                col("period_month"),
-            ])
-            .agg([col("amount").sum()]),
-    )?
-    .lazy();
+    // and benefit) and type, a tenth of the rows. The month is kept where it decides the code.
+    let summed = payment_sums(payments, period)?.lazy();
     let per_award = summed.clone().filter(col(AWARD_KEY).is_not_null()).select([
         col(AWARD_KEY),
         col("payment_type"),
