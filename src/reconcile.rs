@@ -9,6 +9,7 @@ use polars::prelude::*;
 
 use crate::classify::Classified;
 use crate::error::Result;
+use crate::ingest::collect_streaming;
 use crate::keys::{benefit_number, person_key, BENEFIT_NUMBER, PERSON_KEY};
 use crate::registers::benefit_codes;
 
@@ -45,25 +46,26 @@ pub fn reconcile(
     ]);
     let mut args = JoinArgs::new(JoinType::Full);
     args.coalesce = JoinCoalesce::CoalesceColumns;
-    let joined = computed
-        .join(paid, key.clone(), key, args)
-        .select([
-            col(BENEFIT_NUMBER),
-            col("computed").fill_null(lit(0i64)),
-            col("paid").fill_null(lit(0i64)),
-        ])
-        .group_by([col(BENEFIT_NUMBER)])
-        .agg([
-            len().cast(DataType::Int64).alias("persons"),
-            col("computed")
-                .neq(col("paid"))
-                .sum()
-                .cast(DataType::Int64)
-                .alias("differing"),
-            col("computed").sum(),
-            col("paid").sum(),
-        ])
-        .collect()?;
+    let joined = collect_streaming(
+        computed
+            .join(paid, key.clone(), key, args)
+            .select([
+                col(BENEFIT_NUMBER),
+                col("computed").fill_null(lit(0i64)),
+                col("paid").fill_null(lit(0i64)),
+            ])
+            .group_by([col(BENEFIT_NUMBER)])
+            .agg([
+                len().cast(DataType::Int64).alias("persons"),
+                col("computed")
+                    .neq(col("paid"))
+                    .sum()
+                    .cast(DataType::Int64)
+                    .alias("differing"),
+                col("computed").sum(),
+                col("paid").sum(),
+            ]),
+    )?;
     let int =
         |c: &str, i: usize| -> Result<i64> { Ok(joined.column(c)?.i64()?.get(i).unwrap_or(0)) };
     let codes = benefit_codes();
