@@ -57,16 +57,11 @@ impl Cube {
         self.add_at(&positions, amount);
     }
 
-    /// As `add`, with the codes given by their positions (`position`), for callers that add
-    /// millions of records and look each code up once.
-    pub fn add_at(&mut self, positions: &[&[usize]], amount: i64) {
+    /// As `add`, with the codes given by their positions (`position`).
+    fn add_at(&mut self, positions: &[&[usize]], amount: i64) {
         let (cells, n) = self.cells(positions);
         for &cell in &cells[..n] {
-            self.count[cell] += 1;
-            self.sum[cell] += amount;
-            if let Some(values) = &mut self.values {
-                values[cell].push(amount);
-            }
+            self.record(cell, amount);
         }
     }
 
@@ -78,6 +73,10 @@ impl Cube {
             .iter()
             .zip(&self.dimensions)
             .fold(0, |cell, (p, d)| cell * d.codes.len() + p);
+        self.record(cell, amount);
+    }
+
+    fn record(&mut self, cell: usize, amount: i64) {
         self.count[cell] += 1;
         self.sum[cell] += amount;
         if let Some(values) = &mut self.values {

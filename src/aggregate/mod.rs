@@ -215,7 +215,7 @@ struct RecipientRows<'a> {
     /// In `recipients_abroad_by_country`: the country of a recipient living abroad.
     country: Vec<Option<u16>>,
     composition: Vec<u16>,
-    /// Read for the few units that need them (guarantee pension, survivors' pensions).
+    /// Read per unit where a table needs them (guarantee and survivors' pensions).
     kind: &'a StringChunked,
     sp_composition: &'a StringChunked,
 }
@@ -385,9 +385,6 @@ impl RecipientCubes {
         if u.benefit == "GP" {
             let basis = self.gp.position(1, r.kind.get(row).unwrap_or("other"));
             self.gp.add_own(&[0, basis, sex, age], a);
-        }
-        if !matches!(u.benefit, "SP_INIT" | "SP_CONT" | "OP") {
-            return;
         }
         if let Some(category) =
             survivors_category(u.benefit, r.kind.get(row), r.sp_composition.get(row))
