@@ -1,6 +1,7 @@
 //! Validate: every input row is accepted or rejected with one reason code (registers.md,
 //! "Bad rows"); the counts reconcile per register.
 use std::collections::BTreeMap;
+use std::sync::{Arc, Mutex};
 
 use polars::prelude::*;
 
@@ -8,7 +9,8 @@ use crate::classify::arith::month_first_day;
 use crate::error::Result;
 use crate::ingest::{collect_streaming, RegisterData, Registers, INVALID_COLUMN, ROW};
 use crate::keys::{
-    benefit_number, check_distinct, id_hash, person_key, repeated, BENEFIT_NUMBER, PERSON_KEY,
+    benefit_number, check_distinct, id_hash, key_of, person_key, repeated, BENEFIT_NUMBER,
+    PERSON_KEY,
 };
 use crate::regions::Classification;
 use crate::registers::{
@@ -337,23 +339,10 @@ fn apply(
 ) -> Result<(Checked, usize)> {
     let register = data.file.register;
     let started = std::time::Instant::now();
-    let mut checks = generic_checks(register);
+    let key_hashes = register.unique_key().map(|key| (key, KeyHashes::default()));
+    let mut checks = generic_checks(register, key_hashes.as_ref());
     checks.extend(own_checks);
     let mut lf = data.frame.clone();
-    if let Some(key) = register.unique_key() {
-        let repeated = repeated_keys(&data.frame, key)?;
-        let duplicate = if repeated.is_empty() {
-            lit(false)
-        } else {
-            col(key).is_in(lit(repeated).implode(false), false)
-        };
-        lf = lf.with_column(duplicate.alias(DUPLICATE));
-        tracing::debug!(
-            register = register.name(),
-            seconds = started.elapsed().as_secs_f64(),
-            "duplicate keys found"
-        );
-    }
     // One pass computes the index of each row's first failing check; only the failing rows
     // (and the accepted ones after death, to count) are kept, so a large register is checked
     // in batches and never held whole. The row's own checks come first, so that only the
@@ -391,7 +380,7 @@ fn apply(
             after_death = reference.after_death();
         }
     }
-    let verdict = collect_streaming(
+    let mut verdict = collect_streaming(
         lf.select([
             col(ROW),
             col(CHECK),
@@ -406,6 +395,20 @@ fn apply(
         seconds = started.elapsed().as_secs_f64(),
         "checks evaluated"
     );
+    if let Some((key, hashes)) = key_hashes {
+        let rows = hashes.repeated_rows(&data.frame, key)?;
+        if !rows.is_empty() {
+            let index = checks
+                .iter()
+                .position(|c| c.reason.starts_with("duplicate_"));
+            verdict = mark_duplicates(verdict, rows, index.expect("the duplicate check") as u32)?;
+        }
+        tracing::debug!(
+            register = register.name(),
+            seconds = started.elapsed().as_secs_f64(),
+            "duplicate keys found"
+        );
+    }
     let accepted_after_death = (&verdict.column(CHECK)?.is_null()
         & verdict.column(AFTER_DEATH)?.bool()?)
     .sum()
@@ -446,32 +449,82 @@ fn apply(
     ))
 }
 
-/// The keys that occur more than once (nulls are never duplicates), each once.
-/// Only the keys' 64-bit hashes are collected and sorted, because finding duplicates among
-/// millions of distinct strings costs several times more than among integers; the rows of a
-/// repeated hash (few) are then read again and compared by their strings, so a hash collision
-/// never rejects a row.
-fn repeated_keys(frame: &LazyFrame, key: &str) -> Result<Series> {
-    let hashes = collect_streaming(frame.clone().select([id_hash(col(key)).alias(key)]))?;
-    let all: Vec<u64> = hashes.column(key)?.u64()?.iter().flatten().collect();
-    drop(hashes);
-    let repeated = repeated(all);
-    if repeated.is_empty() {
-        return Ok(Series::new_empty("".into(), &DataType::String));
+/// The 64-bit hashes of a register's unique key, recorded while the check pass reads it, so
+/// that duplicates are found without reading the key again: sorting millions of integers
+/// costs several times less than comparing the strings they stand for.
+#[derive(Default)]
+struct KeyHashes(Arc<Mutex<Vec<u64>>>);
+
+impl KeyHashes {
+    /// The duplicate check as the pass evaluates it: records each key's hash and holds on no
+    /// row (`repeated_rows` finds the duplicates afterwards; nulls are never duplicates).
+    fn recording(&self, key: &str) -> Expr {
+        let hashes = Arc::clone(&self.0);
+        col(key).map(
+            move |c: Column| {
+                let ids = c.str()?;
+                let mut hashes = hashes
+                    .lock()
+                    .expect("no thread panicked holding the hashes");
+                hashes.extend(ids.iter().flatten().map(key_of));
+                Ok(BooleanChunked::full(c.name().clone(), false, c.len()).into_column())
+            },
+            |_, field| Ok(Field::new(field.name().clone(), DataType::Boolean)),
+        )
     }
-    let candidates = collect_streaming(frame.clone().select([col(key)]).filter(
-        id_hash(col(key)).is_in(lit(Series::new("".into(), repeated)).implode(false), false),
-    ))?;
-    let mut counts: BTreeMap<&str, usize> = BTreeMap::new();
-    for k in candidates.column(key)?.str()?.iter().flatten() {
-        *counts.entry(k).or_insert(0) += 1;
+
+    /// The source rows (`ROW`) whose key occurs more than once. The rows of a repeated hash
+    /// (few) are read again and compared by their strings, so a hash collision never rejects
+    /// a row.
+    fn repeated_rows(self, frame: &LazyFrame, key: &str) -> Result<Series> {
+        let hashes = std::mem::take(&mut *self.0.lock().expect("the pass is over"));
+        let repeated = repeated(hashes);
+        if repeated.is_empty() {
+            return Ok(Series::new_empty(ROW.into(), &DataType::Int64));
+        }
+        let candidates = collect_streaming(frame.clone().select([col(ROW), col(key)]).filter(
+            id_hash(col(key)).is_in(lit(Series::new("".into(), repeated)).implode(false), false),
+        ))?;
+        let mut counts: BTreeMap<&str, usize> = BTreeMap::new();
+        for k in candidates.column(key)?.str()?.iter().flatten() {
+            *counts.entry(k).or_insert(0) += 1;
+        }
+        let repeated = candidates
+            .column(key)?
+            .str()?
+            .iter()
+            .map(|k| k.is_some_and(|k| counts[k] > 1));
+        let rows = candidates.filter(&repeated.collect())?;
+        Ok(rows.column(ROW)?.as_materialized_series().clone())
     }
-    let keys: Vec<&str> = counts
-        .into_iter()
-        .filter(|(_, n)| *n > 1)
-        .map(|(k, _)| k)
-        .collect();
-    Ok(Series::new("".into(), keys))
+}
+
+/// The verdict (`ROW`, `CHECK`, `INVALID_COLUMN`, `AFTER_DEATH`, in row order) with the rows
+/// of repeated keys failing the duplicate check `index`, unless they fail an earlier check.
+fn mark_duplicates(verdict: DataFrame, rows: Series, index: u32) -> Result<DataFrame> {
+    let height = rows.len();
+    let marked = Column::new_scalar(DUPLICATE.into(), true.into(), height);
+    let duplicates = DataFrame::new(height, vec![rows.into_column(), marked])?;
+    let mut args = JoinArgs::new(JoinType::Full);
+    args.coalesce = JoinCoalesce::CoalesceColumns;
+    Ok(verdict
+        .lazy()
+        .join(duplicates.lazy(), [col(ROW)], [col(ROW)], args)
+        .select([
+            col(ROW),
+            when(
+                col(DUPLICATE)
+                    .is_not_null()
+                    .and(col(CHECK).is_null().or(col(CHECK).gt(lit(index)))),
+            )
+            .then(lit(index))
+            .otherwise(col(CHECK))
+            .alias(CHECK),
+            col(INVALID_COLUMN),
+            col(AFTER_DEATH).fill_null(lit(false)),
+        ])
+        .sort([ROW], SortMultipleOptions::default())
+        .collect()?)
 }
 
 fn count_by_reason(rejected: &DataFrame) -> Result<BTreeMap<String, usize>> {
@@ -502,7 +555,10 @@ fn outside(column: &str, values: &[&str]) -> Expr {
         .and(col(column).is_in(str_list(values), false).not())
 }
 
-fn generic_checks(register: Register) -> Vec<Check> {
+fn generic_checks(
+    register: Register,
+    key_hashes: Option<&(&'static str, KeyHashes)>,
+) -> Vec<Check> {
     let mut checks = vec![Check {
         reason: "invalid_value",
         column: None,
@@ -515,13 +571,13 @@ fn generic_checks(register: Register) -> Vec<Check> {
             .filter(|c| c.required)
             .map(|c| check("missing_value", c.name, missing(c.name, c.ty))),
     );
-    if let Some(key) = register.unique_key() {
+    if let Some((key, hashes)) = key_hashes {
         let reason = match register {
             Register::Persons => "duplicate_person_id",
             Register::Awards => "duplicate_award_id",
             _ => "duplicate_payment_id",
         };
-        checks.push(check(reason, key, col(DUPLICATE)));
+        checks.push(check(reason, key, hashes.recording(key)));
     }
     checks
 }

@@ -456,11 +456,24 @@ fn every_copy_of_a_duplicate_key_is_rejected_and_references_cascade() {
         "payments",
         "Y003,P002,,guarantee_pension,2024-12-01,2024-12-20,regular,1.00",
     );
+    // A copy naming no known person is a duplicate first (its check comes before the
+    // reference's); a copy missing its amount fails that earlier check.
+    append_line(
+        dir.path(),
+        "payments",
+        "Y006,P999,,guarantee_pension,2024-12-01,2024-12-20,regular,1.00",
+    );
+    append_line(
+        dir.path(),
+        "payments",
+        "Y007,P003,A004,spouse_pension,2024-05-01,2024-05-20,regular,",
+    );
     let (_, validated) = run_validation(dir.path());
     let reasons = |register: &str| checked(&validated, register).counts.by_reason.clone();
     assert_eq!(reasons("persons").get("duplicate_person_id"), Some(&2));
     assert_eq!(reasons("awards").get("duplicate_award_id"), Some(&2));
-    assert_eq!(reasons("payments").get("duplicate_payment_id"), Some(&2));
+    assert_eq!(reasons("payments").get("duplicate_payment_id"), Some(&5));
+    assert_eq!(reasons("payments").get("missing_value"), Some(&1));
     // P001's awards (A001, A006), income and payments lose their person.
     assert_eq!(reasons("awards").get("orphan_reference"), Some(&2));
     assert_eq!(reasons("income").get("orphan_reference"), Some(&1));
