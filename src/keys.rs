@@ -2,7 +2,7 @@
 //! so that every frame of a run computes the same key for the same identifier. The
 //! publication's joins and group-bys over millions of rows compare these numbers instead of
 //! the strings. On accepted rows a key stands for its identifier exactly: validation proves
-//! the keys of the accepted persons and awards distinct (`check_distinct`), and every accepted
+//! the keys of the accepted persons and awards distinct (`lookup::Referenced::new`), and every accepted
 //! row of another register names an accepted person and award (an unknown one is rejected by
 //! its string).
 use std::hash::BuildHasher;

@@ -16,6 +16,7 @@ pub mod keys;
 pub mod labels;
 pub mod lock;
 pub mod logging;
+pub mod lookup;
 pub mod params;
 pub mod period;
 pub mod protect;

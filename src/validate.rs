@@ -8,10 +8,8 @@ use polars::prelude::*;
 use crate::classify::arith::month_first_day;
 use crate::error::Result;
 use crate::ingest::{collect_streaming, RegisterData, Registers, INVALID_COLUMN, ROW};
-use crate::keys::{
-    benefit_number, check_distinct, id_hash, key_of, person_key, repeated, BENEFIT_NUMBER,
-    PERSON_KEY,
-};
+use crate::keys::{benefit_number, id_hash, key_of, repeated, BENEFIT_NUMBER};
+use crate::lookup::Referenced;
 use crate::regions::Classification;
 use crate::registers::{
     benefit_codes, ColType, Register, BENEFITS, COUNTRIES, FAMILY_STATUSES, FRONT_VETERAN_STATUSES,
@@ -23,6 +21,9 @@ const DUPLICATE: &str = "__duplicate";
 /// The index of a row's first failing check.
 const CHECK: &str = "__check";
 const AFTER_DEATH: &str = "__after_death";
+/// A referring row's person and award: their rows among the accepted ones (null: unknown).
+const PERSON_ROW: &str = "__person_row";
+const AWARD_ROW: &str = "__award_row";
 pub const REASON_COLUMN: &str = "__reason_column";
 
 /// Every reason code a row can be rejected with.
@@ -152,66 +153,38 @@ impl Validated {
 
 pub fn validate(registers: &Registers, classification: &Classification) -> Result<Validated> {
     let (persons, _) = apply(&registers.persons, person_checks(classification), None)?;
-    check_distinct(&persons.accepted, "person_id")?;
-    // Per accepted person, computed once rather than per joined row: the first days of the
-    // birth and death months.
-    let births = persons
-        .accepted
-        .clone()
-        .select([
-            col("person_id"),
-            month_first_day(col("birth_date")).alias("__birth_month"),
-            month_first_day(col("death_date")).alias("__death_month"),
-        ])
-        .collect()?
-        .lazy();
-    let (awards, _) = apply(
-        &registers.awards,
-        award_checks(),
-        Some(Reference::persons(births.clone(), "start_date")),
-    )?;
-    check_distinct(&awards.accepted, "award_id")?;
-    // A payment's award must be of its person and benefit: compared by person key and benefit
-    // number, not by strings.
-    let award_keys = awards
-        .accepted
-        .clone()
-        .select([
-            col("award_id"),
-            person_key(col("person_id")).alias("__award_person"),
-            benefit_number(col("benefit")).alias("__award_benefit"),
-        ])
-        .collect()?
-        .lazy();
-    // Income and payments are independent: validated side by side (polars alone leaves one
-    // of two cores idle through much of a join).
+    let persons_referenced = persons_referenced(&persons.accepted)?;
+    let reference = Reference::persons(&persons_referenced, "start_date");
+    let (awards, _) = apply(&registers.awards, award_checks(), Some(reference))?;
+    // Income refers to persons alone: it is validated beside the payments and what they
+    // refer to (polars alone leaves one of two cores idle through much of a pass).
     let (income, payments) = std::thread::scope(|scope| {
         let income = scope.spawn(|| {
             registers
                 .income
                 .as_ref()
                 .map(|r| {
-                    apply(
-                        r,
-                        income_checks(),
-                        Some(Reference::persons(births.clone(), "month")),
-                    )
+                    let reference = Reference::persons(&persons_referenced, "month");
+                    apply(r, income_checks(), Some(reference))
                 })
                 .transpose()
         });
-        let payments = registers
-            .payments
-            .as_ref()
-            .map(|r| {
-                let mut reference = Reference::persons(births.clone(), "period_month");
-                reference.awards = Some(award_keys);
-                reference.counts_after_death = true;
-                apply(r, payment_checks(), Some(reference))
-            })
-            .transpose();
+        let payments = || -> Result<_> {
+            let awards_referenced = awards_referenced(&awards.accepted, &persons_referenced)?;
+            registers
+                .payments
+                .as_ref()
+                .map(|r| {
+                    let mut reference = Reference::persons(&persons_referenced, "period_month");
+                    reference.awards = Some(awards_referenced);
+                    reference.counts_after_death = true;
+                    apply(r, payment_checks(), Some(reference))
+                })
+                .transpose()
+        };
+        let payments = payments();
         (income.join().expect("the income thread panicked"), payments)
     });
-    let income = income?.map(|(checked, _)| checked);
     let (payments, payments_after_death) = match payments? {
         Some((checked, after_death)) => (Some(checked), after_death),
         None => (None, 0),
@@ -219,39 +192,92 @@ pub fn validate(registers: &Registers, classification: &Classification) -> Resul
     Ok(Validated {
         persons,
         awards,
-        income,
+        income: income?.map(|(checked, _)| checked),
         payments,
         payments_after_death,
     })
 }
 
+/// The accepted persons by identifier, with the first days of their birth and death months
+/// (computed once per person rather than per referring row). Fails if two identifiers share
+/// a key.
+fn persons_referenced(persons: &LazyFrame) -> Result<Arc<Referenced>> {
+    let births = persons
+        .clone()
+        .select([
+            col("person_id"),
+            month_first_day(col("birth_date")).alias("__birth_month"),
+            month_first_day(col("death_date")).alias("__death_month"),
+        ])
+        .collect()?;
+    Referenced::new(
+        births.column("person_id")?.str()?,
+        vec![
+            series(&births, "__birth_month")?,
+            series(&births, "__death_month")?,
+        ],
+    )
+}
+
+/// The accepted awards by identifier, with their person's row and their benefit's number: a
+/// payment's award must be of its person and benefit. Fails if two identifiers share a key.
+fn awards_referenced(awards: &LazyFrame, persons: &Referenced) -> Result<Arc<Referenced>> {
+    let awards = awards
+        .clone()
+        .select([
+            col("award_id"),
+            col("person_id"),
+            benefit_number(col("benefit")).alias("__award_benefit"),
+        ])
+        .collect()?;
+    let person = persons
+        .rows_of(awards.column("person_id")?.str()?)
+        .with_name("__award_person".into());
+    Referenced::new(
+        awards.column("award_id")?.str()?,
+        vec![person, series(&awards, "__award_benefit")?],
+    )
+}
+
+fn series(frame: &DataFrame, name: &str) -> Result<Series> {
+    Ok(frame.column(name)?.as_materialized_series().clone())
+}
+
 /// The accepted rows of other registers a register's rows must refer to.
 struct Reference {
-    persons: LazyFrame,
+    /// Each person's birth and death months (`__birth_month`, `__death_month`).
+    persons: Arc<Referenced>,
     /// The row's date that must not fall before the person's birth month.
     dated_column: &'static str,
-    awards: Option<LazyFrame>,
+    /// Each award's person row and benefit number (`__award_person`, `__award_benefit`).
+    awards: Option<Arc<Referenced>>,
     /// Count the accepted rows whose dated month is after the person's death month.
     counts_after_death: bool,
 }
 
 impl Reference {
-    fn persons(persons: LazyFrame, dated_column: &'static str) -> Reference {
+    fn persons(persons: &Arc<Referenced>, dated_column: &'static str) -> Reference {
         Reference {
-            persons,
+            persons: Arc::clone(persons),
             dated_column,
             awards: None,
             counts_after_death: false,
         }
     }
 
+    /// `lf` with the referenced rows (`PERSON_ROW`, `AWARD_ROW`) and their columns.
+    /// (`source`: the referring register, whose order decides how its rows are found.)
+    fn look_up(&self, lf: LazyFrame, source: &LazyFrame) -> Result<LazyFrame> {
+        let mut lf = self.persons.attach(lf, source, "person_id", PERSON_ROW)?;
+        if let Some(awards) = &self.awards {
+            lf = awards.attach(lf, source, "award_id", AWARD_ROW)?;
+        }
+        Ok(lf)
+    }
+
     fn checks(&self) -> Vec<Check> {
         let mut checks = vec![
-            check(
-                "orphan_reference",
-                "person_id",
-                col("__birth_month").is_null(),
-            ),
+            check("orphan_reference", "person_id", col(PERSON_ROW).is_null()),
             check(
                 "before_birth",
                 self.dated_column,
@@ -263,14 +289,14 @@ impl Reference {
             checks.push(check(
                 "unknown_award",
                 "award_id",
-                named.clone().and(col("__award_person").is_null()),
+                named.clone().and(col(AWARD_ROW).is_null()),
             ));
             checks.push(check(
                 "award_mismatch",
                 "award_id",
                 named.and(
                     col("__award_person")
-                        .neq(col(PERSON_KEY))
+                        .neq(col(PERSON_ROW))
                         .or(col("__award_benefit").neq(col(BENEFIT_NUMBER))),
                 ),
             ));
@@ -322,14 +348,6 @@ fn first_failing(checks: &[Check], offset: usize) -> Expr {
     )
 }
 
-/// The hash table is built on `other`, the accepted rows referred to: the streamed register
-/// on the left only passes through.
-fn left_join(lf: LazyFrame, other: LazyFrame, key: &str) -> LazyFrame {
-    let mut args = JoinArgs::new(JoinType::Left);
-    args.build_side = Some(JoinBuildSide::ForceRight);
-    lf.join(other, [col(key)], [col(key)], args)
-}
-
 /// The register's accepted and rejected rows, and the number of accepted rows after the
 /// person's death (counted only where the reference asks for it).
 fn apply(
@@ -360,14 +378,10 @@ fn apply(
         if reference.awards.is_some() {
             passing.extend([
                 col("award_id"),
-                person_key(col("person_id")),
                 benefit_number(col("benefit")).alias(BENEFIT_NUMBER),
             ]);
         }
-        lf = left_join(lf.select(passing), reference.persons.clone(), "person_id");
-        if let Some(awards) = &reference.awards {
-            lf = left_join(lf, awards.clone(), "award_id");
-        }
+        lf = reference.look_up(lf.select(passing), &data.frame)?;
         let own = checks.len();
         checks.extend(reference.checks());
         lf = lf.with_column(

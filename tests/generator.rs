@@ -113,3 +113,35 @@ fn dirty_output_reconciles_and_every_injected_reason_is_found() {
         }
     }
 }
+
+/// Validation follows sorted registers by looking their references up, and joins registers in
+/// another order (`lookup::Referenced::attach`): both give every register the same verdicts.
+#[test]
+fn registers_out_of_person_order_get_the_same_verdicts() {
+    let sorted = TempDir::new().unwrap();
+    make(sorted.path(), 2000, 5, FileFormat::Csv, 0.05);
+    let scrambled = TempDir::new().unwrap();
+    for register in ["persons", "awards", "income", "payments"] {
+        let text = std::fs::read_to_string(sorted.path().join(format!("{register}.csv"))).unwrap();
+        let mut lines: Vec<&str> = text.lines().collect();
+        if register != "persons" {
+            // In the order of a hash of each line: scattered, not by person.
+            lines[1..].sort_by_key(|line| {
+                use std::hash::{Hash, Hasher};
+                let mut hasher = std::collections::hash_map::DefaultHasher::new();
+                line.hash(&mut hasher);
+                hasher.finish()
+            });
+        }
+        let path = scrambled.path().join(format!("{register}.csv"));
+        std::fs::write(path, lines.join("\n") + "\n").unwrap();
+    }
+    let verdicts = |dir: &Path| {
+        let (_, validated) = run_validation(dir);
+        let counts: Vec<_> = validated.iter().map(|c| c.counts.clone()).collect();
+        (counts, validated.payments_after_death)
+    };
+    let (counts, after_death) = verdicts(sorted.path());
+    assert!(counts.iter().all(|c| c.rejected > 0), "{counts:?}");
+    assert_eq!((counts, after_death), verdicts(scrambled.path()));
+}
