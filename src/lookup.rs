@@ -134,27 +134,37 @@ impl Referenced {
     /// The rows of `ids`, and how many of them probed the map: each identifier is first
     /// compared with the previous one and with the one at the row after the previous one's.
     fn rows_and_probes(&self, ids: &StringChunked) -> (IdxCa, usize) {
+        const NONE: IdxSize = IdxSize::MAX;
         let mut previous: Option<(&str, IdxSize)> = None;
         let mut probes = 0;
-        let rows: IdxCa = ids
-            .iter()
-            .map(|id| {
-                let id = id?;
-                if let Some((last, row)) = previous {
-                    if last == id {
-                        return Some(row);
-                    }
-                    if self.is_at(id, row + 1) {
-                        previous = Some((id, row + 1));
-                        return Some(row + 1);
+        let mut rows: Vec<IdxSize> = Vec::with_capacity(ids.len());
+        for id in ids.iter() {
+            let row = match (id, previous) {
+                (None, _) => NONE,
+                (Some(id), Some((last, row))) if last == id => row,
+                (Some(id), Some((_, row))) if self.is_at(id, row + 1) => {
+                    previous = Some((id, row + 1));
+                    row + 1
+                }
+                (Some(id), _) => {
+                    probes += 1;
+                    match self.row(id) {
+                        Some(row) => {
+                            previous = Some((id, row));
+                            row
+                        }
+                        None => NONE,
                     }
                 }
-                probes += 1;
-                let row = self.row(id)?;
-                previous = Some((id, row));
-                Some(row)
-            })
-            .collect();
+            };
+            rows.push(row);
+        }
+        // Without a validity mask where every identifier was found (most batches).
+        let rows = if rows.contains(&NONE) {
+            rows.into_iter().map(|r| (r != NONE).then_some(r)).collect()
+        } else {
+            IdxCa::from_vec("".into(), rows)
+        };
         (rows, probes)
     }
 

@@ -319,13 +319,21 @@ fn first_failing(checks: &[Check], offset: usize) -> Expr {
     map_multiple(
         move |masks: &mut [Column]| {
             let rows = masks.iter().map(Column::len).max().unwrap_or(0);
+            let failing: Vec<bool> = masks
+                .iter()
+                .map(|mask| Ok(mask.bool()?.any()))
+                .collect::<PolarsResult<_>>()?;
+            if !failing.contains(&true) {
+                // Most batches of a register: no row fails.
+                return Ok(Column::full_null(CHECK.into(), rows, &DataType::UInt32));
+            }
             let mut first = vec![u32::MAX; rows];
             // Backwards, so that an earlier check overwrites a later one.
             for (i, mask) in masks.iter().enumerate().rev() {
-                let mask = mask.bool()?;
-                if !mask.any() {
+                if !failing[i] {
                     continue;
                 }
+                let mask = mask.bool()?;
                 let index = (offset + i) as u32;
                 if mask.len() == 1 {
                     first.fill(index);
