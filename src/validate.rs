@@ -570,11 +570,31 @@ fn str_list(values: &[&str]) -> Expr {
     lit(Series::new("".into(), values)).implode(false)
 }
 
-/// True where a non-null value is outside its code list.
+/// True where a non-null value is outside its code list. A register repeats a code row after
+/// row, so each value is first compared with the previous row's; only a new value is looked
+/// up in the list (where `is_in` hashes every row's).
 fn outside(column: &str, values: &[&str]) -> Expr {
-    col(column)
-        .is_not_null()
-        .and(col(column).is_in(str_list(values), false).not())
+    let codes: PlHashSet<String> = values.iter().map(|v| v.to_string()).collect();
+    col(column).map(
+        move |c: Column| {
+            let mut previous: Option<(&str, bool)> = None;
+            let outside: BooleanChunked = c
+                .str()?
+                .iter()
+                .map(|value| match (value, previous) {
+                    (None, _) => false,
+                    (Some(v), Some((last, outside))) if v == last => outside,
+                    (Some(v), _) => {
+                        let outside = !codes.contains(v);
+                        previous = Some((v, outside));
+                        outside
+                    }
+                })
+                .collect();
+            Ok(outside.with_name(c.name().clone()).into_column())
+        },
+        |_, field| Ok(Field::new(field.name().clone(), DataType::Boolean)),
+    )
 }
 
 fn generic_checks(
