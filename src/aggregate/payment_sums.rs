@@ -90,7 +90,7 @@ fn tag() -> Expr {
             };
             let (award, benefit, payment_type) = (c[0].str()?, c[1].str()?, c[2].str()?);
             let month = c[3].date()?.physical();
-            let tags: UInt64Chunked = award
+            let tags: Vec<u64> = award
                 .iter()
                 .zip(benefit.iter())
                 .zip(payment_type.iter().zip(month.iter()))
@@ -107,10 +107,10 @@ fn tag() -> Expr {
                     if let (Some(m), true) = (m, !named || b == Some("spouse_pension")) {
                         tag |= HAS_MONTH | u64::from(m as u32);
                     }
-                    Some(tag)
+                    tag
                 })
                 .collect();
-            Ok(tags.into_column())
+            Ok(UInt64Chunked::from_vec(TAG.into(), tags).into_column())
         },
         [
             col("award_id"),
@@ -128,14 +128,12 @@ fn group() -> Expr {
     map_multiple(
         |c: &mut [Column]| {
             let (id, tag) = (c[0].u64()?, c[1].u64()?);
-            let groups: UInt64Chunked = id
+            let groups: Vec<u64> = id
                 .iter()
                 .zip(tag.iter())
-                .map(|(i, t)| {
-                    Some(i.unwrap_or(0) ^ t.unwrap_or(0).wrapping_mul(0x9E37_79B9_7F4A_7C15))
-                })
+                .map(|(i, t)| i.unwrap_or(0) ^ t.unwrap_or(0).wrapping_mul(0x9E37_79B9_7F4A_7C15))
                 .collect();
-            Ok(groups.into_column())
+            Ok(UInt64Chunked::from_vec(GROUP.into(), groups).into_column())
         },
         [col(ID), col(TAG)],
         |_, _| Ok(Field::new(GROUP.into(), DataType::UInt64)),
