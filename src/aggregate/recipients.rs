@@ -87,6 +87,14 @@ pub fn paid_in_month(payments: &LazyFrame, month: NaiveDate) -> Result<DataFrame
     )?)
 }
 
+/// An award that may count: (in force on the day, start day, award id, row).
+type Candidate<'a> = (bool, i32, &'a str, IdxSize);
+
+/// In force beats not in force, then the later start, then the higher award id.
+fn better(candidate: &Candidate, kept: &Candidate) -> bool {
+    (candidate.0, candidate.1, candidate.2) > (kept.0, kept.1, kept.2)
+}
+
 /// The award a person counts under for a benefit (publication.md): of those started by
 /// `day`, the one in force on `day`, else the one that started last; ties by the highest
 /// award id. One pass over the awards instead of a sort of them all.
@@ -97,29 +105,68 @@ fn counted_awards(awards: &DataFrame, day: NaiveDate) -> Result<DataFrame> {
     let id = awards.column("award_id")?.str()?;
     let start = awards.column("start_date")?.date()?.physical();
     let end = awards.column("end_date")?.date()?.physical();
-    let mut best: PlHashMap<(u64, &str), (bool, i32, &str, IdxSize)> =
-        PlHashMap::with_capacity(awards.height());
-    let rows = person.iter().zip(benefit.iter()).zip(id.iter());
-    let dates = start.iter().zip(end.iter());
-    for (row, (((p, b), a), (s, e))) in rows.zip(dates).enumerate() {
-        let (Some(p), Some(b), Some(a), Some(s)) = (p, b, a, s) else {
-            continue;
-        };
-        if s > day {
-            continue;
+    let candidates = || {
+        let rows = person.iter().zip(benefit.iter()).zip(id.iter());
+        let dates = start.iter().zip(end.iter());
+        rows.zip(dates)
+            .enumerate()
+            .filter_map(|(row, (((p, b), a), (s, e)))| {
+                let (p, b, a, s) = (p?, b?, a?, s?);
+                (s <= day).then(|| (p, b, (e.is_none_or(|e| e >= day), s, a, row as IdxSize)))
+            })
+    };
+    let mut rows = match counted_in_person_order(candidates()) {
+        Some(rows) => rows,
+        None => counted_by_map(candidates(), awards.height()),
+    };
+    rows.sort_unstable();
+    Ok(awards.take(&IdxCa::from_vec("".into(), rows))?)
+}
+
+/// The counted awards' rows where the candidates come in ascending person order (as the
+/// registers usually do): each person's awards are together, so a person's best award per
+/// benefit is kept in a short list instead of a map over all persons. `None` as soon as a
+/// person comes before the previous one.
+fn counted_in_person_order<'a>(
+    candidates: impl Iterator<Item = (&'a str, &'a str, Candidate<'a>)>,
+) -> Option<Vec<IdxSize>> {
+    let mut rows = Vec::new();
+    let mut person: Option<&str> = None;
+    let mut best: Vec<(&str, Candidate)> = Vec::new();
+    for (p, b, candidate) in candidates {
+        if person != Some(p) {
+            if person.is_some_and(|last| last > p) {
+                return None;
+            }
+            rows.extend(best.drain(..).map(|(_, kept)| kept.3));
+            person = Some(p);
         }
-        let candidate = (e.is_none_or(|e| e >= day), s, a, row as IdxSize);
+        match best.iter_mut().find(|(benefit, _)| *benefit == b) {
+            Some((_, kept)) if better(&candidate, kept) => *kept = candidate,
+            Some(_) => {}
+            None => best.push((b, candidate)),
+        }
+    }
+    rows.extend(best.into_iter().map(|(_, kept)| kept.3));
+    Some(rows)
+}
+
+/// The counted awards' rows, in any order of the candidates.
+fn counted_by_map<'a>(
+    candidates: impl Iterator<Item = (&'a str, &'a str, Candidate<'a>)>,
+    capacity: usize,
+) -> Vec<IdxSize> {
+    let mut best: PlHashMap<(u64, &str), Candidate> = PlHashMap::with_capacity(capacity);
+    for (p, b, candidate) in candidates {
         best.entry((key_of(p), b))
             .and_modify(|kept| {
-                if (candidate.0, candidate.1, candidate.2) > (kept.0, kept.1, kept.2) {
+                if better(&candidate, kept) {
                     *kept = candidate;
                 }
             })
             .or_insert(candidate);
     }
-    let mut rows: Vec<IdxSize> = best.into_values().map(|kept| kept.3).collect();
-    rows.sort_unstable();
-    Ok(awards.take(&IdxCa::from_vec("".into(), rows))?)
+    best.into_values().map(|kept| kept.3).collect()
 }
 
 /// One row per recipient and register benefit with the base code and the tags the tables use:
@@ -134,7 +181,20 @@ pub fn recipients(
     period: Period,
 ) -> Result<DataFrame> {
     let month = classified.month;
-    let chosen = counted_awards(&awards.clone().collect()?, period.last_day())?
+    // Only the columns read below are gathered for the counted awards.
+    let candidates = awards.clone().select(
+        [
+            "person_id",
+            "benefit",
+            "award_id",
+            "kind",
+            "deceased_death_date",
+            "start_date",
+            "end_date",
+        ]
+        .map(col),
+    );
+    let chosen = counted_awards(&candidates.collect()?, period.last_day())?
         .lazy()
         .select([
             person_key(col("person_id")),
@@ -237,6 +297,21 @@ mod tests {
             .collect();
         // P1: A1 is in force, A2 started later but ended. P2: none in force; B1 and B2
         // started last, on the same day, and B2 is the higher id. P3: C2 starts after the day.
+        assert_eq!(ids, ["A1", "B2", "C1"]);
+        // Out of person order (counted by the map instead of in order): the same awards.
+        let shuffled = awards
+            .take(&IdxCa::from_vec("".into(), vec![5, 2, 0, 6, 4, 1, 3]))
+            .unwrap();
+        let counted = counted_awards(&shuffled, ymd(2024, 12, 31)).unwrap();
+        let mut ids: Vec<&str> = counted
+            .column("award_id")
+            .unwrap()
+            .str()
+            .unwrap()
+            .iter()
+            .flatten()
+            .collect();
+        ids.sort_unstable();
         assert_eq!(ids, ["A1", "B2", "C1"]);
     }
 }

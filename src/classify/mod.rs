@@ -172,7 +172,9 @@ pub fn classify_in_chunks(
         .with_column(person_key(c("person_id")))
         .collect()?
         .lazy();
+    let started = std::time::Instant::now();
     let income = income_frame(input.income, month)?;
+    tracing::debug!(seconds = started.elapsed().as_secs_f64(), "income sums");
     // Every rule reads one person's awards only, so persons are classified in chunks.
     let mut rows = by_person_chunks(persons_given, chunk_persons, |keep| {
         let lf = keep(awards.clone(), c(PERSON_KEY))
