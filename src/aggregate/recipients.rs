@@ -286,32 +286,20 @@ mod tests {
             "end_date" => [None, d(2024, 6, 30), d(2023, 1, 31), d(2022, 1, 31), d(2020, 1, 1), None, None],
         )
         .unwrap();
-        let counted = counted_awards(&awards, ymd(2024, 12, 31)).unwrap();
-        let ids: Vec<&str> = counted
-            .column("award_id")
-            .unwrap()
-            .str()
-            .unwrap()
-            .iter()
-            .flatten()
-            .collect();
+        let counted_ids = |awards: &DataFrame| -> Vec<String> {
+            let counted = counted_awards(awards, ymd(2024, 12, 31)).unwrap();
+            let ids = counted.column("award_id").unwrap().str().unwrap();
+            let mut ids: Vec<String> = ids.iter().flatten().map(String::from).collect();
+            ids.sort_unstable();
+            ids
+        };
         // P1: A1 is in force, A2 started later but ended. P2: none in force; B1 and B2
         // started last, on the same day, and B2 is the higher id. P3: C2 starts after the day.
-        assert_eq!(ids, ["A1", "B2", "C1"]);
+        assert_eq!(counted_ids(&awards), ["A1", "B2", "C1"]);
         // Out of person order (counted by the map instead of in order): the same awards.
         let shuffled = awards
             .take(&IdxCa::from_vec("".into(), vec![5, 2, 0, 6, 4, 1, 3]))
             .unwrap();
-        let counted = counted_awards(&shuffled, ymd(2024, 12, 31)).unwrap();
-        let mut ids: Vec<&str> = counted
-            .column("award_id")
-            .unwrap()
-            .str()
-            .unwrap()
-            .iter()
-            .flatten()
-            .collect();
-        ids.sort_unstable();
-        assert_eq!(ids, ["A1", "B2", "C1"]);
+        assert_eq!(counted_ids(&shuffled), ["A1", "B2", "C1"]);
     }
 }
