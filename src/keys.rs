@@ -49,6 +49,27 @@ pub fn id_hash(ids: Expr) -> Expr {
     )
 }
 
+/// The position of each of `values` in `codes` (`None` for a null or any other value). A
+/// register repeats a code row after row, so a value equal to the previous one reuses its
+/// position instead of scanning the list again.
+pub fn code_positions<'a>(
+    codes: &'a [&'a str],
+    values: impl Iterator<Item = Option<&'a str>> + 'a,
+) -> impl Iterator<Item = Option<usize>> + 'a {
+    let mut previous: Option<(&str, Option<usize>)> = None;
+    values.map(move |value| {
+        let value = value?;
+        match previous {
+            Some((last, position)) if last == value => position,
+            _ => {
+                let position = codes.iter().position(|code| *code == value);
+                previous = Some((value, position));
+                position
+            }
+        }
+    })
+}
+
 /// The position of a benefit code in `benefit_codes()` (null for any other value), to
 /// compare and group benefits by number, not by string. One lookup per row, where a chain of
 /// comparisons would scan the column once per code.
@@ -56,10 +77,7 @@ pub fn benefit_number(benefit: Expr) -> Expr {
     benefit.map(
         |c: Column| {
             let codes = benefit_codes();
-            let numbers: UInt8Chunked = c
-                .str()?
-                .iter()
-                .map(|b| b.and_then(|b| codes.iter().position(|code| *code == b)))
+            let numbers: UInt8Chunked = code_positions(&codes, c.str()?.iter())
                 .map(|n| n.map(|n| n as u8))
                 .collect();
             Ok(numbers.with_name(c.name().clone()).into_column())

@@ -11,7 +11,7 @@ use polars::prelude::*;
 use crate::classify::arith::date_lit;
 use crate::error::Result;
 use crate::ingest::collect_streaming;
-use crate::keys::{key_of, AWARD_KEY, PERSON_KEY};
+use crate::keys::{code_positions, key_of, AWARD_KEY, PERSON_KEY};
 use crate::period::Period;
 use crate::registers::{benefit_codes, PAYMENT_TYPES};
 
@@ -83,28 +83,28 @@ fn tag() -> Expr {
     map_multiple(
         |c: &mut [Column]| {
             let codes = benefit_codes();
-            let position = |list: &[&str], value: Option<&str>| {
-                value
-                    .and_then(|v| list.iter().position(|x| *x == v))
-                    .map_or(0, |p| p as u64 + 1)
-            };
+            let spouse = codes.iter().position(|c| *c == "spouse_pension");
+            // A code's position + 1 in its list (0: none).
+            let number = |position: Option<usize>| position.map_or(0, |p| p as u64 + 1);
             let (award, benefit, payment_type) = (c[0].str()?, c[1].str()?, c[2].str()?);
             let month = c[3].date()?.physical();
+            let benefits = code_positions(&codes, benefit.iter());
+            let types = code_positions(PAYMENT_TYPES, payment_type.iter());
             let tags: Vec<u64> = award
                 .iter()
-                .zip(benefit.iter())
-                .zip(payment_type.iter().zip(month.iter()))
+                .zip(benefits)
+                .zip(types.zip(month.iter()))
                 .map(|((a, b), (t, m))| {
                     let named = a.is_some();
-                    let mut tag = position(PAYMENT_TYPES, t) << 32;
+                    let mut tag = number(t) << 32;
                     if named {
                         tag |= NAMED;
                     } else {
-                        tag |= position(&codes, b) << 40;
+                        tag |= number(b) << 40;
                     }
                     // The month decides a spouse's pension's phase, and for a payment naming
                     // no award the award in force.
-                    if let (Some(m), true) = (m, !named || b == Some("spouse_pension")) {
+                    if let (Some(m), true) = (m, !named || b == spouse) {
                         tag |= HAS_MONTH | u64::from(m as u32);
                     }
                     tag
