@@ -49,25 +49,33 @@ pub fn id_hash(ids: Expr) -> Expr {
     )
 }
 
-/// The position of each of `values` in `codes` (`None` for a null or any other value). A
-/// register repeats a code row after row, so a value equal to the previous one reuses its
-/// position instead of scanning the list again.
+/// `answer` for each of `values` (`None` for a null). A register repeats a value row after
+/// row, so a value equal to the previous one reuses its answer instead of computing it again.
+pub fn reusing_previous<'a, T: Copy + 'a>(
+    values: impl Iterator<Item = Option<&'a str>> + 'a,
+    mut answer: impl FnMut(&str) -> T + 'a,
+) -> impl Iterator<Item = Option<T>> + 'a {
+    let mut previous: Option<(&str, T)> = None;
+    values.map(move |value| {
+        let value = value?;
+        match previous {
+            Some((last, known)) if last == value => Some(known),
+            _ => {
+                let known = answer(value);
+                previous = Some((value, known));
+                Some(known)
+            }
+        }
+    })
+}
+
+/// The position of each of `values` in `codes` (`None` for a null or any other value).
 pub fn code_positions<'a>(
     codes: &'a [&'a str],
     values: impl Iterator<Item = Option<&'a str>> + 'a,
 ) -> impl Iterator<Item = Option<usize>> + 'a {
-    let mut previous: Option<(&str, Option<usize>)> = None;
-    values.map(move |value| {
-        let value = value?;
-        match previous {
-            Some((last, position)) if last == value => position,
-            _ => {
-                let position = codes.iter().position(|code| *code == value);
-                previous = Some((value, position));
-                position
-            }
-        }
-    })
+    reusing_previous(values, |value| codes.iter().position(|code| *code == value))
+        .map(Option::flatten)
 }
 
 /// The position of a benefit code in `benefit_codes()` (null for any other value), to
@@ -145,18 +153,23 @@ pub fn check_distinct(frame: &LazyFrame, column: &str) -> Result<usize> {
         .map(key_of)
         .collect();
     if !repeated(keys).is_empty() {
-        let message = if ids.column(column)?.n_unique()? < ids.height() {
+        if ids.column(column)?.n_unique()? < ids.height() {
             // Only unvalidated input (validation rejects every copy of a repeated key).
-            format!("a {column} value occurs more than once")
-        } else {
-            format!(
-                "two {column} values share a 64-bit key in this run; run it again (every run \
-                 draws a new seed)"
-            )
-        };
-        return Err(Error::Other(message));
+            return Err(Error::Other(format!(
+                "a {column} value occurs more than once"
+            )));
+        }
+        return Err(shared_key(column));
     }
     Ok(ids.height())
+}
+
+/// The error of a run in which two distinct identifiers of `column` drew the same key.
+pub fn shared_key(column: &str) -> Error {
+    Error::Other(format!(
+        "two {column} values share a 64-bit key in this run; run it again (every run draws a \
+         new seed)"
+    ))
 }
 
 #[cfg(test)]

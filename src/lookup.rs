@@ -11,8 +11,8 @@ use std::sync::Arc;
 
 use polars::prelude::*;
 
-use crate::error::{Error, Result};
-use crate::keys::key_of;
+use crate::error::Result;
+use crate::keys::{key_of, shared_key};
 
 const ID: &str = "__id";
 const ROW: &str = "__row";
@@ -39,11 +39,7 @@ impl Referenced {
         for (row, id) in ids.iter().enumerate() {
             if let Some(id) = id {
                 if rows.insert(key_of(id), row as IdxSize).is_some() {
-                    return Err(Error::Other(format!(
-                        "two {} values share a 64-bit key in this run; run it again (every run \
-                         draws a new seed)",
-                        ids.name()
-                    )));
+                    return Err(shared_key(ids.name()));
                 }
             }
         }

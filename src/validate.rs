@@ -8,7 +8,7 @@ use polars::prelude::*;
 use crate::classify::arith::month_first_day;
 use crate::error::Result;
 use crate::ingest::{collect_streaming, RegisterData, Registers, INVALID_COLUMN, ROW};
-use crate::keys::{benefit_number, id_hash, key_of, repeated, BENEFIT_NUMBER};
+use crate::keys::{benefit_number, id_hash, key_of, repeated, reusing_previous, BENEFIT_NUMBER};
 use crate::lookup::Referenced;
 use crate::regions::Classification;
 use crate::registers::{
@@ -570,26 +570,14 @@ fn str_list(values: &[&str]) -> Expr {
     lit(Series::new("".into(), values)).implode(false)
 }
 
-/// True where a non-null value is outside its code list. A register repeats a code row after
-/// row, so each value is first compared with the previous row's; only a new value is looked
-/// up in the list (where `is_in` hashes every row's).
+/// True where a non-null value is outside its code list. Registers repeat a code row after
+/// row, so only a new value is looked up (`is_in` hashed every row's).
 fn outside(column: &str, values: &[&str]) -> Expr {
     let codes: PlHashSet<String> = values.iter().map(|v| v.to_string()).collect();
     col(column).map(
         move |c: Column| {
-            let mut previous: Option<(&str, bool)> = None;
-            let outside: BooleanChunked = c
-                .str()?
-                .iter()
-                .map(|value| match (value, previous) {
-                    (None, _) => false,
-                    (Some(v), Some((last, outside))) if v == last => outside,
-                    (Some(v), _) => {
-                        let outside = !codes.contains(v);
-                        previous = Some((v, outside));
-                        outside
-                    }
-                })
+            let outside: BooleanChunked = reusing_previous(c.str()?.iter(), |v| !codes.contains(v))
+                .map(|outside| outside == Some(true))
                 .collect();
             Ok(outside.with_name(c.name().clone()).into_column())
         },
