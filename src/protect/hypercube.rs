@@ -25,6 +25,7 @@
 //! audit's proof. The search ranks each dimension's candidate changes by the line of cells
 //! through k that they move and tries the products of the best few, cheapest first. A figure
 //! for which no pattern is found is left to the linear programs of [`super::attack`].
+use std::cell::OnceCell;
 use std::collections::{BTreeMap, BTreeSet};
 
 use super::model::Model;
@@ -75,9 +76,26 @@ struct Axis {
     total: [Vec<bool>; 2],
     /// [`Axis::paths`], once the relations are known.
     paths: [Vec<BTreeSet<usize>>; 2],
+    /// [`Axis::candidates`] by code, for counts (`[0]`) and for money (`[1]`), once asked for.
+    candidates: [Vec<OnceCell<Vec<Change>>>; 2],
 }
 
 impl Axis {
+    /// The changes a hypercube may take in this dimension through `code`: for a table with
+    /// money those that keep the bounded relations as sums too, else also those that keep
+    /// the sums alone; each once.
+    fn candidates(&self, code: usize, money: bool) -> &[Change] {
+        self.candidates[usize::from(money)][code].get_or_init(|| {
+            let modes: &[usize] = if money { &[1] } else { &[0, 1] };
+            let mut seen = BTreeSet::new();
+            modes
+                .iter()
+                .flat_map(|&mode| self.changes(code, mode))
+                .filter(|change| seen.insert(change.clone()))
+                .collect()
+        })
+    }
+
     /// Each code's path (the code and every total above it), or empty for a total, per mode.
     fn paths(&self, mode: usize) -> Vec<BTreeSet<usize>> {
         (0..self.len)
@@ -159,6 +177,10 @@ impl Cubes {
                         up: [vec![Vec::new(); len], vec![Vec::new(); len]],
                         total: [vec![false; len], vec![false; len]],
                         paths: [Vec::new(), Vec::new()],
+                        candidates: [
+                            (0..len).map(|_| OnceCell::new()).collect(),
+                            (0..len).map(|_| OnceCell::new()).collect(),
+                        ],
                     });
                     stride *= len;
                 }
@@ -273,13 +295,21 @@ impl Cubes {
     ) -> Option<(f64, BTreeMap<usize, i64>)> {
         let free = vec![None; self.cubes[t].axes.len()];
         let products = self.products(view, t, cell, d, &free);
-        if let Some((cost, z, _)) = products.iter().find(|(_, z, _)| view.keeps_relations(t, z)) {
-            return Some((*cost, z.clone()));
+        let mut buffers = Buffers::default();
+        if let Some(found) = products.ranked.iter().find_map(|&(cost, n)| {
+            let z = products.z(self, n, &mut buffers);
+            view.keeps_relations(t, &z).then_some((cost, z))
+        }) {
+            return Some(found);
         }
         products
+            .ranked
             .iter()
             .take(self.search.linked)
-            .find_map(|(_, z, picks)| self.through_link(view, t, z, picks))
+            .find_map(|&(_, n)| {
+                let z = products.z(self, n, &mut buffers);
+                self.through_link(view, t, &z, &products.changes(n))
+            })
     }
 
     /// A hypercube `z` of table `t` (changes `picks` per dimension) continued into the tables
@@ -293,15 +323,16 @@ impl Cubes {
         view: &View,
         t: usize,
         z: &BTreeMap<usize, i64>,
-        picks: &[Change],
+        picks: &[&Change],
     ) -> Option<(f64, BTreeMap<usize, i64>)> {
         let model = view.model;
         let mut joint = z.clone();
         let mut visited = BTreeSet::from([t]);
+        let mut buffers = Buffers::default();
         // Dimension id → its change, by code.
         let mut known: BTreeMap<&str, BTreeMap<String, i64>> = BTreeMap::new();
         let learn =
-            |known: &mut BTreeMap<&str, BTreeMap<String, i64>>, t: usize, picks: &[Change]| {
+            |known: &mut BTreeMap<&str, BTreeMap<String, i64>>, t: usize, picks: &[&Change]| {
                 for (a, change) in self.cubes[t].axes.iter().zip(picks) {
                     known.entry(a.id).or_insert_with(|| {
                         change
@@ -344,12 +375,14 @@ impl Cubes {
             let other = self.products(view, t2, c2, d2, &fixed);
             let (z2, picks2) =
                 other
-                    .into_iter()
+                    .ranked
+                    .iter()
                     .take(self.search.linked)
-                    .find_map(|(_, z2, picks2)| {
+                    .find_map(|&(_, n)| {
+                        let z2 = other.z(self, n, &mut buffers);
                         z2.iter()
                             .all(|(g, dz)| joint.get(g).is_none_or(|v| v == dz))
-                            .then_some((z2, picks2))
+                            .then(|| (z2, other.changes(n)))
                     })?;
             joint.extend(z2);
             visited.insert(t2);
@@ -359,125 +392,152 @@ impl Cubes {
     }
 
     /// The hypercubes moving the figure of `cell` in table `t` by `d` whose figures may take
-    /// part, cheapest first (the relations are not checked here), each with its change per
-    /// dimension; `fixed[i]` is the only change tried for dimension i.
-    fn products(
-        &self,
+    /// part, cheapest first (the relations are not checked here); `fixed[i]` is the only
+    /// change tried for dimension i.
+    fn products<'a>(
+        &'a self,
         view: &View,
         t: usize,
         cell: usize,
         d: i64,
-        fixed: &[Option<Change>],
-    ) -> Vec<(f64, BTreeMap<usize, i64>, Vec<Change>)> {
-        let model = view.model;
+        fixed: &'a [Option<Change>],
+    ) -> Products<'a> {
         let cube = &self.cubes[t];
-        let money = model.money[t];
-        let coords: Vec<usize> = cube
-            .axes
-            .iter()
-            .map(|a| (cell / a.stride) % a.len)
-            .collect();
-        let base = |axis: usize| cell - coords[axis] * cube.axes[axis].stride;
-        let cost = |f: usize, z: i64| view.cost(f, z);
-
+        let money = view.model.money[t];
+        let mut products = Products {
+            t,
+            d,
+            choices: Vec::new(),
+            ranked: Vec::new(),
+        };
         // Each dimension's changes, ranked by the line of cells through k that they move.
-        let mut choices: Vec<Vec<Change>> = Vec::new();
         for (i, axis) in cube.axes.iter().enumerate() {
             if let Some(change) = &fixed[i] {
-                choices.push(vec![change.clone()]);
+                products.choices.push(vec![change]);
                 continue;
             }
-            let mut seen = BTreeSet::new();
-            let modes: &[usize] = if money { &[1] } else { &[0, 1] };
-            let mut ranked: Vec<(f64, usize, Change)> = Vec::new();
-            for &mode in modes {
-                for change in axis.changes(coords[i], mode) {
-                    if !seen.insert(change.clone()) {
-                        continue;
-                    }
+            let code = (cell / axis.stride) % axis.len;
+            let base = cell - code * axis.stride;
+            let mut ranked: Vec<(f64, &Change)> = axis
+                .candidates(code, money)
+                .iter()
+                .filter_map(|change| {
                     let line: Option<f64> = change
                         .iter()
-                        .map(|&(c, u)| cost(self.figure_of[t][base(i) + c * axis.stride], d * u))
+                        .map(|&(c, u)| view.cost(self.figure_of[t][base + c * axis.stride], d * u))
                         .sum();
-                    if let Some(line) = line {
-                        ranked.push((line, change.len(), change));
-                    }
-                }
-            }
-            ranked.sort_by(|a, b| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1)).then(a.2.cmp(&b.2)));
+                    Some((line?, change))
+                })
+                .collect();
+            let order = |a: &(f64, &Change), b: &(f64, &Change)| {
+                a.0.total_cmp(&b.0)
+                    .then(a.1.len().cmp(&b.1.len()))
+                    .then(a.1.cmp(b.1))
+            };
             if view.free_only {
                 ranked.retain(|r| r.0 == 0.0);
-            } else {
+            } else if ranked.len() > self.search.keep {
+                ranked.select_nth_unstable_by(self.search.keep, order);
                 ranked.truncate(self.search.keep);
             }
             if ranked.is_empty() {
-                return Vec::new();
+                return products;
             }
-            choices.push(ranked.into_iter().map(|r| r.2).collect());
+            ranked.sort_unstable_by(order);
+            products
+                .choices
+                .push(ranked.into_iter().map(|r| r.1).collect());
         }
 
-        let mut products: Vec<(f64, Vec<usize>, BTreeMap<usize, i64>)> = Vec::new();
-        let mut pick = vec![0; choices.len()];
-        'products: for _ in 0..self.search.products {
-            if let Some(z) = self.product(t, &choices, &pick, d) {
-                let total: Option<f64> = z.iter().map(|(&f, &dz)| cost(f, dz)).sum();
+        // The products in the order of their picks (the last dimension's change varying
+        // fastest), so that a stable sort by cost leaves equal costs in that order.
+        let count = products
+            .choices
+            .iter()
+            .try_fold(1usize, |n, c| n.checked_mul(c.len()))
+            .map_or(self.search.products, |n| n.min(self.search.products));
+        let mut buffers = Buffers::default();
+        for n in 0..count {
+            if products.fill(self, n, &mut buffers) {
+                let total: Option<f64> = buffers.z.iter().map(|&(f, dz)| view.cost(f, dz)).sum();
                 if let Some(total) = total {
-                    products.push((total, pick.clone(), z));
+                    products.ranked.push((total, n));
                 }
             }
-            for i in (0..pick.len()).rev() {
-                pick[i] += 1;
-                if pick[i] < choices[i].len() {
-                    continue 'products;
-                }
-                pick[i] = 0;
-            }
-            break;
         }
-        products.sort_by(|a, b| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1)));
+        products.ranked.sort_by(|a, b| a.0.total_cmp(&b.0));
         products
-            .into_iter()
-            .map(|(cost, pick, z)| {
-                let changes = pick
-                    .iter()
-                    .enumerate()
-                    .map(|(i, &p)| choices[i][p].clone())
-                    .collect();
-                (cost, z, changes)
+    }
+}
+
+/// Scratch space for the cells of one product.
+#[derive(Default)]
+struct Buffers {
+    z: Vec<(usize, i64)>,
+    next: Vec<(usize, i64)>,
+}
+
+/// The hypercubes of one search: the changes ranked per dimension (`choices`), and the
+/// products of one change per dimension as (cost, number), cheapest first. Product number n
+/// picks, per dimension, the digit of n in the mixed radix of the choices' lengths.
+struct Products<'a> {
+    t: usize,
+    d: i64,
+    choices: Vec<Vec<&'a Change>>,
+    ranked: Vec<(f64, usize)>,
+}
+
+impl Products<'_> {
+    /// Product n's change per dimension.
+    fn changes(&self, mut n: usize) -> Vec<&Change> {
+        let mut picks: Vec<&Change> = self
+            .choices
+            .iter()
+            .rev()
+            .map(|c| {
+                let change = c[n % c.len()];
+                n /= c.len();
+                change
             })
-            .collect()
+            .collect();
+        picks.reverse();
+        picks
     }
 
-    /// The change z = d · ⊗ choices[i][pick[i]] by figure; `None` when two cells of one
-    /// figure would move differently.
-    fn product(
-        &self,
-        t: usize,
-        choices: &[Vec<Change>],
-        pick: &[usize],
-        d: i64,
-    ) -> Option<BTreeMap<usize, i64>> {
-        let axes = &self.cubes[t].axes;
-        let mut cells: Vec<(usize, i64)> = vec![(0, d)];
-        for (i, axis) in axes.iter().enumerate() {
-            let change = &choices[i][pick[i]];
-            cells = cells
-                .iter()
-                .flat_map(|&(cell, z)| {
+    /// Fills `buffers.z` with z = d · ⊗ changes of product n, by figure in figure order;
+    /// false when two cells of one figure would move differently.
+    fn fill(&self, cubes: &Cubes, n: usize, buffers: &mut Buffers) -> bool {
+        let Buffers { z, next } = buffers;
+        z.clear();
+        z.push((0, self.d));
+        for (axis, change) in cubes.cubes[self.t].axes.iter().zip(self.changes(n)) {
+            next.clear();
+            for &(cell, dz) in z.iter() {
+                next.extend(
                     change
                         .iter()
-                        .map(move |&(c, u)| (cell + c * axis.stride, z * u))
-                })
-                .collect();
-        }
-        let mut z = BTreeMap::new();
-        for (cell, dz) in cells {
-            let f = self.figure_of[t][cell];
-            if *z.entry(f).or_insert(dz) != dz {
-                return None;
+                        .map(|&(c, u)| (cell + c * axis.stride, dz * u)),
+                );
             }
+            std::mem::swap(z, next);
         }
-        Some(z)
+        let figure_of = &cubes.figure_of[self.t];
+        for entry in z.iter_mut() {
+            entry.0 = figure_of[entry.0];
+        }
+        z.sort_unstable_by_key(|e| e.0);
+        let mut agrees = true;
+        z.dedup_by(|later, kept| {
+            agrees &= later.0 != kept.0 || later.1 == kept.1;
+            later.0 == kept.0
+        });
+        agrees
+    }
+
+    /// Product n's change by figure (a product in `ranked`, so its cells agree).
+    fn z(&self, cubes: &Cubes, n: usize, buffers: &mut Buffers) -> BTreeMap<usize, i64> {
+        self.fill(cubes, n, buffers);
+        buffers.z.iter().copied().collect()
     }
 }
 
