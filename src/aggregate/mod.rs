@@ -593,11 +593,21 @@ fn payments_with_codes(
         JoinArgs::new(JoinType::Left),
     );
     let month_end = col("period_month").dt().month_end();
+    // Only the awards of the persons paid without naming one can be those payments' awards:
+    // the rest are filtered out before the join hashes them.
     let unnamed = summed
+        .clone()
         .filter(col(AWARD_KEY).is_null())
         .select([all().exclude_cols([AWARD_KEY]).as_expr()])
+        .collect()?;
+    let paid_unnamed = unnamed
+        .column(PERSON_KEY)?
+        .as_materialized_series()
+        .unique()?;
+    let unnamed = unnamed
+        .lazy()
         .join(
-            award_info,
+            award_info.filter(col(PERSON_KEY).is_in(lit(paid_unnamed).implode(false), false)),
             [col(PERSON_KEY), col("benefit")],
             [col(PERSON_KEY), col("benefit")],
             JoinArgs::new(JoinType::Left),

@@ -2,7 +2,7 @@
 //! publication.md: from regular payments for the month, else from computed amounts.
 use polars::prelude::*;
 
-use crate::classify::arith::{age_at, date_lit, days_from_civil, month_index};
+use crate::classify::arith::{age_at, civil_from_days, date_lit, days_from_civil};
 use crate::classify::{age_group, Classified};
 use crate::error::Result;
 use crate::ingest::collect_streaming;
@@ -13,39 +13,67 @@ use crate::period::Period;
 use chrono::{Datelike, NaiveDate};
 
 /// The base benefit code of an award in a month: the kind, or the spouse's-pension phase in
-/// that month (`month_first_day`, an expression of the first day of the month).
+/// that month (`month_first_day`, an expression of the first day of the month, or a literal),
+/// from the columns `benefit`, `kind` and `deceased_death_date`. One kernel per row, where a
+/// chain of `when` would compare every row with every code.
 pub fn base_code(month_first_day: Expr) -> Expr {
-    let kind = col("kind");
-    let since_death = month_index(month_first_day) - month_index(col("deceased_death_date"));
-    when(col("benefit").eq(lit("national_pension")))
-        .then(
-            when(kind.clone().eq(lit("old_age")))
-                .then(lit("NP_OLD"))
-                .when(kind.clone().eq(lit("early_old_age")))
-                .then(lit("NP_EARLY"))
-                .when(kind.clone().eq(lit("disability")))
-                .then(lit("NP_DIS"))
-                .otherwise(lit("NP_REHAB")),
-        )
-        .when(col("benefit").eq(lit("guarantee_pension")))
-        .then(lit("GP"))
-        .when(col("benefit").eq(lit("spouse_pension")))
-        .then(
-            when(since_death.lt_eq(lit(6i64)))
-                .then(lit("SP_INIT"))
-                .otherwise(lit("SP_CONT")),
-        )
-        .when(col("benefit").eq(lit("orphan_pension")))
-        .then(lit("OP"))
-        .when(col("benefit").eq(lit("child_increase")))
-        .then(lit("CI"))
-        .when(col("benefit").eq(lit("front_veteran_supplement")))
-        .then(
-            when(kind.eq(lit("abroad")))
-                .then(lit("FVS_ABROAD"))
-                .otherwise(lit("FVS")),
-        )
-        .otherwise(lit("AFVS"))
+    map_multiple(
+        |c: &mut [Column]| {
+            let (benefit, kind) = (c[0].str()?, c[1].str()?);
+            let (month, death) = (c[2].date()?.physical(), c[3].date()?.physical());
+            let month_of = |days: Option<i32>| {
+                days.map(|d| {
+                    let (year, month, _) = civil_from_days(d);
+                    i64::from(year) * 12 + i64::from(month)
+                })
+            };
+            let month_at = |row: usize| month.get(if month.len() == 1 { 0 } else { row });
+            let codes: StringChunked = benefit
+                .iter()
+                .zip(kind.iter())
+                .zip(death.iter())
+                .enumerate()
+                .map(|(row, ((benefit, kind), death))| {
+                    Some(code_of(benefit, kind, || {
+                        Some(month_of(month_at(row))? - month_of(death)?)
+                    }))
+                })
+                .collect();
+            Ok(codes.into_column())
+        },
+        [
+            col("benefit"),
+            col("kind"),
+            month_first_day,
+            col("deceased_death_date"),
+        ],
+        |_, _| Ok(Field::new("base".into(), DataType::String)),
+    )
+}
+
+/// The base code of a benefit and kind; a spouse's pension's phase by the months since the
+/// death (unknown: the continuation).
+fn code_of(
+    benefit: Option<&str>,
+    kind: Option<&str>,
+    months_since_death: impl Fn() -> Option<i64>,
+) -> &'static str {
+    match (benefit, kind) {
+        (Some("national_pension"), Some("old_age")) => "NP_OLD",
+        (Some("national_pension"), Some("early_old_age")) => "NP_EARLY",
+        (Some("national_pension"), Some("disability")) => "NP_DIS",
+        (Some("national_pension"), _) => "NP_REHAB",
+        (Some("guarantee_pension"), _) => "GP",
+        (Some("spouse_pension"), _) => match months_since_death() {
+            Some(months) if months <= 6 => "SP_INIT",
+            _ => "SP_CONT",
+        },
+        (Some("orphan_pension"), _) => "OP",
+        (Some("child_increase"), _) => "CI",
+        (Some("front_veteran_supplement"), Some("abroad")) => "FVS_ABROAD",
+        (Some("front_veteran_supplement"), _) => "FVS",
+        _ => "AFVS",
+    }
 }
 
 /// An award is in force on `day` when it started by then and has not ended before it.
@@ -274,6 +302,35 @@ pub fn recipients(
 mod tests {
     use super::*;
     use crate::period::ymd;
+
+    /// Every base code, a spouse's pension six and seven months after the death, unknown
+    /// kinds and death dates; the month as a literal and as a column.
+    #[test]
+    fn base_codes_follow_the_benefit_the_kind_and_the_months_since_death() {
+        let d = |y, m, day| Some(ymd(y, m, day));
+        let awards = df!(
+            "benefit" => [Some("national_pension"), Some("national_pension"), Some("national_pension"), Some("national_pension"), Some("national_pension"), Some("guarantee_pension"), Some("spouse_pension"), Some("spouse_pension"), Some("spouse_pension"), Some("orphan_pension"), Some("child_increase"), Some("front_veteran_supplement"), Some("front_veteran_supplement"), Some("additional_front_veteran_supplement"), None],
+            "kind" => [Some("old_age"), Some("early_old_age"), Some("disability"), Some("rehabilitation_subsidy"), None, None, None, None, None, None, None, Some("abroad"), None, None, None],
+            "deceased_death_date" => [None, None, None, None, None, None, d(2024, 6, 30), d(2024, 5, 1), None, None, None, None, None, None, None],
+        )
+        .unwrap();
+        let expected = [
+            "NP_OLD", "NP_EARLY", "NP_DIS", "NP_REHAB", "NP_REHAB", "GP", "SP_INIT", "SP_CONT",
+            "SP_CONT", "OP", "CI", "FVS_ABROAD", "FVS", "AFVS", "AFVS",
+        ];
+        let codes = |frame: LazyFrame, month: Expr| -> Vec<String> {
+            let out = frame
+                .select([base_code(month).alias("base")])
+                .collect()
+                .unwrap();
+            let codes = out.column("base").unwrap().str().unwrap();
+            codes.iter().map(|c| c.unwrap().to_string()).collect()
+        };
+        let december = date_lit(ymd(2024, 12, 1));
+        assert_eq!(codes(awards.clone().lazy(), december.clone()), expected);
+        let with_month = awards.lazy().with_column(december.alias("month"));
+        assert_eq!(codes(with_month, col("month")), expected);
+    }
 
     #[test]
     fn the_counted_award_is_in_force_else_the_latest_started_and_ties_go_to_the_highest_id() {
