@@ -144,8 +144,18 @@ fn counted_awards(awards: &DataFrame, day: NaiveDate) -> Result<DataFrame> {
             })
     };
     let mut rows = match counted_in_person_order(candidates()) {
-        Some(rows) => rows,
-        None => counted_by_map(candidates(), awards.height()),
+        Ok(rows) => rows,
+        // In order up to a tail (ten million identifiers `P0000001` … `P9999999` are followed
+        // by `P10000000`): the persons of the tail are counted by the map, the rest in order.
+        Err(at) if at > awards.height() / 2 => {
+            let tail: PlHashSet<&str> = candidates().skip(at).map(|c| c.0).collect();
+            let mut rows = counted_in_person_order(candidates().filter(|c| !tail.contains(c.0)))
+                .expect("in order without the tail");
+            let tail_candidates = candidates().filter(|c| tail.contains(c.0));
+            rows.extend(counted_by_map(tail_candidates, tail.len()));
+            rows
+        }
+        Err(_) => counted_by_map(candidates(), awards.height()),
     };
     rows.sort_unstable();
     Ok(awards.take(&IdxCa::from_vec("".into(), rows))?)
@@ -153,18 +163,18 @@ fn counted_awards(awards: &DataFrame, day: NaiveDate) -> Result<DataFrame> {
 
 /// The counted awards' rows where the candidates come in ascending person order (as the
 /// registers usually do): each person's awards are together, so a person's best award per
-/// benefit is kept in a short list instead of a map over all persons. `None` as soon as a
-/// person comes before the previous one.
+/// benefit is kept in a short list instead of a map over all persons. As soon as a person
+/// comes before the previous one, `Err` with that candidate's position.
 fn counted_in_person_order<'a>(
     candidates: impl Iterator<Item = (&'a str, &'a str, Candidate<'a>)>,
-) -> Option<Vec<IdxSize>> {
+) -> std::result::Result<Vec<IdxSize>, usize> {
     let mut rows = Vec::new();
     let mut person: Option<&str> = None;
     let mut best: Vec<(&str, Candidate)> = Vec::new();
-    for (p, b, candidate) in candidates {
+    for (at, (p, b, candidate)) in candidates.enumerate() {
         if person != Some(p) {
             if person.is_some_and(|last| last > p) {
-                return None;
+                return Err(at);
             }
             rows.extend(best.drain(..).map(|(_, kept)| kept.3));
             person = Some(p);
@@ -176,7 +186,7 @@ fn counted_in_person_order<'a>(
         }
     }
     rows.extend(best.into_iter().map(|(_, kept)| kept.3));
-    Some(rows)
+    Ok(rows)
 }
 
 /// The counted awards' rows, in any order of the candidates.
@@ -315,8 +325,21 @@ mod tests {
         )
         .unwrap();
         let expected = [
-            "NP_OLD", "NP_EARLY", "NP_DIS", "NP_REHAB", "NP_REHAB", "GP", "SP_INIT", "SP_CONT",
-            "SP_CONT", "OP", "CI", "FVS_ABROAD", "FVS", "AFVS", "AFVS",
+            "NP_OLD",
+            "NP_EARLY",
+            "NP_DIS",
+            "NP_REHAB",
+            "NP_REHAB",
+            "GP",
+            "SP_INIT",
+            "SP_CONT",
+            "SP_CONT",
+            "OP",
+            "CI",
+            "FVS_ABROAD",
+            "FVS",
+            "AFVS",
+            "AFVS",
         ];
         let codes = |frame: LazyFrame, month: Expr| -> Vec<String> {
             let out = frame
@@ -358,5 +381,11 @@ mod tests {
             .take(&IdxCa::from_vec("".into(), vec![5, 2, 0, 6, 4, 1, 3]))
             .unwrap();
         assert_eq!(counted_ids(&shuffled), ["A1", "B2", "C1"]);
+        // In order but for a tail holding another award of the first person (the tail's
+        // persons by the map, the rest in order): the same awards.
+        let tail = awards
+            .take(&IdxCa::from_vec("".into(), vec![0, 2, 3, 4, 5, 6, 1]))
+            .unwrap();
+        assert_eq!(counted_ids(&tail), ["A1", "B2", "C1"]);
     }
 }
