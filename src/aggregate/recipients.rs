@@ -2,7 +2,7 @@
 //! publication.md: from regular payments for the month, else from computed amounts.
 use polars::prelude::*;
 
-use crate::classify::arith::{age_at, civil_from_days, date_lit, days_from_civil};
+use crate::classify::arith::{age_at, civil_from_days, date_lit, days_from_civil, month_number};
 use crate::classify::{age_group, Classified};
 use crate::error::Result;
 use crate::ingest::collect_streaming;
@@ -24,7 +24,7 @@ pub fn base_code(month_first_day: Expr) -> Expr {
             let month_of = |days: Option<i32>| {
                 days.map(|d| {
                     let (year, month, _) = civil_from_days(d);
-                    i64::from(year) * 12 + i64::from(month)
+                    month_number(year, month)
                 })
             };
             let month_at = |row: usize| month.get(if month.len() == 1 { 0 } else { row });

@@ -59,11 +59,14 @@ pub fn year_of(date: Expr) -> Expr {
     date_part(date, |year, _, _| i64::from(year))
 }
 
-/// Month number since year 0 of a date, for whole-month differences between months.
+/// Month number since year 0, for whole-month differences between months.
+pub fn month_number(year: i32, month: u32) -> i64 {
+    i64::from(year) * 12 + i64::from(month)
+}
+
+/// `month_number` of each date.
 pub fn month_index(date: Expr) -> Expr {
-    date_part(date, |year, month, _| {
-        i64::from(year) * 12 + i64::from(month)
-    })
+    date_part(date, |year, month, _| month_number(year, month))
 }
 
 /// Whole calendar months from `a` to `b`, counted down:
@@ -92,7 +95,7 @@ fn days_in_month(year: i32, month: u32) -> u32 {
 /// Scalar twin of `months_between`.
 pub fn months_between_dates(a: NaiveDate, b: NaiveDate) -> i64 {
     let last_of_b = crate::period::last_day_of_month(b).day();
-    let index = |d: NaiveDate| i64::from(d.year()) * 12 + i64::from(d.month());
+    let index = |d: NaiveDate| month_number(d.year(), d.month());
     let behind = b.day() < a.day().min(last_of_b);
     index(b) - index(a) - i64::from(behind)
 }

@@ -373,7 +373,7 @@ fn with_person_terms(
 }
 
 pub fn month_index_of(d: NaiveDate) -> i64 {
-    i64::from(d.year()) * 12 + i64::from(d.month())
+    month_number(d.year(), d.month())
 }
 
 /// Residence months short of `share × total` scale an amount by `months / (share × total)`.
