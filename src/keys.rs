@@ -96,20 +96,20 @@ pub fn benefit_number(benefit: Expr) -> Expr {
 
 /// Persons per chunk where a stage works person by person (classification): a chunk's
 /// intermediate columns and hash tables stay small, where ten million persons at once grew the
-/// stage 21× from one million.
-pub const CHUNK_PERSONS: usize = 1_000_000;
+/// stage 21× from one million. Two chunks are worked on at once.
+pub const CHUNK_PERSONS: usize = 500_000;
 
 /// Runs `part` on each chunk of about `chunk_persons` of `persons` persons and stacks the
-/// results. `part` gets the filter that keeps the rows of a frame that belong to the chunk's
-/// persons (given the frame's person key expression): those whose key modulo the number of
-/// chunks is the chunk's number.
-pub fn by_person_chunks<F>(persons: usize, chunk_persons: usize, mut part: F) -> Result<DataFrame>
+/// results in chunk order. `part` gets the filter that keeps the rows of a frame that belong
+/// to the chunk's persons (given the frame's person key expression): those whose key modulo
+/// the number of chunks is the chunk's number. Chunks run two at a time, on two threads: one
+/// chunk's plan leaves a core idle through much of it.
+pub fn by_person_chunks<F>(persons: usize, chunk_persons: usize, part: F) -> Result<DataFrame>
 where
-    F: FnMut(&dyn Fn(LazyFrame, Expr) -> LazyFrame) -> Result<DataFrame>,
+    F: Fn(&dyn Fn(LazyFrame, Expr) -> LazyFrame) -> Result<DataFrame> + Sync,
 {
     let chunks = persons.div_ceil(chunk_persons.max(1)).max(1) as u64;
-    let mut rows = DataFrame::empty();
-    for chunk in 0..chunks {
+    let run = |chunk: u64| {
         let keep = move |lf: LazyFrame, key: Expr| {
             if chunks == 1 {
                 lf
@@ -117,11 +117,25 @@ where
                 lf.filter((key % lit(chunks)).eq(lit(chunk)))
             }
         };
-        let part = part(&keep)?;
-        if rows.width() == 0 {
-            rows = part;
-        } else {
-            rows.vstack_mut_owned(part)?;
+        part(&keep)
+    };
+    let mut rows = DataFrame::empty();
+    for first in (0..chunks).step_by(2) {
+        let (first, second) = std::thread::scope(|scope| {
+            let second = (first + 1 < chunks).then(|| scope.spawn(|| run(first + 1)));
+            let first = run(first);
+            (
+                first,
+                second.map(|s| s.join().expect("a chunk's thread panicked")),
+            )
+        });
+        for part in std::iter::once(first).chain(second) {
+            let part = part?;
+            if rows.width() == 0 {
+                rows = part;
+            } else {
+                rows.vstack_mut_owned(part)?;
+            }
         }
     }
     Ok(rows)
@@ -129,14 +143,33 @@ where
 
 /// The values that occur more than once among `hashes`, each once, in ascending order
 /// (sorting millions of integers is much cheaper than comparing the strings they stand for).
+/// A large list is sorted as two halves on two threads and walked as one merged list.
 pub fn repeated(mut hashes: Vec<u64>) -> Vec<u64> {
-    hashes.sort_unstable();
-    let mut repeated: Vec<u64> = hashes
-        .windows(2)
-        .filter(|w| w[0] == w[1])
-        .map(|w| w[0])
-        .collect();
-    repeated.dedup();
+    let middle = hashes.len() / 2;
+    let (low, high) = hashes.split_at_mut(middle);
+    if high.len() < 100_000 {
+        low.sort_unstable();
+        high.sort_unstable();
+    } else {
+        std::thread::scope(|scope| {
+            scope.spawn(|| low.sort_unstable());
+            high.sort_unstable();
+        });
+    }
+    let (mut low, mut high) = (low.iter().peekable(), high.iter().peekable());
+    let merged = std::iter::from_fn(|| match (low.peek(), high.peek()) {
+        (Some(a), Some(b)) if a <= b => low.next(),
+        (Some(_), Some(_)) | (None, _) => high.next(),
+        (Some(_), None) => low.next(),
+    });
+    let mut repeated: Vec<u64> = Vec::new();
+    let mut previous = None;
+    for &value in merged {
+        if previous == Some(value) && repeated.last() != Some(&value) {
+            repeated.push(value);
+        }
+        previous = Some(value);
+    }
     repeated
 }
 
@@ -233,6 +266,23 @@ mod tests {
     fn repeated_values_are_listed_once_in_order() {
         assert_eq!(repeated(vec![3, 1, 3, 2, 3, 1, 9]), [1, 3]);
         assert!(repeated(vec![5, 4]).is_empty());
+    }
+
+    /// Large enough to be sorted as two halves on two threads: a value repeated within one
+    /// half, across the halves, or three times is listed once.
+    #[test]
+    fn repeated_values_of_a_large_list_are_found_across_its_halves() {
+        let mut hashes: Vec<u64> = (0..300_000u64)
+            .map(|i| i.wrapping_mul(0x9E37_79B9_7F4A_7C15))
+            .collect();
+        let (first, last) = (hashes[10], hashes[299_990]);
+        hashes[20] = first;
+        hashes[299_000] = first;
+        hashes[5] = last;
+        hashes[149_999] = hashes[150_000];
+        let mut expected = vec![first, last, hashes[150_000]];
+        expected.sort_unstable();
+        assert_eq!(repeated(hashes), expected);
     }
 
     #[test]

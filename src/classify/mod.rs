@@ -166,8 +166,6 @@ pub fn classify_in_chunks(
     // Persons, awards and incomes are joined by person key (keys.rs), which needs the keys of
     // the persons given distinct.
     let persons_given = check_distinct(input.persons, "person_id")?;
-    let persons = persons_frame(input.persons, input.classification)?
-        .select([all().exclude_cols(["person_id"]).as_expr()]);
     let awards = awards_in_force(input.awards, month, last_day)
         .with_column(person_key(c("person_id")))
         .collect()?
@@ -179,7 +177,11 @@ pub fn classify_in_chunks(
     let mut rows = by_person_chunks(persons_given, chunk_persons, |keep| {
         let lf = keep(awards.clone(), c(PERSON_KEY))
             .join(
-                keep(persons.clone(), c(PERSON_KEY)),
+                persons_frame(
+                    &keep(input.persons.clone(), person_key(c("person_id"))),
+                    input.classification,
+                )?
+                .select([all().exclude_cols(["person_id"]).as_expr()]),
                 [c(PERSON_KEY)],
                 [c(PERSON_KEY)],
                 JoinArgs::new(JoinType::Inner),
