@@ -154,11 +154,9 @@ impl Validated {
 pub fn validate(registers: &Registers, classification: &Classification) -> Result<Validated> {
     let (persons, _) = apply(&registers.persons, person_checks(classification), None)?;
     let persons_referenced = persons_referenced(&persons.accepted)?;
-    let reference = Reference::persons(&persons_referenced, "start_date");
-    let (awards, _) = apply(&registers.awards, award_checks(), Some(reference))?;
-    // Income refers to persons alone: it is validated beside the payments and what they
-    // refer to (polars alone leaves one of two cores idle through much of a pass).
-    let (income, payments) = std::thread::scope(|scope| {
+    // Income refers to persons alone: it is validated beside the awards, the payments and
+    // what they refer to (polars alone leaves one of two cores idle through much of a pass).
+    let (income, awards_and_payments) = std::thread::scope(|scope| {
         let income = scope.spawn(|| {
             registers
                 .income
@@ -169,9 +167,11 @@ pub fn validate(registers: &Registers, classification: &Classification) -> Resul
                 })
                 .transpose()
         });
-        let payments = || -> Result<_> {
+        let awards_and_payments = || -> Result<_> {
+            let reference = Reference::persons(&persons_referenced, "start_date");
+            let (awards, _) = apply(&registers.awards, award_checks(), Some(reference))?;
             let awards_referenced = awards_referenced(&awards.accepted, &persons_referenced)?;
-            registers
+            let payments = registers
                 .payments
                 .as_ref()
                 .map(|r| {
@@ -180,12 +180,17 @@ pub fn validate(registers: &Registers, classification: &Classification) -> Resul
                     reference.counts_after_death = true;
                     apply(r, payment_checks(), Some(reference))
                 })
-                .transpose()
+                .transpose()?;
+            Ok((awards, payments))
         };
-        let payments = payments();
-        (income.join().expect("the income thread panicked"), payments)
+        let awards_and_payments = awards_and_payments();
+        (
+            income.join().expect("the income thread panicked"),
+            awards_and_payments,
+        )
     });
-    let (payments, payments_after_death) = match payments? {
+    let (awards, payments) = awards_and_payments?;
+    let (payments, payments_after_death) = match payments {
         Some((checked, after_death)) => (Some(checked), after_death),
         None => (None, 0),
     };
