@@ -124,21 +124,33 @@ pub fn ingest(dir: &Path) -> Result<Registers> {
             reason: "register directory does not exist".into(),
         });
     }
+    // The registers are read on threads of their own: reading one file's metadata and
+    // hashing it leaves a core idle.
     let load = |register| -> Result<Option<RegisterData>> {
         locate(dir, register)?.map(read_register).transpose()
     };
-    let required = |register| {
-        load(register)?.ok_or_else(|| Error::MissingRegister {
+    let [persons, awards, income, payments] = std::thread::scope(|scope| {
+        [
+            Register::Persons,
+            Register::Awards,
+            Register::Income,
+            Register::Payments,
+        ]
+        .map(|register| scope.spawn(move || load(register)))
+        .map(|reading| reading.join().expect("a register thread panicked"))
+    });
+    let required = |register, data: Option<RegisterData>| {
+        data.ok_or_else(|| Error::MissingRegister {
             dir: dir.to_path_buf(),
             register: Register::name(register).into(),
         })
     };
     Ok(Registers {
         dir: dir.to_path_buf(),
-        persons: required(Register::Persons)?,
-        awards: required(Register::Awards)?,
-        income: load(Register::Income)?,
-        payments: load(Register::Payments)?,
+        persons: required(Register::Persons, persons?)?,
+        awards: required(Register::Awards, awards?)?,
+        income: income?,
+        payments: payments?,
     })
 }
 
