@@ -184,38 +184,16 @@ fn write_publication(
     info: &PublicationInfo,
     quality: &QualityReport,
 ) -> Result<()> {
-    for table in tables {
-        for format in formats {
-            match format.as_str() {
-                "csv" => write(
-                    dir,
-                    &format!("tables/{}.csv", table.id),
-                    publish::csv::table_csv(table),
-                )?,
-                "parquet" => {
-                    std::fs::create_dir_all(dir.join("tables")).map_err(Error::io(dir))?;
-                    publish::parquet::write_table_parquet(
-                        table,
-                        codelists,
-                        info,
-                        &dir.join(format!("tables/{}.parquet", table.id)),
-                    )?
-                }
-                "px" => write(
-                    dir,
-                    &format!("tables/{}.px", table.id),
-                    publish::px::table_px(table, codelists, info),
-                )?,
-                _ => {
-                    for language in LANGUAGES {
-                        let json =
-                            publish::jsonstat::table_jsonstat(table, codelists, info, language);
-                        write(dir, &format!("tables/{}.{language}.json", table.id), json)?;
-                    }
-                }
-            }
-        }
-    }
+    // Each table's files on a thread of its own (formatting is CPU work; the tables are many).
+    std::thread::scope(|scope| {
+        let writing: Vec<_> = tables
+            .iter()
+            .map(|table| scope.spawn(|| write_table(dir, table, formats, codelists, info)))
+            .collect();
+        writing
+            .into_iter()
+            .try_for_each(|w| w.join().expect("a table's writer panicked"))
+    })?;
     write(
         dir,
         "codelists.csv",
@@ -246,6 +224,46 @@ struct FileEntry {
     sha256: String,
     #[serde(skip_serializing_if = "Option::is_none")]
     rows: Option<usize>,
+}
+
+/// One table in each of `formats`, under `tables/`.
+fn write_table(
+    dir: &Path,
+    table: &Table,
+    formats: &[String],
+    codelists: &Codelists,
+    info: &PublicationInfo,
+) -> Result<()> {
+    for format in formats {
+        match format.as_str() {
+            "csv" => write(
+                dir,
+                &format!("tables/{}.csv", table.id),
+                publish::csv::table_csv(table),
+            )?,
+            "parquet" => {
+                std::fs::create_dir_all(dir.join("tables")).map_err(Error::io(dir))?;
+                publish::parquet::write_table_parquet(
+                    table,
+                    codelists,
+                    info,
+                    &dir.join(format!("tables/{}.parquet", table.id)),
+                )?
+            }
+            "px" => write(
+                dir,
+                &format!("tables/{}.px", table.id),
+                publish::px::table_px(table, codelists, info),
+            )?,
+            _ => {
+                for language in LANGUAGES {
+                    let json = publish::jsonstat::table_jsonstat(table, codelists, info, language);
+                    write(dir, &format!("tables/{}.{language}.json", table.id), json)?;
+                }
+            }
+        }
+    }
+    Ok(())
 }
 
 fn write_manifest(
