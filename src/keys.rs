@@ -143,10 +143,23 @@ where
 
 /// The values that occur more than once among `hashes`, each once, in ascending order
 /// (sorting millions of integers is much cheaper than comparing the strings they stand for).
-/// A large list is sorted as two halves on two threads and walked as one merged list.
 pub fn repeated(mut hashes: Vec<u64>) -> Vec<u64> {
-    let middle = hashes.len() / 2;
-    let (low, high) = hashes.split_at_mut(middle);
+    let mut repeated: Vec<u64> = Vec::new();
+    let mut previous = None;
+    for value in sorted(&mut hashes) {
+        if previous == Some(value) && repeated.last() != Some(&value) {
+            repeated.push(value);
+        }
+        previous = Some(value);
+    }
+    repeated
+}
+
+/// The values in ascending order. A large list is sorted as two halves on two threads and
+/// walked as one merged list (so `values` itself ends up sorted only by halves).
+pub fn sorted<T: Ord + Copy + Send>(values: &mut [T]) -> impl Iterator<Item = T> + '_ {
+    let middle = values.len() / 2;
+    let (low, high) = values.split_at_mut(middle);
     if high.len() < 100_000 {
         low.sort_unstable();
         high.sort_unstable();
@@ -157,20 +170,12 @@ pub fn repeated(mut hashes: Vec<u64>) -> Vec<u64> {
         });
     }
     let (mut low, mut high) = (low.iter().peekable(), high.iter().peekable());
-    let merged = std::iter::from_fn(|| match (low.peek(), high.peek()) {
+    std::iter::from_fn(move || match (low.peek(), high.peek()) {
         (Some(a), Some(b)) if a <= b => low.next(),
         (Some(_), Some(_)) | (None, _) => high.next(),
         (Some(_), None) => low.next(),
-    });
-    let mut repeated: Vec<u64> = Vec::new();
-    let mut previous = None;
-    for &value in merged {
-        if previous == Some(value) && repeated.last() != Some(&value) {
-            repeated.push(value);
-        }
-        previous = Some(value);
-    }
-    repeated
+    })
+    .copied()
 }
 
 /// Fails when two of the (distinct) identifiers in `column` of `frame` share a key; returns

@@ -1,17 +1,21 @@
 //! Expenditure's streamed pass: the period's payments added up per award (or, for a payment
 //! naming none, per person and benefit), type and, where it decides the code, month.
 //!
-//! Grouping by those five columns makes polars encode every row's key as bytes. Instead, the
-//! key is two exact 64-bit parts (the award or person key; a tag packing the rest) and the rows
-//! are grouped by one number mixed from both. Each group also keeps the least and greatest of
-//! both parts: where they are equal in every group, no group holds two keys, so the sums are
-//! exact; otherwise (two keys mixed to one number) the pass is run again grouped by both parts.
+//! Grouping by those five columns makes polars encode every row's key as bytes, and even one
+//! number per row costs a hash-table probe per row. Instead, each row's key is two exact
+//! 64-bit parts (the award or person key; a tag packing the rest), and the streamed batches
+//! go to a sink that adds up each run of consecutive rows with one key. Only the runs are
+//! kept; sorted by key, they are added up per key. Registers come sorted by person, so a run
+//! is usually an award's payments of the year; in any other order the sums are the same,
+//! only slower.
+use std::sync::{Arc, Mutex};
+
 use polars::prelude::*;
 
 use crate::classify::arith::date_lit;
 use crate::error::Result;
 use crate::ingest::collect_streaming;
-use crate::keys::{code_positions, key_of, AWARD_KEY, PERSON_KEY};
+use crate::keys::{code_positions, key_of, sorted, AWARD_KEY, PERSON_KEY};
 use crate::period::Period;
 use crate::registers::{benefit_codes, PAYMENT_TYPES};
 
@@ -19,47 +23,74 @@ use crate::registers::{benefit_codes, PAYMENT_TYPES};
 const ID: &str = "__id";
 /// Named or not, the benefit (unnamed only), the type and the month (where it matters).
 const TAG: &str = "__tag";
-const GROUP: &str = "__group";
 const NAMED: u64 = 1 << 63;
 const HAS_MONTH: u64 = 1 << 62;
+
+/// Keys (`ID`, `TAG`) with a sum of amounts: of a run of rows, or of all rows of the key.
+type Runs = Vec<((u64, u64), i64)>;
 
 /// `AWARD_KEY` (null without an award), `PERSON_KEY` and `benefit` (null with one),
 /// `payment_type`, `period_month` (null where it does not decide the code), `amount`.
 pub fn payment_sums(payments: &LazyFrame, period: Period) -> Result<DataFrame> {
-    sums_grouped_by(payments, period, group())
-}
-
-/// As `payment_sums`, grouping first by `group` (a number per row, equal for equal keys).
-fn sums_grouped_by(payments: &LazyFrame, period: Period, group: Expr) -> Result<DataFrame> {
-    let in_period = payments
+    let keyed = payments
         .clone()
         .filter(
             col("payment_date")
                 .gt_eq(date_lit(period.first_day()))
                 .and(col("payment_date").lt_eq(date_lit(period.last_day()))),
         )
-        .with_columns([id(), tag()])
-        .with_column(group.alias(GROUP));
-    let sums = collect_streaming(in_period.clone().group_by([col(GROUP)]).agg([
-        col("amount").sum(),
-        col(ID).min().alias("__id_min"),
-        col(ID).max().alias(ID),
-        col(TAG).min().alias("__tag_min"),
-        col(TAG).max().alias(TAG),
-    ]))?;
-    let one_key_per_group = sums.column("__id_min")?.equals(sums.column(ID)?)
-        && sums.column("__tag_min")?.equals(sums.column(TAG)?);
-    let sums = if one_key_per_group {
-        sums
-    } else {
-        tracing::debug!("two payment keys mixed to one group number: grouped again by both");
-        collect_streaming(
-            in_period
-                .group_by([col(ID), col(TAG)])
-                .agg([col("amount").sum()]),
-        )?
+        .select([id(), tag(), col("amount")]);
+    let runs = Arc::new(Mutex::new(Runs::new()));
+    let sink = Arc::clone(&runs);
+    let add = move |batch: DataFrame| -> PolarsResult<bool> {
+        let mut runs = sink.lock().expect("no batch panicked holding the runs");
+        add_runs(&batch, &mut runs)?;
+        Ok(false)
     };
-    unpack(&sums)
+    let plan = keyed.sink_batches(
+        PlanCallback::Rust(SpecialEq::new(Arc::new(add))),
+        false,
+        None,
+    )?;
+    collect_streaming(plan)?;
+    let runs = std::mem::take(&mut *runs.lock().expect("the pass is over"));
+    unpack(sums_of(runs)?)
+}
+
+/// Each key's sum, from its runs: split between batches, or apart in a register in another
+/// order, one key's runs are next to each other once sorted.
+fn sums_of(mut runs: Runs) -> PolarsResult<Runs> {
+    let mut sums: Runs = Vec::with_capacity(runs.len());
+    for (key, total) in sorted(&mut runs) {
+        match sums.last_mut() {
+            Some((k, sum)) if *k == key => *sum = sum.checked_add(total).ok_or_else(overflow)?,
+            _ => sums.push((key, total)),
+        }
+    }
+    Ok(sums)
+}
+
+/// Adds each run of consecutive rows with one key of `batch` (`ID`, `TAG`, `amount`) to
+/// `runs`, with its sum.
+fn add_runs(batch: &DataFrame, runs: &mut Runs) -> PolarsResult<()> {
+    let (id, tag) = (batch.column(ID)?.u64()?, batch.column(TAG)?.u64()?);
+    let amount = batch.column("amount")?.i64()?;
+    let mut run: Option<((u64, u64), i64)> = None;
+    let mut close = |run: Option<((u64, u64), i64)>| runs.extend(run);
+    for ((i, t), a) in id.iter().zip(tag.iter()).zip(amount.iter()) {
+        let key = (i.unwrap_or(0), t.unwrap_or(0));
+        let a = a.unwrap_or(0);
+        match &mut run {
+            Some((k, total)) if *k == key => *total = total.checked_add(a).ok_or_else(overflow)?,
+            _ => close(run.replace((key, a))),
+        }
+    }
+    close(run);
+    Ok(())
+}
+
+fn overflow() -> PolarsError {
+    polars_err!(ComputeError: "a sum of payments exceeds the range of 64-bit cents")
 }
 
 fn id() -> Expr {
@@ -123,49 +154,29 @@ fn tag() -> Expr {
     .alias(TAG)
 }
 
-/// One number from both parts of the key (equal keys, equal numbers).
-fn group() -> Expr {
-    map_multiple(
-        |c: &mut [Column]| {
-            let (id, tag) = (c[0].u64()?, c[1].u64()?);
-            let groups: Vec<u64> = id
-                .iter()
-                .zip(tag.iter())
-                .map(|(i, t)| i.unwrap_or(0) ^ t.unwrap_or(0).wrapping_mul(0x9E37_79B9_7F4A_7C15))
-                .collect();
-            Ok(UInt64Chunked::from_vec(GROUP.into(), groups).into_column())
-        },
-        [col(ID), col(TAG)],
-        |_, _| Ok(Field::new(GROUP.into(), DataType::UInt64)),
-    )
-    .alias(GROUP)
-}
-
-fn unpack(sums: &DataFrame) -> Result<DataFrame> {
+fn unpack(sums: Runs) -> Result<DataFrame> {
     let codes = benefit_codes();
-    let n = sums.height();
+    let n = sums.len();
     let (mut award, mut person, mut benefit) = (
         Vec::with_capacity(n),
         Vec::with_capacity(n),
         Vec::with_capacity(n),
     );
-    let (mut payment_type, mut month) = (Vec::with_capacity(n), Vec::with_capacity(n));
+    let (mut payment_type, mut month, mut amount) = (
+        Vec::with_capacity(n),
+        Vec::with_capacity(n),
+        Vec::with_capacity(n),
+    );
     let at = |list: &[&'static str], number: u64| {
         usize::try_from(number)
             .ok()
             .and_then(|n| n.checked_sub(1))
             .and_then(|n| list.get(n).copied())
     };
-    for (id, tag) in sums
-        .column(ID)?
-        .u64()?
-        .iter()
-        .zip(sums.column(TAG)?.u64()?.iter())
-    {
-        let tag = tag.unwrap_or(0);
+    for ((id, tag), sum) in sums {
         let named = tag & NAMED != 0;
-        award.push(id.filter(|_| named));
-        person.push(id.filter(|_| !named));
+        award.push(named.then_some(id));
+        person.push((!named).then_some(id));
         benefit.push(if named {
             None
         } else {
@@ -173,6 +184,7 @@ fn unpack(sums: &DataFrame) -> Result<DataFrame> {
         });
         payment_type.push(at(PAYMENT_TYPES, (tag >> 32) & 0xFF));
         month.push((tag & HAS_MONTH != 0).then_some(tag as u32 as i32));
+        amount.push(sum);
     }
     Ok(DataFrame::new(
         n,
@@ -184,7 +196,7 @@ fn unpack(sums: &DataFrame) -> Result<DataFrame> {
             Int32Chunked::from_iter_options("period_month".into(), month.into_iter())
                 .into_date()
                 .into_column(),
-            sums.column("amount")?.clone(),
+            Column::new("amount".into(), amount),
         ],
     )?)
 }
@@ -240,12 +252,40 @@ mod tests {
     }
 
     #[test]
-    fn keys_mixed_to_one_group_number_are_summed_apart() {
+    fn a_keys_rows_apart_or_in_another_order_are_summed_together() {
         let year: Period = "2024".parse().unwrap();
-        let every_row_one_group = lit(0u64);
+        // A1's regular payments (rows 0 and 1) and S1's (3, 4) are no longer next to each other.
+        let order = IdxCa::from_vec("".into(), vec![10, 4, 0, 5, 1, 6, 3, 2, 7, 9, 8]);
+        let shuffled = payments().collect().unwrap().take(&order).unwrap().lazy();
         assert_eq!(
-            rows(sums_grouped_by(&payments(), year, every_row_one_group).unwrap()),
+            rows(payment_sums(&shuffled, year).unwrap()),
             rows(payment_sums(&payments(), year).unwrap())
         );
+    }
+
+    #[test]
+    fn a_run_split_between_batches_is_one_sum() {
+        let batch = |ids: &[u64], amounts: &[i64]| {
+            df!(ID => ids, TAG => vec![7u64; ids.len()], "amount" => amounts).unwrap()
+        };
+        let mut runs = Runs::new();
+        add_runs(&batch(&[1, 1, 2, 2], &[10, 20, 1, 2]), &mut runs).unwrap();
+        add_runs(&batch(&[2, 3, 1], &[4, 100, 5]), &mut runs).unwrap();
+        assert_eq!(
+            runs,
+            [
+                ((1, 7), 30),
+                ((2, 7), 3),
+                ((2, 7), 4),
+                ((3, 7), 100),
+                ((1, 7), 5)
+            ]
+        );
+        assert_eq!(
+            sums_of(runs).unwrap(),
+            [((1, 7), 35), ((2, 7), 7), ((3, 7), 100)]
+        );
+        let too_much = vec![((1, 7), i64::MAX), ((1, 7), 1)];
+        assert!(sums_of(too_much).is_err());
     }
 }
