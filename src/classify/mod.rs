@@ -166,6 +166,13 @@ pub fn classify_in_chunks(
     // Persons, awards and incomes are joined by person key (keys.rs), which needs the keys of
     // the persons given distinct.
     let persons_given = check_distinct(input.persons, "person_id")?;
+    // Keyed once: each chunk keeps its persons by key.
+    let persons = input
+        .persons
+        .clone()
+        .with_column(person_key(c("person_id")))
+        .collect()?
+        .lazy();
     let awards = awards_in_force(input.awards, month, last_day)
         .with_column(person_key(c("person_id")))
         .collect()?
@@ -177,11 +184,8 @@ pub fn classify_in_chunks(
     let mut rows = by_person_chunks(persons_given, chunk_persons, |keep| {
         let lf = keep(awards.clone(), c(PERSON_KEY))
             .join(
-                persons_frame(
-                    &keep(input.persons.clone(), person_key(c("person_id"))),
-                    input.classification,
-                )?
-                .select([all().exclude_cols(["person_id"]).as_expr()]),
+                persons_frame(&keep(persons.clone(), c(PERSON_KEY)), input.classification)?
+                    .select([all().exclude_cols(["person_id"]).as_expr()]),
                 [c(PERSON_KEY)],
                 [c(PERSON_KEY)],
                 JoinArgs::new(JoinType::Inner),
@@ -253,6 +257,8 @@ fn awards_in_force(awards: &LazyFrame, month: NaiveDate, last_day: NaiveDate) ->
     )
 }
 
+/// The persons (with their `PERSON_KEY`) as the rules read them: where they live, with the
+/// region and wellbeing services county of their municipality.
 pub fn persons_frame(persons: &LazyFrame, classification: &Classification) -> Result<LazyFrame> {
     let m = &classification.municipalities;
     let regions = df!(
@@ -265,6 +271,7 @@ pub fn persons_frame(persons: &LazyFrame, classification: &Classification) -> Re
         .clone()
         .select([
             c("person_id"),
+            c(PERSON_KEY),
             c("birth_date"),
             c("sex"),
             c("death_date"),
@@ -282,8 +289,7 @@ pub fn persons_frame(persons: &LazyFrame, classification: &Classification) -> Re
             [c("municipality")],
             [c("municipality")],
             JoinArgs::new(JoinType::Left),
-        )
-        .with_column(person_key(c("person_id"))))
+        ))
 }
 
 /// Monthly sums per person of each income type in the reference month (`inc_<type>`, cents).
