@@ -26,8 +26,10 @@ const TAG: &str = "__tag";
 const NAMED: u64 = 1 << 63;
 const HAS_MONTH: u64 = 1 << 62;
 
-/// Keys (`ID`, `TAG`) with a sum of amounts: of a run of rows, or of all rows of the key.
-type Runs = Vec<((u64, u64), i64)>;
+/// A row's key: `ID` (null where the row names neither award nor person) and `TAG`.
+type Key = (Option<u64>, u64);
+/// Keys with a sum of amounts: of a run of rows, or of all rows of the key.
+type Runs = Vec<(Key, i64)>;
 
 /// `AWARD_KEY` (null without an award), `PERSON_KEY` and `benefit` (null with one),
 /// `payment_type`, `period_month` (null where it does not decide the code), `amount`.
@@ -75,10 +77,10 @@ fn sums_of(mut runs: Runs) -> PolarsResult<Runs> {
 fn add_runs(batch: &DataFrame, runs: &mut Runs) -> PolarsResult<()> {
     let (id, tag) = (batch.column(ID)?.u64()?, batch.column(TAG)?.u64()?);
     let amount = batch.column("amount")?.i64()?;
-    let mut run: Option<((u64, u64), i64)> = None;
-    let mut close = |run: Option<((u64, u64), i64)>| runs.extend(run);
+    let mut run: Option<(Key, i64)> = None;
+    let mut close = |run: Option<(Key, i64)>| runs.extend(run);
     for ((i, t), a) in id.iter().zip(tag.iter()).zip(amount.iter()) {
-        let key = (i.unwrap_or(0), t.unwrap_or(0));
+        let key = (i, t.unwrap_or(0));
         let a = a.unwrap_or(0);
         match &mut run {
             Some((k, total)) if *k == key => *total = total.checked_add(a).ok_or_else(overflow)?,
@@ -175,8 +177,8 @@ fn unpack(sums: Runs) -> Result<DataFrame> {
     };
     for ((id, tag), sum) in sums {
         let named = tag & NAMED != 0;
-        award.push(named.then_some(id));
-        person.push((!named).then_some(id));
+        award.push(id.filter(|_| named));
+        person.push(id.filter(|_| !named));
         benefit.push(if named {
             None
         } else {
@@ -274,18 +276,18 @@ mod tests {
         assert_eq!(
             runs,
             [
-                ((1, 7), 30),
-                ((2, 7), 3),
-                ((2, 7), 4),
-                ((3, 7), 100),
-                ((1, 7), 5)
+                ((Some(1), 7), 30),
+                ((Some(2), 7), 3),
+                ((Some(2), 7), 4),
+                ((Some(3), 7), 100),
+                ((Some(1), 7), 5)
             ]
         );
         assert_eq!(
             sums_of(runs).unwrap(),
-            [((1, 7), 35), ((2, 7), 7), ((3, 7), 100)]
+            [((Some(1), 7), 35), ((Some(2), 7), 7), ((Some(3), 7), 100)]
         );
-        let too_much = vec![((1, 7), i64::MAX), ((1, 7), 1)];
+        let too_much = vec![((Some(1), 7), i64::MAX), ((Some(1), 7), 1)];
         assert!(sums_of(too_much).is_err());
     }
 }
