@@ -17,6 +17,7 @@ pub mod labels;
 pub mod lock;
 pub mod logging;
 pub mod lookup;
+pub mod memory;
 pub mod params;
 pub mod period;
 pub mod protect;

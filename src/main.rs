@@ -1,6 +1,7 @@
 use clap::Parser;
 
 fn main() {
+    kelastat::memory::configure();
     let cli = kelastat::cli::Cli::parse();
     kelastat::logging::init(cli.log_format);
     if let Err(err) = kelastat::app::execute(cli) {
