@@ -178,20 +178,13 @@ pub fn sorted<T: Ord + Copy + Send>(values: &mut [T]) -> impl Iterator<Item = T>
     .copied()
 }
 
-/// Fails when two of the (distinct) identifiers in `column` of `frame` share a key; returns
-/// their number. At a million identifiers two share a key about once in 30 million runs; the
-/// next run draws a new seed.
-pub fn check_distinct(frame: &LazyFrame, column: &str) -> Result<usize> {
-    let ids = frame.clone().select([col(column)]).collect()?;
-    let keys: Vec<u64> = ids
-        .column(column)?
-        .str()?
-        .iter()
-        .flatten()
-        .map(key_of)
-        .collect();
+/// Fails when two of the (distinct) identifiers in `column` of `keyed` share a key (column
+/// `key`, as `person_key` or `award_key` computes it); returns their number. At a million
+/// identifiers two share a key about once in 30 million runs; the next run draws a new seed.
+pub fn check_distinct(keyed: &DataFrame, column: &str, key: &str) -> Result<usize> {
+    let keys: Vec<u64> = keyed.column(key)?.u64()?.iter().flatten().collect();
     if !repeated(keys).is_empty() {
-        if ids.column(column)?.n_unique()? < ids.height() {
+        if keyed.column(column)?.n_unique()? < keyed.height() {
             // Only unvalidated input (validation rejects every copy of a repeated key).
             return Err(Error::Other(format!(
                 "a {column} value occurs more than once"
@@ -199,7 +192,7 @@ pub fn check_distinct(frame: &LazyFrame, column: &str) -> Result<usize> {
         }
         return Err(shared_key(column));
     }
-    Ok(ids.height())
+    Ok(keyed.height())
 }
 
 /// The error of a run in which two distinct identifiers of `column` drew the same key.
@@ -294,7 +287,8 @@ mod tests {
     fn distinct_identifiers_pass_the_check() {
         let ids: Vec<String> = (0..100_000).map(|i| format!("P{i:07}")).collect();
         let frame = df!("person_id" => ids).unwrap().lazy();
-        assert_eq!(check_distinct(&frame, "person_id").unwrap(), 100_000);
+        let keyed = frame.with_column(person_key(col("person_id"))).collect().unwrap();
+        assert_eq!(check_distinct(&keyed, "person_id", PERSON_KEY).unwrap(), 100_000);
     }
 
     /// A real collision cannot be staged with a random seed; a repeated identifier gives two
@@ -302,7 +296,8 @@ mod tests {
     #[test]
     fn equal_keys_stop_the_run() {
         let frame = df!("award_id" => ["A1", "A2", "A1"]).unwrap().lazy();
-        let err = check_distinct(&frame, "award_id").unwrap_err();
+        let keyed = frame.with_column(award_key(col("award_id"))).collect().unwrap();
+        let err = check_distinct(&keyed, "award_id", AWARD_KEY).unwrap_err();
         assert_eq!(err.to_string(), "a award_id value occurs more than once");
         assert_eq!(err.exit_code(), 1);
     }

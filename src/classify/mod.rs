@@ -163,16 +163,15 @@ pub fn classify_in_chunks(
     let p = input.params;
     let month = p.month;
     let last_day = last_day_of_month(month);
-    // Persons, awards and incomes are joined by person key (keys.rs), which needs the keys of
-    // the persons given distinct.
-    let persons_given = check_distinct(input.persons, "person_id")?;
-    // Keyed once: each chunk keeps its persons by key.
+    // Keyed once: each chunk keeps its persons by key. Persons, awards and incomes are joined
+    // by person key (keys.rs), which needs the keys of the persons given distinct.
     let persons = input
         .persons
         .clone()
         .with_column(person_key(c("person_id")))
-        .collect()?
-        .lazy();
+        .collect()?;
+    let persons_given = check_distinct(&persons, "person_id", PERSON_KEY)?;
+    let persons = persons.lazy();
     let awards = awards_in_force(input.awards, month, last_day)
         .with_column(person_key(c("person_id")))
         .collect()?
