@@ -287,8 +287,14 @@ mod tests {
     fn distinct_identifiers_pass_the_check() {
         let ids: Vec<String> = (0..100_000).map(|i| format!("P{i:07}")).collect();
         let frame = df!("person_id" => ids).unwrap().lazy();
-        let keyed = frame.with_column(person_key(col("person_id"))).collect().unwrap();
-        assert_eq!(check_distinct(&keyed, "person_id", PERSON_KEY).unwrap(), 100_000);
+        let keyed = frame
+            .with_column(person_key(col("person_id")))
+            .collect()
+            .unwrap();
+        assert_eq!(
+            check_distinct(&keyed, "person_id", PERSON_KEY).unwrap(),
+            100_000
+        );
     }
 
     /// A real collision cannot be staged with a random seed; a repeated identifier gives two
@@ -296,7 +302,10 @@ mod tests {
     #[test]
     fn equal_keys_stop_the_run() {
         let frame = df!("award_id" => ["A1", "A2", "A1"]).unwrap().lazy();
-        let keyed = frame.with_column(award_key(col("award_id"))).collect().unwrap();
+        let keyed = frame
+            .with_column(award_key(col("award_id")))
+            .collect()
+            .unwrap();
         let err = check_distinct(&keyed, "award_id", AWARD_KEY).unwrap_err();
         assert_eq!(err.to_string(), "a award_id value occurs more than once");
         assert_eq!(err.exit_code(), 1);
