@@ -10,30 +10,29 @@
 //! memory than they saved at 1 million persons (they pay at 10 million; README). Either choice
 //! gives way to mimalloc's own variable in the environment (`MIMALLOC_PURGE_DELAY`,
 //! `MIMALLOC_ALLOW_THP`).
-use std::os::raw::{c_int, c_long};
+use libmimalloc_sys::{mi_option_set, mi_option_t};
+use std::os::raw::c_long;
 
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 /// Positions in mimalloc v3's `mi_option_t` (libmimalloc-sys is pinned in Cargo.toml).
 /// Milliseconds before freed memory goes back to the OS, -1 never.
-const PURGE_DELAY: c_int = 15;
+const PURGE_DELAY: mi_option_t = 15;
 /// Whether mimalloc asks the kernel for transparent huge pages, 0 or 1.
-const ALLOW_THP: c_int = 43;
+const ALLOW_THP: mi_option_t = 43;
 
-extern "C" {
-    fn mi_option_set(option: c_int, value: c_long);
-}
-
-/// Keep freed memory for reuse for the rest of the process, in ordinary pages.
+/// Keep freed memory for reuse for the rest of the process, in ordinary pages. Call it first
+/// thing in `main`, before other threads allocate.
 pub fn configure() {
     set_unless_in_environment("MIMALLOC_PURGE_DELAY", PURGE_DELAY, -1);
     set_unless_in_environment("MIMALLOC_ALLOW_THP", ALLOW_THP, 0);
 }
 
-fn set_unless_in_environment(variable: &str, option: c_int, value: c_long) {
+fn set_unless_in_environment(variable: &str, option: mi_option_t, value: c_long) {
     if std::env::var_os(variable).is_none() {
-        // SAFETY: mimalloc's options may be set at any time from any thread.
+        // SAFETY: the option is one of mimalloc's (its position is checked by the test below);
+        // setting it is a plain store, not synchronised, hence `configure` runs before threads.
         unsafe { mi_option_set(option, value) }
     }
 }
@@ -41,27 +40,32 @@ fn set_unless_in_environment(variable: &str, option: c_int, value: c_long) {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use libmimalloc_sys::mi_option_get;
 
-    extern "C" {
-        fn mi_option_get(option: c_int) -> c_long;
-    }
-
-    fn option(option: c_int) -> c_long {
-        // SAFETY: reading an option, as setting one, is allowed at any time.
+    fn option(option: mi_option_t) -> c_long {
+        // SAFETY: reading one of mimalloc's options.
         unsafe { mi_option_get(option) }
     }
 
     #[test]
     fn the_options_set_are_the_purge_delay_and_huge_pages() {
-        // mimalloc v3's defaults (one second, allowed) show the positions name those options.
-        if std::env::var_os("MIMALLOC_PURGE_DELAY").is_none() {
-            assert_eq!(option(PURGE_DELAY), 1000);
-        }
-        if std::env::var_os("MIMALLOC_ALLOW_THP").is_none() {
-            assert_eq!(option(ALLOW_THP), 1);
+        // mimalloc v3's defaults (one second, allowed) show the positions name those options;
+        // a variable in the environment leaves its option as the environment says.
+        let checked = [
+            ("MIMALLOC_PURGE_DELAY", PURGE_DELAY, 1000, -1),
+            ("MIMALLOC_ALLOW_THP", ALLOW_THP, 1, 0),
+        ];
+        let unset = |variable| std::env::var_os(variable).is_none();
+        for (variable, position, default, _) in checked {
+            if unset(variable) {
+                assert_eq!(option(position), default, "{variable}");
+            }
         }
         configure();
-        assert_eq!(option(PURGE_DELAY), -1);
-        assert_eq!(option(ALLOW_THP), 0);
+        for (variable, position, _, configured) in checked {
+            if unset(variable) {
+                assert_eq!(option(position), configured, "{variable}");
+            }
+        }
     }
 }
