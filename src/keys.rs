@@ -94,42 +94,50 @@ pub fn benefit_number(benefit: Expr) -> Expr {
     )
 }
 
-/// Persons per chunk where a stage works person by person (classification): a chunk's
-/// intermediate columns and hash tables stay small, where ten million persons at once grew the
-/// stage 21× from one million. Two chunks are worked on at once.
-pub const CHUNK_PERSONS: usize = 500_000;
+/// Keys (persons, or awards) per chunk where a stage works key by key (classification, the
+/// recipients, the payments' awards): a chunk's intermediate columns and hash tables stay
+/// small, where ten million persons at once grew classification 21× from one million. Two
+/// chunks are worked on at once.
+pub const CHUNK_KEYS: usize = 500_000;
 
-/// Runs `part` on each chunk of about `chunk_persons` of `persons` persons and stacks the
-/// results in chunk order. `part` gets the filter that keeps the rows of a frame that belong
-/// to the chunk's persons (given the frame's person key expression): those whose key modulo
-/// the number of chunks is the chunk's number. Chunks run two at a time, on two threads: one
-/// chunk's plan leaves a core idle through much of it.
-pub fn by_person_chunks<F>(persons: usize, chunk_persons: usize, part: F) -> Result<DataFrame>
+/// Runs `part` on each chunk of about `chunk_keys` of `keys` distinct keys and stacks the
+/// results in chunk order. Each of `frames` (with a `key` column: `PERSON_KEY` or
+/// `AWARD_KEY`) is split once into the chunks' rows (`split_by_key`), so `part` gets, for its
+/// chunk, the rows of every frame whose key modulo the number of chunks is the chunk's number.
+/// Chunks run two at a time, on two threads: one chunk's plan leaves a core idle through much
+/// of it.
+pub fn by_key_chunks<const N: usize, F>(
+    key: &str,
+    frames: [DataFrame; N],
+    keys: usize,
+    chunk_keys: usize,
+    part: F,
+) -> Result<DataFrame>
 where
-    F: Fn(&dyn Fn(LazyFrame, Expr) -> LazyFrame) -> Result<DataFrame> + Sync,
+    F: Fn([DataFrame; N]) -> Result<DataFrame> + Sync,
 {
-    let chunks = persons.div_ceil(chunk_persons.max(1)).max(1) as u64;
-    let run = |chunk: u64| {
-        let keep = move |lf: LazyFrame, key: Expr| {
-            if chunks == 1 {
-                lf
-            } else {
-                lf.filter((key % lit(chunks)).eq(lit(chunk)))
-            }
-        };
-        part(&keep)
-    };
+    let chunks = keys.div_ceil(chunk_keys.max(1)).max(1);
+    let mut split = Vec::with_capacity(N);
+    for frame in frames {
+        split.push(split_by_key(frame, key, chunks)?.into_iter());
+    }
+    let mut inputs: Vec<[DataFrame; N]> = (0..chunks)
+        .map(|_| std::array::from_fn(|i| split[i].next().expect("a part per chunk")))
+        .collect();
     let mut rows = DataFrame::empty();
-    for first in (0..chunks).step_by(2) {
-        let (first, second) = std::thread::scope(|scope| {
-            let second = (first + 1 < chunks).then(|| scope.spawn(|| run(first + 1)));
-            let first = run(first);
-            (
-                first,
+    while !inputs.is_empty() {
+        let pair: Vec<_> = inputs.drain(..inputs.len().min(2)).collect();
+        let parts = std::thread::scope(|scope| {
+            let mut pair = pair.into_iter();
+            let first = pair.next().expect("a chunk");
+            let second = pair.next().map(|frames| scope.spawn(|| part(frames)));
+            let first = part(first);
+            [
+                Some(first),
                 second.map(|s| s.join().expect("a chunk's thread panicked")),
-            )
+            ]
         });
-        for part in std::iter::once(first).chain(second) {
+        for part in parts.into_iter().flatten() {
             let part = part?;
             if rows.width() == 0 {
                 rows = part;
@@ -139,6 +147,43 @@ where
         }
     }
     Ok(rows)
+}
+
+/// The rows of `frame` in `chunks` parts: part `i` holds, in their order, the rows whose
+/// `key` modulo `chunks` is `i` (a row without a key is in none). The rows are gathered
+/// once, grouped by part, and the parts are slices of that: gathering each part from the whole
+/// frame (or filtering it) read every column once per part, which grew with the square of the
+/// persons.
+pub fn split_by_key(mut frame: DataFrame, key: &str, chunks: usize) -> Result<Vec<DataFrame>> {
+    if chunks == 1 {
+        return Ok(vec![frame]);
+    }
+    let keys = frame.column(key)?.u64()?;
+    let part_of = |key: u64| (key % chunks as u64) as usize;
+    let mut starts = vec![0usize; chunks + 1];
+    for key in keys.iter().flatten() {
+        starts[part_of(key) + 1] += 1;
+    }
+    for part in 0..chunks {
+        starts[part + 1] += starts[part];
+    }
+    let mut next = starts.clone();
+    let mut order = vec![0 as IdxSize; starts[chunks]];
+    for (row, key) in keys.iter().enumerate() {
+        if let Some(key) = key {
+            let at = &mut next[part_of(key)];
+            order[*at] = row as IdxSize;
+            *at += 1;
+        }
+    }
+    // polars gathers from a column of many chunks (one per Parquet row group) value by value,
+    // finding each row's chunk anew; from one chunk it copies the values directly.
+    frame.rechunk_mut_par();
+    let grouped = frame.take(&IdxCa::from_vec("".into(), order))?;
+    Ok(starts
+        .windows(2)
+        .map(|part| grouped.slice(part[0] as i64, part[1] - part[0]))
+        .collect())
 }
 
 /// The values that occur more than once among `hashes`, each once, in ascending order
@@ -309,5 +354,95 @@ mod tests {
         let err = check_distinct(&keyed, "award_id", AWARD_KEY).unwrap_err();
         assert_eq!(err.to_string(), "a award_id value occurs more than once");
         assert_eq!(err.exit_code(), 1);
+    }
+
+    /// A frame of several chunks (as read from Parquet row groups), with null keys.
+    fn keyed_frame(keys: &[Option<u64>]) -> DataFrame {
+        let row: Vec<u32> = (0..keys.len() as u32).collect();
+        let name: Vec<String> = row.iter().map(|r| format!("row {r}")).collect();
+        let mut frame = df!(PERSON_KEY => keys, "row" => &row, "name" => &name).unwrap();
+        let middle = frame.height() / 2;
+        let second = frame.split_at(middle as i64).1;
+        frame = frame.head(Some(middle));
+        frame.vstack_mut_owned(second).unwrap();
+        frame
+    }
+
+    proptest::proptest! {
+        /// Every keyed row is in the part of its key modulo the number of parts, once, in the
+        /// frame's order, with its other columns; a row without a key is in none.
+        #[test]
+        fn each_keyed_row_is_in_the_part_of_its_key_in_order(
+            keys in proptest::collection::vec(proptest::option::weighted(0.9, 0u64..1_000), 0..200),
+            chunks in 1usize..6,
+        ) {
+            let parts = split_by_key(keyed_frame(&keys), PERSON_KEY, chunks).unwrap();
+            proptest::prop_assert_eq!(parts.len(), chunks);
+            for (number, part) in parts.iter().enumerate() {
+                let rows: Vec<u32> = part.column("row").unwrap().u32().unwrap().iter().flatten().collect();
+                let expected: Vec<u32> = (0..keys.len() as u32)
+                    .filter(|&r| match keys[r as usize] {
+                        Some(key) => chunks == 1 || key % chunks as u64 == number as u64,
+                        None => chunks == 1,
+                    })
+                    .collect();
+                proptest::prop_assert_eq!(&rows, &expected);
+                let names = part.column("name").unwrap().str().unwrap();
+                for (row, name) in rows.iter().zip(names.iter()) {
+                    let expected = format!("row {row}");
+                    proptest::prop_assert_eq!(name, Some(expected.as_str()));
+                }
+            }
+        }
+    }
+
+    /// The chunks' results are stacked in chunk order, each chunk given the rows of every
+    /// frame with its keys (here: counted, so that a chunk's rows of both frames can be told).
+    #[test]
+    fn chunks_get_the_rows_of_their_keys_from_every_frame_and_stack_in_order() {
+        let keys: Vec<Option<u64>> = (0..40u64).map(|k| Some(k * 7)).collect();
+        let (a, b) = (keyed_frame(&keys), keyed_frame(&keys[..20]));
+        let stacked = by_key_chunks(PERSON_KEY, [a, b], 40, 10, |[a, b]| {
+            let first_key = a.column(PERSON_KEY)?.u64()?.get(0);
+            let all_in_chunk = b
+                .column(PERSON_KEY)?
+                .u64()?
+                .iter()
+                .all(|k| k.map(|k| k % 4) == first_key.map(|k| k % 4));
+            Ok(df!(
+                "first_key" => [first_key],
+                "rows" => [a.height() as u32],
+                "other_rows" => [b.height() as u32],
+                "same_chunk" => [all_in_chunk],
+            )?)
+        })
+        .unwrap();
+        let first: Vec<Option<u64>> = stacked
+            .column("first_key")
+            .unwrap()
+            .u64()
+            .unwrap()
+            .iter()
+            .collect();
+        // Keys 0, 7, 14, 21 are the first of chunks 0, 3, 2, 1 (7k mod 4).
+        assert_eq!(first, [Some(0), Some(21), Some(14), Some(7)]);
+        let rows: Vec<Option<u32>> = stacked
+            .column("rows")
+            .unwrap()
+            .u32()
+            .unwrap()
+            .iter()
+            .collect();
+        assert_eq!(rows, [Some(10); 4]);
+        let other: u32 = stacked
+            .column("other_rows")
+            .unwrap()
+            .u32()
+            .unwrap()
+            .iter()
+            .flatten()
+            .sum();
+        assert_eq!(other, 20);
+        assert!(stacked.column("same_chunk").unwrap().bool().unwrap().all());
     }
 }

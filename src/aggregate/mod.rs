@@ -13,7 +13,7 @@ use crate::classify::arith::{date_lit, month_first_day};
 use crate::classify::Classified;
 use crate::error::Result;
 use crate::history::PublishedPeriod;
-use crate::keys::{award_key, person_key, AWARD_KEY, PERSON_KEY};
+use crate::keys::{award_key, by_key_chunks, person_key, AWARD_KEY, CHUNK_KEYS, PERSON_KEY};
 use crate::period::Period;
 use crate::regions::Classification;
 use crate::table::{relations, Dimension, Hierarchy, Link, Measure, Relation, Status, Table, Unit};
@@ -568,46 +568,63 @@ fn payments_with_codes(
 ) -> Result<DataFrame> {
     // One streamed pass adds up the period's payments per award (or, without one, per person
     // and benefit) and type, a tenth of the rows. The month is kept where it decides the code.
-    let summed = payment_sums(payments, period)?.lazy();
-    let per_award = summed.clone().filter(col(AWARD_KEY).is_not_null()).select([
-        col(AWARD_KEY),
-        col("payment_type"),
-        col("period_month"),
-        col("amount"),
-    ]);
+    let summed = payment_sums(payments, period)?;
     // The award's person and benefit are the payment's (validation rejects a mismatch).
-    let award_info = awards.clone().select([
-        award_key(col("award_id")),
-        col("award_id"),
-        person_key(col("person_id")),
+    let award_info = awards
+        .clone()
+        .select([
+            award_key(col("award_id")),
+            col("award_id"),
+            person_key(col("person_id")),
+            col("benefit"),
+            col("kind"),
+            col("start_date"),
+            col("end_date"),
+            col("deceased_death_date"),
+        ])
+        .collect()?;
+    let columns = [
+        col(PERSON_KEY),
         col("benefit"),
         col("kind"),
-        col("start_date"),
-        col("end_date"),
         col("deceased_death_date"),
-    ]);
-    let named = per_award.join(
-        award_info.clone(),
-        [col(AWARD_KEY)],
-        [col(AWARD_KEY)],
-        JoinArgs::new(JoinType::Left),
-    );
+        col("period_month"),
+        col("payment_type"),
+        col("amount"),
+    ];
+    let coded = |paid: LazyFrame| -> Result<DataFrame> {
+        Ok(paid
+            .select(columns.clone())
+            .with_column(base_code(col("period_month")).alias("base"))
+            .select([
+                col(PERSON_KEY),
+                col("base"),
+                col("payment_type"),
+                col("amount"),
+            ])
+            .collect()?)
+    };
     let month_end = col("period_month").dt().month_end();
     // Only the awards of the persons paid without naming one can be those payments' awards:
     // the rest are filtered out before the join hashes them.
     let unnamed = summed
         .clone()
+        .lazy()
         .filter(col(AWARD_KEY).is_null())
         .select([all().exclude_cols([AWARD_KEY]).as_expr()])
         .collect()?;
-    let paid_unnamed = unnamed
-        .column(PERSON_KEY)?
-        .as_materialized_series()
-        .unique()?;
+    // By a semi join: `is_in` on the persons as a literal list cost a tenth of the stage at
+    // ten million persons.
+    let paid_unnamed = unnamed.select([PERSON_KEY])?;
     let unnamed = unnamed
         .lazy()
         .join(
-            award_info.filter(col(PERSON_KEY).is_in(lit(paid_unnamed).implode(false), false)),
+            award_info.clone().lazy().join(
+                paid_unnamed.lazy(),
+                [col(PERSON_KEY)],
+                [col(PERSON_KEY)],
+                JoinArgs::new(JoinType::Semi),
+            ),
             [col(PERSON_KEY), col("benefit")],
             [col(PERSON_KEY), col("benefit")],
             JoinArgs::new(JoinType::Left),
@@ -639,28 +656,32 @@ fn payments_with_codes(
             col("period_month"),
         ])
         .agg([all().as_expr().first()]);
-    let columns = [
-        col(PERSON_KEY),
-        col("benefit"),
-        col("kind"),
-        col("deceased_death_date"),
-        col("period_month"),
-        col("payment_type"),
-        col("amount"),
-    ];
-    let both = concat(
-        [named.select(columns.clone()), unnamed.select(columns)],
-        UnionArgs::default(),
-    )?;
-    Ok(both
-        .with_column(base_code(col("period_month")).alias("base"))
+    let unnamed = coded(unnamed)?;
+    // The sums naming an award are joined to it in chunks of awards, so that each join's hash
+    // table stays small (at ten million persons, all at once grew 20× from one million).
+    let named = summed
+        .lazy()
+        .filter(col(AWARD_KEY).is_not_null())
         .select([
-            col(PERSON_KEY),
-            col("base"),
+            col(AWARD_KEY),
             col("payment_type"),
+            col("period_month"),
             col("amount"),
         ])
-        .collect()?)
+        .collect()?;
+    let awards_given = award_info.height();
+    let frames = [named, award_info];
+    let mut paid = by_key_chunks(AWARD_KEY, frames, awards_given, CHUNK_KEYS, |chunk| {
+        let [named, award_info] = chunk;
+        coded(named.lazy().join(
+            award_info.lazy(),
+            [col(AWARD_KEY)],
+            [col(AWARD_KEY)],
+            JoinArgs::new(JoinType::Left),
+        ))
+    })?;
+    paid.vstack_mut_owned(unnamed)?;
+    Ok(paid)
 }
 
 /// `expenditure`: sums by payment date in the period, and the distinct persons paid.
@@ -809,10 +830,26 @@ fn new_recipients(awards: &LazyFrame, persons: &LazyFrame, period: Period) -> Re
     for (p, b, _, _) in rows().filter(|r| r.3 && newcomers.contains(&r.0)) {
         had.extend(benefit_levels(b).into_iter().map(|level| (p, key(level))));
     }
-    let keys = Series::new("".into(), newcomers.iter().copied().collect::<Vec<u64>>());
-    let attributes = person_attributes(persons, period)
-        .filter(col(PERSON_KEY).is_in(lit(keys).implode(false), false))
-        .collect()?;
+    let newcomers = DataFrame::new(
+        newcomers.len(),
+        vec![Column::new(
+            PERSON_KEY.into(),
+            newcomers.iter().copied().collect::<Vec<u64>>(),
+        )],
+    )?;
+    // The newcomers' persons by a semi join (`is_in` on them as a literal list cost more than
+    // the rest of the table at ten million persons), before their attributes are computed.
+    let newcomers = persons
+        .clone()
+        .with_column(person_key(col("person_id")))
+        .join(
+            newcomers.lazy(),
+            [col(PERSON_KEY)],
+            [col(PERSON_KEY)],
+            JoinArgs::new(JoinType::Semi),
+        )
+        .select([all().exclude_cols([PERSON_KEY]).as_expr()]);
+    let attributes = person_attributes(&newcomers, period).collect()?;
     let (ids, sex, age) = (
         attributes.column(PERSON_KEY)?.u64()?,
         str_col(&attributes, "sex")?,

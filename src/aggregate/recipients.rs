@@ -7,7 +7,8 @@ use crate::classify::{age_group, Classified};
 use crate::error::Result;
 use crate::ingest::collect_streaming;
 use crate::keys::{
-    award_key, benefit_number, key_of, person_key, AWARD_KEY, BENEFIT_NUMBER, PERSON_KEY,
+    award_key, benefit_number, by_key_chunks, key_of, person_key, AWARD_KEY, BENEFIT_NUMBER,
+    CHUNK_KEYS, PERSON_KEY,
 };
 use crate::period::Period;
 use chrono::{Datelike, NaiveDate};
@@ -209,8 +210,12 @@ fn counted_by_map<'a>(
 
 /// One row per recipient and register benefit with the base code and the tags the tables use:
 /// `PERSON_KEY, base, amount, sex, age_group, municipality, country, np_composition, kind,
-/// sp_composition`. Sorted by person key (a person's rows together; the order of persons
-/// differs between runs and changes no figure).
+/// sp_composition`. A person's rows are together (sorted by person key within chunks of
+/// persons; the order of persons differs between runs and changes no figure).
+///
+/// Every row is one person's, so the rows are built for chunks of persons
+/// (`keys::by_key_chunks`): each chunk's joins and sort stay small, where ten million
+/// persons at once grew this step about twenty times from one million.
 pub fn recipients(
     classified: &Classified,
     awards: &LazyFrame,
@@ -220,48 +225,85 @@ pub fn recipients(
 ) -> Result<DataFrame> {
     let month = classified.month;
     // Only the columns read below are gathered for the counted awards.
-    let candidates = awards.clone().select(
-        [
-            "person_id",
-            "benefit",
-            "award_id",
-            "kind",
-            "deceased_death_date",
-            "start_date",
-            "end_date",
-        ]
-        .map(col),
-    );
-    let chosen = counted_awards(&candidates.collect()?, period.last_day())?
-        .lazy()
+    let awards = awards
+        .clone()
         .select([
             person_key(col("person_id")),
+            col("person_id"),
+            col("benefit"),
+            col("award_id"),
+            col("kind"),
+            col("deceased_death_date"),
+            col("start_date"),
+            col("end_date"),
+        ])
+        .collect()?;
+    let computed = classified.rows.clone().lazy().select([
+        person_key(col("person_id")),
+        award_key(col("award_id")),
+        col("benefit"),
+        col("amount"),
+        col("np_composition"),
+        col("sp_composition"),
+    ]);
+    let amounts = match paid_in_month {
+        Some(paid) => paid.clone(),
+        None => computed
+            .clone()
+            .filter(col("amount").gt(lit(0i64)))
+            .group_by([col(PERSON_KEY), col("benefit")])
+            .agg([col("amount").sum()])
+            .collect()?,
+    };
+    let computed = computed
+        .select([
+            col(PERSON_KEY),
+            col(AWARD_KEY),
+            col("np_composition"),
+            col("sp_composition"),
+        ])
+        .collect()?;
+    let persons = person_attributes(persons, period)
+        .select([all().exclude_cols(["person_id"]).as_expr()])
+        .collect()?;
+    let count = persons.height();
+    let frames = [awards, computed, amounts, persons];
+    by_key_chunks(PERSON_KEY, frames, count, CHUNK_KEYS, |chunk| {
+        let [awards, computed, amounts, persons] = chunk;
+        recipients_of(awards, computed, amounts, persons, month, period)
+    })
+}
+
+/// `recipients` for one chunk of persons: their awards, computed awards (`PERSON_KEY`,
+/// `AWARD_KEY`, compositions), amounts (`PERSON_KEY`, `benefit`, `amount`) and attributes.
+fn recipients_of(
+    awards: DataFrame,
+    computed: DataFrame,
+    amounts: DataFrame,
+    persons: DataFrame,
+    month: NaiveDate,
+    period: Period,
+) -> Result<DataFrame> {
+    let chosen = counted_awards(&awards, period.last_day())?
+        .lazy()
+        .select([
+            col(PERSON_KEY),
             benefit_number(col("benefit")).alias(BENEFIT_NUMBER),
             award_key(col("award_id")),
             base_code(date_lit(month)).alias("base"),
             col("kind"),
         ])
         .join(
-            classified.rows.clone().lazy().select([
-                award_key(col("award_id")),
-                col("np_composition"),
-                col("sp_composition"),
-            ]),
+            computed
+                .lazy()
+                .select([col(AWARD_KEY), col("np_composition"), col("sp_composition")]),
             [col(AWARD_KEY)],
             [col(AWARD_KEY)],
             JoinArgs::new(JoinType::Left),
         );
-    let amounts = match paid_in_month {
-        Some(paid) => paid.clone().lazy(),
-        None => classified
-            .rows
-            .clone()
-            .lazy()
-            .filter(col("amount").gt(lit(0i64)))
-            .group_by([person_key(col("person_id")), col("benefit")])
-            .agg([col("amount").sum()]),
-    }
-    .with_column(benefit_number(col("benefit")).alias(BENEFIT_NUMBER));
+    let amounts = amounts
+        .lazy()
+        .with_column(benefit_number(col("benefit")).alias(BENEFIT_NUMBER));
     let key = [col(PERSON_KEY), col(BENEFIT_NUMBER)];
     // A recipient is defined by the payment: one without an award of the benefit still counts
     // where the benefit has a single code; a kind or phase (NP, SP, FVS) needs the award.
@@ -277,35 +319,33 @@ pub fn recipients(
         .when(without_award("child_increase"))
         .then(lit("CI"))
         .otherwise(col("base"));
-    Ok(collect_streaming(
-        amounts
-            .join(chosen, key.clone(), key, JoinArgs::new(JoinType::Left))
-            .with_column(base.alias("base"))
-            .filter(col("base").is_not_null())
-            .join(
-                person_attributes(persons, period)
-                    .select([all().exclude_cols(["person_id"]).as_expr()]),
-                [col(PERSON_KEY)],
-                [col(PERSON_KEY)],
-                JoinArgs::new(JoinType::Inner),
-            )
-            .select([
-                col(PERSON_KEY),
-                col("base"),
-                col("amount"),
-                col("sex"),
-                col("age_group"),
-                col("municipality"),
-                col("country"),
-                when(col("np_composition").eq(lit("full")))
-                    .then(lit("FULL"))
-                    .otherwise(lit("REDUCED"))
-                    .alias("np_composition"),
-                col("kind"),
-                col("sp_composition"),
-            ])
-            .sort([PERSON_KEY], SortMultipleOptions::default()),
-    )?)
+    Ok(amounts
+        .join(chosen, key.clone(), key, JoinArgs::new(JoinType::Left))
+        .with_column(base.alias("base"))
+        .filter(col("base").is_not_null())
+        .join(
+            persons.lazy(),
+            [col(PERSON_KEY)],
+            [col(PERSON_KEY)],
+            JoinArgs::new(JoinType::Inner),
+        )
+        .select([
+            col(PERSON_KEY),
+            col("base"),
+            col("amount"),
+            col("sex"),
+            col("age_group"),
+            col("municipality"),
+            col("country"),
+            when(col("np_composition").eq(lit("full")))
+                .then(lit("FULL"))
+                .otherwise(lit("REDUCED"))
+                .alias("np_composition"),
+            col("kind"),
+            col("sp_composition"),
+        ])
+        .sort([PERSON_KEY], SortMultipleOptions::default())
+        .collect()?)
 }
 
 #[cfg(test)]

@@ -13,7 +13,7 @@ use polars::prelude::*;
 
 use crate::error::Result;
 use crate::ingest::collect_streaming;
-use crate::keys::{by_person_chunks, check_distinct, person_key, CHUNK_PERSONS, PERSON_KEY};
+use crate::keys::{by_key_chunks, check_distinct, person_key, CHUNK_KEYS, PERSON_KEY};
 use crate::params::MonthParameters;
 use crate::period::{last_day_of_month, ymd};
 use crate::regions::Classification;
@@ -150,7 +150,7 @@ pub fn classify(input: &Input) -> Result<Classified> {
 
 /// As `classify`, keeping only `columns` and `COUNTED_COLUMNS` (all when `None`).
 pub fn classify_keeping(input: &Input, columns: Option<&[&str]>) -> Result<Classified> {
-    classify_in_chunks(input, columns, CHUNK_PERSONS)
+    classify_in_chunks(input, columns, CHUNK_KEYS)
 }
 
 /// As `classify_keeping`, classifying about `chunk_persons` persons at a time (the persons
@@ -171,26 +171,27 @@ pub fn classify_in_chunks(
         .with_column(person_key(c("person_id")))
         .collect()?;
     let persons_given = check_distinct(&persons, "person_id", PERSON_KEY)?;
-    let persons = persons.lazy();
     let awards = awards_in_force(input.awards, month, last_day)
         .with_column(person_key(c("person_id")))
-        .collect()?
-        .lazy();
+        .collect()?;
     let started = std::time::Instant::now();
     let income = income_frame(input.income, month)?;
     tracing::debug!(seconds = started.elapsed().as_secs_f64(), "income sums");
     // Every rule reads one person's awards only, so persons are classified in chunks.
-    let mut rows = by_person_chunks(persons_given, chunk_persons, |keep| {
-        let lf = keep(awards.clone(), c(PERSON_KEY))
+    let frames = [awards, persons, income];
+    let mut rows = by_key_chunks(PERSON_KEY, frames, persons_given, chunk_persons, |chunk| {
+        let [awards, persons, income] = chunk;
+        let lf = awards
+            .lazy()
             .join(
-                persons_frame(&keep(persons.clone(), c(PERSON_KEY)), input.classification)?
+                persons_frame(&persons.lazy(), input.classification)?
                     .select([all().exclude_cols(["person_id"]).as_expr()]),
                 [c(PERSON_KEY)],
                 [c(PERSON_KEY)],
                 JoinArgs::new(JoinType::Inner),
             )
             .join(
-                keep(income.clone(), c(PERSON_KEY)),
+                income.lazy(),
                 [c(PERSON_KEY)],
                 [c(PERSON_KEY)],
                 JoinArgs::new(JoinType::Left),
@@ -292,7 +293,7 @@ pub fn persons_frame(persons: &LazyFrame, classification: &Classification) -> Re
 }
 
 /// Monthly sums per person of each income type in the reference month (`inc_<type>`, cents).
-fn income_frame(income: Option<&LazyFrame>, month: NaiveDate) -> Result<LazyFrame> {
+fn income_frame(income: Option<&LazyFrame>, month: NaiveDate) -> Result<DataFrame> {
     let sums: Vec<Expr> = INCOME_TYPES
         .iter()
         .map(|t| {
@@ -310,8 +311,7 @@ fn income_frame(income: Option<&LazyFrame>, month: NaiveDate) -> Result<LazyFram
                 .filter(c("month").eq(date_lit(month)))
                 .group_by([person_key(c("person_id"))])
                 .agg(sums),
-        )?
-        .lazy()),
+        )?),
         None => {
             let mut cols = vec![Column::new_empty(PERSON_KEY.into(), &DataType::UInt64)];
             cols.extend(
@@ -319,7 +319,7 @@ fn income_frame(income: Option<&LazyFrame>, month: NaiveDate) -> Result<LazyFram
                     .iter()
                     .map(|t| Column::new_empty(format!("inc_{t}").into(), &DataType::Int64)),
             );
-            Ok(DataFrame::new(0, cols).expect("static schema").lazy())
+            Ok(DataFrame::new(0, cols).expect("static schema"))
         }
     }
 }
