@@ -189,12 +189,7 @@ pub fn read_register(file: RegisterFile) -> Result<RegisterData> {
     let frame = if file.register.is_streamed() {
         converted
     } else {
-        // One chunk per column instead of one per row group: polars gathers rows from a column
-        // of many chunks value by value, finding each row's chunk anew (joins, `take`), and
-        // evaluates some predicates chunk by chunk (`is_in` builds its set for each).
-        let mut frame = converted.collect().map_err(unreadable)?;
-        frame.rechunk_mut_par();
-        frame.lazy()
+        converted.collect().map_err(unreadable)?.lazy()
     };
     let rows = count_rows(frame.clone()).map_err(unreadable)?;
     Ok(RegisterData {
