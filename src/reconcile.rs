@@ -9,8 +9,9 @@ use polars::prelude::*;
 
 use crate::classify::Classified;
 use crate::error::Result;
-use crate::ingest::collect_streaming;
-use crate::keys::{benefit_number, person_key, BENEFIT_NUMBER, PERSON_KEY};
+use crate::keys::{
+    benefit_number, by_key_chunks, person_key, BENEFIT_NUMBER, CHUNK_KEYS, PERSON_KEY,
+};
 use crate::registers::benefit_codes;
 
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
@@ -30,6 +31,16 @@ pub fn reconcile(
     classified: &Classified,
     paid_in_month: &DataFrame,
 ) -> Result<Vec<BenefitReconciliation>> {
+    reconcile_in_chunks(classified, paid_in_month, CHUNK_KEYS)
+}
+
+/// `reconcile`, comparing about `chunk_keys` persons at a time (`keys::by_key_chunks`): a
+/// person's rows are all in one chunk, so the chunks' counts and sums per benefit add up.
+fn reconcile_in_chunks(
+    classified: &Classified,
+    paid_in_month: &DataFrame,
+    chunk_keys: usize,
+) -> Result<Vec<BenefitReconciliation>> {
     // By person key and benefit number: a join of a million rows on numbers, not strings.
     let number = |benefit| benefit_number(benefit).alias(BENEFIT_NUMBER);
     let key = [col(PERSON_KEY), col(BENEFIT_NUMBER)];
@@ -37,18 +48,32 @@ pub fn reconcile(
         .rows
         .clone()
         .lazy()
-        .group_by([person_key(col("person_id")), number(col("benefit"))])
-        .agg([col("amount").sum().alias("computed")]);
-    let paid = paid_in_month.clone().lazy().select([
-        col(PERSON_KEY),
-        number(col("benefit")),
-        col("amount").alias("paid"),
-    ]);
-    let mut args = JoinArgs::new(JoinType::Full);
-    args.coalesce = JoinCoalesce::CoalesceColumns;
-    let joined = collect_streaming(
-        computed
-            .join(paid, key.clone(), key, args)
+        .select([
+            person_key(col("person_id")),
+            number(col("benefit")),
+            col("amount").alias("computed"),
+        ])
+        .collect()?;
+    let paid = paid_in_month
+        .clone()
+        .lazy()
+        .select([
+            col(PERSON_KEY),
+            number(col("benefit")),
+            col("amount").alias("paid"),
+        ])
+        .collect()?;
+    // At least one row per person of either frame, so no more chunks than persons need.
+    let keys = computed.height().max(paid.height());
+    let per_chunk = by_key_chunks(PERSON_KEY, [computed, paid], keys, chunk_keys, |chunk| {
+        let [computed, paid] = chunk;
+        let mut args = JoinArgs::new(JoinType::Full);
+        args.coalesce = JoinCoalesce::CoalesceColumns;
+        Ok(computed
+            .lazy()
+            .group_by(key.clone())
+            .agg([col("computed").sum()])
+            .join(paid.lazy(), key.clone(), key.clone(), args)
             .select([
                 col(BENEFIT_NUMBER),
                 col("computed").fill_null(lit(0i64)),
@@ -64,8 +89,14 @@ pub fn reconcile(
                     .alias("differing"),
                 col("computed").sum(),
                 col("paid").sum(),
-            ]),
-    )?;
+            ])
+            .collect()?)
+    })?;
+    let joined = per_chunk
+        .lazy()
+        .group_by([col(BENEFIT_NUMBER)])
+        .agg(["persons", "differing", "computed", "paid"].map(|c| col(c).sum()))
+        .collect()?;
     let int =
         |c: &str, i: usize| -> Result<i64> { Ok(joined.column(c)?.i64()?.get(i).unwrap_or(0)) };
     let codes = benefit_codes();
@@ -127,13 +158,16 @@ mod tests {
                 paid_cents,
                 difference_cents: paid_cents - computed_cents,
             };
+        let expected = [
+            line("child_increase", 1, 0, 0, 0),
+            line("guarantee_pension", 2, 2, 5_000, 7_000),
+            line("national_pension", 2, 1, 60_000, 62_000),
+        ];
+        assert_eq!(reconcile(&classified, &paid).unwrap(), expected);
+        // In chunks of about one person (a person's rows all in one chunk): the same lines.
         assert_eq!(
-            reconcile(&classified, &paid).unwrap(),
-            [
-                line("child_increase", 1, 0, 0, 0),
-                line("guarantee_pension", 2, 2, 5_000, 7_000),
-                line("national_pension", 2, 1, 60_000, 62_000),
-            ]
+            reconcile_in_chunks(&classified, &paid, 1).unwrap(),
+            expected
         );
     }
 }
