@@ -121,23 +121,20 @@ where
     for frame in frames {
         split.push(split_by_key(frame, key, chunks)?.into_iter());
     }
-    let mut inputs: Vec<[DataFrame; N]> = (0..chunks)
-        .map(|_| std::array::from_fn(|i| split[i].next().expect("a part per chunk")))
-        .collect();
+    let mut inputs =
+        (0..chunks).map(|_| std::array::from_fn(|i| split[i].next().expect("a part per chunk")));
     let mut rows = DataFrame::empty();
-    while !inputs.is_empty() {
-        let pair: Vec<_> = inputs.drain(..inputs.len().min(2)).collect();
-        let parts = std::thread::scope(|scope| {
-            let mut pair = pair.into_iter();
-            let first = pair.next().expect("a chunk");
-            let second = pair.next().map(|frames| scope.spawn(|| part(frames)));
+    while let Some(first) = inputs.next() {
+        let second = inputs.next();
+        let (first, second) = std::thread::scope(|scope| {
+            let second = second.map(|frames| scope.spawn(|| part(frames)));
             let first = part(first);
-            [
-                Some(first),
+            (
+                first,
                 second.map(|s| s.join().expect("a chunk's thread panicked")),
-            ]
+            )
         });
-        for part in parts.into_iter().flatten() {
+        for part in std::iter::once(first).chain(second) {
             let part = part?;
             if rows.width() == 0 {
                 rows = part;
