@@ -57,22 +57,24 @@ struct Unit_ {
 }
 
 pub fn aggregate(input: &Input) -> Result<Aggregated> {
-    // The payment and award tables do not need the recipients: they are computed beside them
-    // (polars alone leaves one of two cores idle for much of this stage).
+    // Expenditure does not need the recipients: it is computed beside them (polars alone leaves
+    // one of two cores idle for much of this stage), and the new recipients after them, which
+    // keeps the two threads about equally long.
     std::thread::scope(|scope| {
-        let others = scope.spawn(|| -> Result<(Option<Table>, Table)> {
+        let others = scope.spawn(|| -> Result<Option<Table>> {
             let started = std::time::Instant::now();
             let spent = input
                 .payments
                 .map(|payments| expenditure(payments, input.awards, input.period))
                 .transpose()?;
             tracing::debug!(seconds = started.elapsed().as_secs_f64(), "expenditure");
-            let new = new_recipients(input.awards, input.persons, input.period)?;
-            tracing::debug!(seconds = started.elapsed().as_secs_f64(), "new recipients");
-            Ok((spent, new))
+            Ok(spent)
         });
+        let started = std::time::Instant::now();
         let recipient_tables = recipient_tables(input)?;
-        let (spent, new) = others.join().expect("the expenditure thread panicked")?;
+        let new = new_recipients(input.awards, input.persons, input.period)?;
+        tracing::debug!(seconds = started.elapsed().as_secs_f64(), "new recipients");
+        let spent = others.join().expect("the expenditure thread panicked")?;
         let mut tables = recipient_tables;
         // The publication's order: recipients, expenditure, new recipients, then the rest.
         let rest = tables.split_off(5);
