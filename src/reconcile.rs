@@ -63,7 +63,8 @@ fn reconcile_in_chunks(
             col("amount").alias("paid"),
         ])
         .collect()?;
-    // At least one row per person of either frame, so no more chunks than persons need.
+    // The persons are counted by the larger frame's rows (about one per person and benefit):
+    // chunks are then at most the size `chunk_keys` asks for, or a little smaller.
     let keys = computed.height().max(paid.height());
     let per_chunk = by_key_chunks(PERSON_KEY, [computed, paid], keys, chunk_keys, |chunk| {
         let [computed, paid] = chunk;

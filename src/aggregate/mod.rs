@@ -70,8 +70,8 @@ pub fn aggregate(input: &Input) -> Result<Aggregated> {
             tracing::debug!(seconds = started.elapsed().as_secs_f64(), "expenditure");
             Ok(spent)
         });
-        let started = std::time::Instant::now();
         let recipient_tables = recipient_tables(input)?;
+        let started = std::time::Instant::now();
         let new = new_recipients(input.awards, input.persons, input.period)?;
         tracing::debug!(seconds = started.elapsed().as_secs_f64(), "new recipients");
         let spent = others.join().expect("the expenditure thread panicked")?;
