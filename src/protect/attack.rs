@@ -19,7 +19,9 @@
 //!      kept: fewer constraints, so a maximum below `min_persons` proves it exposed.
 //!    If neither decides, the neighbourhood doubles, up to the whole component, where the
 //!    two programs coincide and decide. Nearly every figure is settled by a small box of
-//!    neighbours in the first step.
+//!    neighbours in the first step. A neighbourhood of more than half the component is
+//!    taken as the whole at once: its programs would cost nearly as much and might still not
+//!    decide (small registers have components of thousands of figures).
 //! 3. A point proves safety only when every value in it is an integer (the coefficients are
 //!    ±1 and the constants integers, so it is then a point of the integer program exactly).
 //!    Tables with margins are network-like and LP vertices are nearly always integral; when
@@ -317,6 +319,17 @@ impl Component<'_> {
         (inside.into_iter().collect(), rels.into_iter().collect())
     }
 
+    /// The neighbourhood of `k` within `radius` relations, or the whole component where that
+    /// neighbourhood holds more than half of it.
+    fn neighbourhood_or_whole(&self, k: usize, radius: usize) -> (Vec<usize>, Vec<usize>) {
+        let (inside, rels) = self.neighbourhood(k, radius);
+        if inside.len() * 2 > self.figures.len() {
+            (self.figures.to_vec(), self.rels.to_vec())
+        } else {
+            (inside, rels)
+        }
+    }
+
     /// The outer program of a neighbourhood (`inside`, touched by `rels`): every suppressed
     /// figure of those relations free, only those relations kept.
     fn outer(&self, inside: &[usize], rels: Vec<usize>, money: bool) -> Program<'_> {
@@ -343,7 +356,7 @@ impl Component<'_> {
             }
             let mut radius = 1;
             loop {
-                let (inside, rels) = self.neighbourhood(k, radius);
+                let (inside, rels) = self.neighbourhood_or_whole(k, radius);
                 let whole = inside.len() == self.figures.len();
                 // Inner: the outside held at the truth. First all open primary figures of the
                 // neighbourhood at once, then, if that left k short, k alone.
@@ -469,7 +482,7 @@ impl Component<'_> {
             }
             let mut radius = 1;
             loop {
-                let (inside, rels) = self.neighbourhood(k, radius);
+                let (inside, rels) = self.neighbourhood_or_whole(k, radius);
                 let whole = inside.len() == self.figures.len();
                 let inner = Program {
                     model: self.model,
