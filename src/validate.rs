@@ -370,8 +370,8 @@ fn apply(
 ) -> Result<(Checked, usize)> {
     let register = data.file.register;
     let started = std::time::Instant::now();
-    let key_hashes = register.unique_key().map(|key| (key, KeyHashes::default()));
-    let mut checks = generic_checks(register, key_hashes.as_ref());
+    let key_record = register.unique_key().map(|key| (key, KeyRecord::default()));
+    let mut checks = generic_checks(register, key_record.as_ref());
     checks.extend(own_checks);
     let mut lf = data.frame.clone();
     // One pass computes the index of each row's first failing check; only the failing rows
@@ -422,8 +422,8 @@ fn apply(
         seconds = started.elapsed().as_secs_f64(),
         "checks evaluated"
     );
-    if let Some((key, hashes)) = key_hashes {
-        let rows = hashes.repeated_rows(&data.frame, key)?;
+    if let Some((key, record)) = key_record {
+        let rows = record.repeated_rows(&data.frame, key)?;
         if !rows.is_empty() {
             let index = checks
                 .iter()
@@ -476,24 +476,52 @@ fn apply(
     ))
 }
 
-/// The 64-bit hashes of a register's unique key, recorded while the check pass reads it, so
-/// that duplicates are found without reading the key again: sorting millions of integers
-/// costs several times less than comparing the strings they stand for.
+/// What the check pass records of a register's unique key, batch by batch, so that
+/// duplicates are found without comparing the strings of every row:
+/// - each batch's first and last key where its keys strictly ascend (shortest first, then by
+///   their bytes: `P9` before `P10`). When every batch ascends and no two batches' ranges
+///   overlap, as in a register in key order, no key repeats: nothing more is done;
+/// - once a batch does not ascend, the 64-bit hash of each key of that batch and of every
+///   later one, sorted afterwards (sorting millions of integers costs several times less than
+///   comparing the strings they stand for). Where earlier batches went unhashed, the key
+///   column is read again for all the hashes.
 #[derive(Default)]
-struct KeyHashes(Arc<Mutex<Vec<u64>>>);
+struct KeyRecord(Arc<Mutex<Recorded>>);
 
-impl KeyHashes {
-    /// The duplicate check as the pass evaluates it: records each key's hash and holds on no
+#[derive(Default)]
+struct Recorded {
+    /// The first and last key of each batch whose keys strictly ascend.
+    ranges: Vec<(String, String)>,
+    /// Some batch's keys did not strictly ascend.
+    unordered: bool,
+    /// The hashes of the batches read since then.
+    hashes: Vec<u64>,
+    /// Some batch with keys was not hashed.
+    unhashed: bool,
+}
+
+impl KeyRecord {
+    /// The duplicate check as the pass evaluates it: records the batch's keys and holds on no
     /// row (`repeated_rows` finds the duplicates afterwards; nulls are never duplicates).
     fn recording(&self, key: &str) -> Expr {
-        let hashes = Arc::clone(&self.0);
+        let record = Arc::clone(&self.0);
         col(key).map(
             move |c: Column| {
                 let ids = c.str()?;
-                let mut hashes = hashes
-                    .lock()
-                    .expect("no thread panicked holding the hashes");
-                hashes.extend(ids.iter().flatten().map(key_of));
+                let range = ascending_range(ids);
+                let lock = || record.lock().expect("no thread panicked holding the keys");
+                let hashed = (range.is_none() || lock().unordered)
+                    .then(|| ids.iter().flatten().map(key_of).collect::<Vec<u64>>());
+                let mut record = lock();
+                match range {
+                    Some(Some((first, last))) => {
+                        record.ranges.push((first.to_string(), last.to_string()));
+                        record.unhashed |= hashed.is_none();
+                    }
+                    Some(None) => {}
+                    None => record.unordered = true,
+                }
+                record.hashes.extend(hashed.into_iter().flatten());
                 Ok(BooleanChunked::full(c.name().clone(), false, c.len()).into_column())
             },
             |_, field| Ok(Field::new(field.name().clone(), DataType::Boolean)),
@@ -504,10 +532,20 @@ impl KeyHashes {
     /// (few) are read again and compared by their strings, so a hash collision never rejects
     /// a row.
     fn repeated_rows(self, frame: &LazyFrame, key: &str) -> Result<Series> {
-        let hashes = std::mem::take(&mut *self.0.lock().expect("the pass is over"));
+        let none = || Ok(Series::new_empty(ROW.into(), &DataType::Int64));
+        let record = std::mem::take(&mut *self.0.lock().expect("the pass is over"));
+        if !record.unordered && apart(record.ranges) {
+            return none();
+        }
+        let hashes = if record.unhashed {
+            let hashed = collect_streaming(frame.clone().select([id_hash(col(key))]))?;
+            hashed.column(key)?.u64()?.iter().flatten().collect()
+        } else {
+            record.hashes
+        };
         let repeated = repeated(hashes);
         if repeated.is_empty() {
-            return Ok(Series::new_empty(ROW.into(), &DataType::Int64));
+            return none();
         }
         let candidates = collect_streaming(frame.clone().select([col(ROW), col(key)]).filter(
             id_hash(col(key)).is_in(lit(Series::new("".into(), repeated)).implode(false), false),
@@ -524,6 +562,37 @@ impl KeyHashes {
         let rows = candidates.filter(&repeated.collect())?;
         Ok(rows.column(ROW)?.as_materialized_series().clone())
     }
+}
+
+/// Shortest first, then by bytes: identifiers numbered without padding (`P9`, `P10`) ascend
+/// in it as well as padded ones do.
+fn shortlex(a: &str, b: &str) -> std::cmp::Ordering {
+    a.len().cmp(&b.len()).then_with(|| a.cmp(b))
+}
+
+/// The first and last of `ids` (nulls skipped) if they strictly ascend in `shortlex` order:
+/// `Some(None)` without any, `None` if they do not ascend.
+fn ascending_range(ids: &StringChunked) -> Option<Option<(&str, &str)>> {
+    let mut keys = ids.iter().flatten();
+    let Some(first) = keys.next() else {
+        return Some(None);
+    };
+    let mut last = first;
+    for key in keys {
+        if shortlex(key, last).is_le() {
+            return None;
+        }
+        last = key;
+    }
+    Some(Some((first, last)))
+}
+
+/// Whether no two of the (first, last) `ranges` (each ascending in `shortlex` order) overlap.
+fn apart(mut ranges: Vec<(String, String)>) -> bool {
+    ranges.sort_unstable_by(|a, b| shortlex(&a.0, &b.0));
+    ranges
+        .windows(2)
+        .all(|pair| shortlex(&pair[0].1, &pair[1].0).is_lt())
 }
 
 /// The verdict (`ROW`, `CHECK`, `INVALID_COLUMN`, `AFTER_DEATH`, in row order) with the rows
@@ -592,7 +661,7 @@ fn outside(column: &str, values: &[&str]) -> Expr {
 
 fn generic_checks(
     register: Register,
-    key_hashes: Option<&(&'static str, KeyHashes)>,
+    key_record: Option<&(&'static str, KeyRecord)>,
 ) -> Vec<Check> {
     let mut checks = vec![Check {
         reason: "invalid_value",
@@ -606,13 +675,13 @@ fn generic_checks(
             .filter(|c| c.required)
             .map(|c| check("missing_value", c.name, missing(c.name, c.ty))),
     );
-    if let Some((key, hashes)) = key_hashes {
+    if let Some((key, record)) = key_record {
         let reason = match register {
             Register::Persons => "duplicate_person_id",
             Register::Awards => "duplicate_award_id",
             _ => "duplicate_payment_id",
         };
-        checks.push(check(reason, key, hashes.recording(key)));
+        checks.push(check(reason, key, record.recording(key)));
     }
     checks
 }
@@ -768,4 +837,78 @@ fn payment_checks() -> Vec<Check> {
             recovery.and(col("amount").gt_eq(lit(0i64))),
         ),
     ]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    #[test]
+    fn ascending_batches_give_their_range_and_others_none() {
+        let ids = |v: &[Option<&str>]| StringChunked::new("id".into(), v);
+        let range = |v: &[Option<&str>]| {
+            ascending_range(&ids(v)).map(|r| r.map(|(a, b)| (a.to_string(), b.to_string())))
+        };
+        let pair = |a: &str, b: &str| Some(Some((a.to_string(), b.to_string())));
+        assert_eq!(
+            range(&[Some("A1"), None, Some("A2"), Some("B1")]),
+            pair("A1", "B1")
+        );
+        assert_eq!(range(&[Some("A1")]), pair("A1", "A1"));
+        assert_eq!(range(&[None, None]), Some(None));
+        assert_eq!(range(&[Some("A2"), Some("A1")]), None);
+        assert_eq!(range(&[Some("A1"), Some("A1")]), None);
+        assert_eq!(range(&[Some("P9"), Some("P10")]), pair("P9", "P10"));
+        assert_eq!(range(&[Some("P10"), Some("P9")]), None);
+    }
+
+    #[test]
+    fn ranges_are_apart_only_without_overlap_in_any_order() {
+        let r = |v: &[(&str, &str)]| {
+            v.iter()
+                .map(|(a, b)| (a.to_string(), b.to_string()))
+                .collect()
+        };
+        assert!(apart(r(&[("D", "F"), ("A", "C")])));
+        assert!(!apart(r(&[("A", "C"), ("C", "D")])));
+        assert!(!apart(r(&[("A", "F"), ("B", "C")])));
+        assert!(apart(r(&[("P10", "P12"), ("P8", "P9")])));
+        assert!(!apart(r(&[("P8", "P10"), ("P9", "P9")])));
+        assert!(apart(r(&[])));
+    }
+
+    proptest! {
+        /// Keys cut into batches: where every batch ascends and the ranges are apart, no key
+        /// repeats; sorted distinct keys are always proven so, however they are cut.
+        #[test]
+        fn apart_ranges_prove_distinct_keys(
+            keys in proptest::collection::vec(0u16..300, 0..60),
+            cuts in proptest::collection::vec(0usize..60, 0..6),
+            sort in any::<bool>(),
+        ) {
+            let mut keys: Vec<String> = keys.iter().map(|k| format!("K{k}")).collect();
+            if sort {
+                keys.sort_by(|a, b| shortlex(a, b));
+                keys.dedup();
+            }
+            let mut cuts: Vec<usize> = cuts.into_iter().map(|c| c.min(keys.len())).collect();
+            cuts.extend([0, keys.len()]);
+            cuts.sort_unstable();
+            let mut ranges = Vec::new();
+            let mut unordered = false;
+            for pair in cuts.windows(2) {
+                let batch: Vec<Option<&str>> = keys[pair[0]..pair[1]].iter().map(|k| Some(k.as_str())).collect();
+                match ascending_range(&StringChunked::new("id".into(), &batch)) {
+                    Some(Some((a, b))) => ranges.push((a.to_string(), b.to_string())),
+                    Some(None) => {}
+                    None => unordered = true,
+                }
+            }
+            let proven = !unordered && apart(ranges);
+            let distinct = keys.iter().collect::<std::collections::BTreeSet<_>>().len() == keys.len();
+            prop_assert!(!proven || distinct);
+            prop_assert!(!sort || proven);
+        }
+    }
 }
