@@ -180,8 +180,6 @@ fn recipient_tables(input: &Input) -> Result<Vec<Table>> {
         .map(String::from)
         .collect();
     let empty = RecipientCubes::new(&period_code, cl, &countries);
-    let mut r = r;
-    r.rechunk_mut_par();
     let rows = RecipientRows::new(&r, &empty)?;
     // The units are added in two halves on two threads (polars is not busy meanwhile); the
     // halves' cubes add up to the same cube.
@@ -209,7 +207,7 @@ fn recipient_tables(input: &Input) -> Result<Vec<Table>> {
 
 /// What a recipient's row says, for every unit of it (`Unit_::row` indexes these), as
 /// positions of the codes in the cubes' dimensions.
-struct RecipientRows<'a> {
+struct RecipientRows {
     sex: Vec<u16>,
     age: Vec<u16>,
     /// In `recipients_by_area`: the municipality, or ABROAD.
@@ -217,9 +215,11 @@ struct RecipientRows<'a> {
     /// In `recipients_abroad_by_country`: the country of a recipient living abroad.
     country: Vec<Option<u16>>,
     composition: Vec<u16>,
-    /// Read per unit where a table needs them (guarantee and survivors' pensions).
-    kind: &'a StringChunked,
-    sp_composition: &'a StringChunked,
+    /// Read per unit where a table needs them (guarantee and survivors' pensions), in one
+    /// chunk so that reading a row is direct (`r` has a chunk per chunk of persons; copying
+    /// only these two columns, not the whole frame, spares ten million rows of the others).
+    kind: StringChunked,
+    sp_composition: StringChunked,
 }
 
 /// A code's position, stored small: ten million recipient rows hold several.
@@ -227,9 +227,8 @@ fn small(position: usize) -> u16 {
     u16::try_from(position).expect("a dimension has fewer than 65 536 codes")
 }
 
-impl<'a> RecipientRows<'a> {
-    /// `r` in one chunk (so that reading a row of `kind` is direct).
-    fn new(r: &'a DataFrame, cubes: &RecipientCubes) -> Result<RecipientRows<'a>> {
+impl RecipientRows {
+    fn new(r: &DataFrame, cubes: &RecipientCubes) -> Result<RecipientRows> {
         let positions = |column: &str, cube: &Cube, d: usize, absent: &str| -> Result<Vec<u16>> {
             Ok(str_col(r, column)?
                 .iter()
@@ -265,8 +264,8 @@ impl<'a> RecipientRows<'a> {
                 })
                 .collect(),
             composition: positions("np_composition", &cubes.structure, 2, "REDUCED")?,
-            kind: str_col(r, "kind")?,
-            sp_composition: str_col(r, "sp_composition")?,
+            kind: str_col(r, "kind")?.rechunk().into_owned(),
+            sp_composition: str_col(r, "sp_composition")?.rechunk().into_owned(),
         })
     }
 }

@@ -171,7 +171,11 @@ pub fn classify_in_chunks(
         .with_column(person_key(c("person_id")))
         .collect()?;
     let persons_given = check_distinct(&persons, "person_id", PERSON_KEY)?;
-    let awards = awards_in_force(input.awards, month, last_day)
+    // Filtered for the month within each chunk: the filtered rows would be a copy of nearly
+    // all awards held through the stage, where the awards as read share the ingested columns.
+    let awards = input
+        .awards
+        .clone()
         .with_column(person_key(c("person_id")))
         .collect()?;
     let started = std::time::Instant::now();
@@ -181,8 +185,7 @@ pub fn classify_in_chunks(
     let frames = [awards, persons, income];
     let mut rows = by_key_chunks(PERSON_KEY, frames, persons_given, chunk_persons, |chunk| {
         let [awards, persons, income] = chunk;
-        let lf = awards
-            .lazy()
+        let lf = awards_in_force(&awards.lazy(), month, last_day)
             .join(
                 persons_frame(&persons.lazy(), input.classification)?
                     .select([all().exclude_cols(["person_id"]).as_expr()]),
