@@ -177,8 +177,8 @@ impl KeyParts {
                     rows[(key % parts as u64) as usize].push(row as IdxSize);
                 }
             }
+            frame.align_chunks_par();
         }
-        frame.align_chunks_par();
         let lengths: Vec<usize> = match frame.columns().iter().find_map(|c| c.as_series()) {
             Some(series) => series.chunk_lengths().collect(),
             None => vec![frame.height()],
@@ -198,8 +198,9 @@ impl KeyParts {
         })
     }
 
-    /// Part `part`, in one chunk (polars gathers from a column of many chunks value by
-    /// value, finding each row's chunk anew, so joins over it are slow).
+    /// Part `part`: the frame itself where there is one part, else in one chunk (polars
+    /// gathers from a column of many chunks value by value, finding each row's chunk anew, so
+    /// joins over it are slow).
     pub fn part(&self, part: usize) -> Result<DataFrame> {
         if self.rows.len() == 1 {
             return Ok(self.frame.clone());
