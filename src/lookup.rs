@@ -3,10 +3,11 @@
 //! register.
 //!
 //! Registers usually come sorted by person, in the order of the rows they refer to. Then each
-//! identifier is compared with the previous one and with the identifier at the next row, and
-//! only where neither matches is a map probed: most rows cost one string comparison and no
-//! join copies them. Rows in another order are joined instead: random probes of a large map
-//! cost several times more than polars' join.
+//! identifier is compared with the previous one and with the identifiers at the next few rows
+//! (a person without awards or payments is skipped), and only where none matches are the keys
+//! searched: most rows cost a string comparison or two and no join copies them. Rows in
+//! another order are joined instead: random searches of ten million keys cost several times
+//! more than polars' join.
 use std::sync::Arc;
 
 use polars::prelude::*;
@@ -18,13 +19,19 @@ const ID: &str = "__id";
 const ROW: &str = "__row";
 /// Rows read from the start of a referring register to tell whether it follows the order.
 const SAMPLE: IdxSize = 20_000;
+/// Rows after the previous identifier's where the next identifier is looked for before the
+/// keys are searched. One was too few: a referring register skips the persons it has no rows
+/// for, and each skip searched ten million keys at random (a cache miss or several each).
+const AHEAD: IdxSize = 8;
 
 /// Accepted rows by identifier, with the columns a referring row reads from its row.
 pub struct Referenced {
-    /// Each identifier's key (`keys::key_of`) to its row. The identifier at that row is then
-    /// compared with the one looked up, so an unknown identifier that shares a key with a
-    /// known one finds nothing.
-    rows: PlHashMap<u64, IdxSize>,
+    /// Each identifier's key (`keys::key_of`) and row, sorted by key. The identifier at that
+    /// row is then compared with the one looked up, so an unknown identifier that shares a key
+    /// with a known one finds nothing. Sorted rather than a map: the keys are searched rarely
+    /// (above), and sorting ten million of them costs half of inserting them into a map,
+    /// whose every insert misses the caches.
+    keys: Vec<(u64, IdxSize)>,
     ids: StringChunked,
     columns: Vec<Series>,
     /// `ID`, `ROW` and the columns, to join rows that do not follow the order.
@@ -39,13 +46,14 @@ impl Referenced {
         // group) value by value, finding each row's chunk anew (at ten million persons two
         // hundred chunks, and 1.7 CPU s of validation). These are a few narrow columns.
         let columns: Vec<Series> = columns.iter().map(|c| c.rechunk()).collect();
-        let mut rows = PlHashMap::with_capacity(ids.len());
-        for (row, id) in ids.iter().enumerate() {
-            if let Some(id) = id {
-                if rows.insert(key_of(id), row as IdxSize).is_some() {
-                    return Err(shared_key(ids.name()));
-                }
-            }
+        let mut keys: Vec<(u64, IdxSize)> = ids
+            .iter()
+            .enumerate()
+            .filter_map(|(row, id)| Some((key_of(id?), row as IdxSize)))
+            .collect();
+        keys.sort_unstable();
+        if keys.windows(2).any(|pair| pair[0].0 == pair[1].0) {
+            return Err(shared_key(ids.name()));
         }
         let positions = IdxCa::from_vec(ROW.into(), (0..ids.len() as IdxSize).collect());
         let mut table = vec![
@@ -55,7 +63,7 @@ impl Referenced {
         table.extend(columns.iter().cloned().map(Column::from));
         let table = DataFrame::new(ids.len(), table)?;
         Ok(Arc::new(Referenced {
-            rows,
+            keys,
             ids,
             columns,
             table,
@@ -88,9 +96,9 @@ impl Referenced {
         }
     }
 
-    /// Whether at most half of `ids` would probe the map.
+    /// Whether at most half of `ids` would search the keys.
     fn follows_order(&self, ids: &StringChunked) -> bool {
-        2 * self.rows_and_probes(ids).1 <= ids.len()
+        2 * self.rows_and_searches(ids).1 <= ids.len()
     }
 
     /// The join that `attach` uses where the rows do not follow the order: its hash table is
@@ -105,8 +113,15 @@ impl Referenced {
     }
 
     fn row(&self, id: &str) -> Option<IdxSize> {
-        let row = *self.rows.get(&key_of(id))?;
+        let key = key_of(id);
+        let at = self.keys.binary_search_by_key(&key, |k| k.0).ok()?;
+        let row = self.keys[at].1;
         self.is_at(id, row).then_some(row)
+    }
+
+    /// The row of `id` among the `AHEAD` rows after `row`.
+    fn ahead(&self, id: &str, row: IdxSize) -> Option<IdxSize> {
+        (row + 1..=row + AHEAD).find(|&next| self.is_at(id, next))
     }
 
     fn is_at(&self, id: &str, row: IdxSize) -> bool {
@@ -128,26 +143,27 @@ impl Referenced {
 
     /// The row of each identifier of `ids` (null where unknown or null).
     pub fn rows_of(&self, ids: &StringChunked) -> Series {
-        self.rows_and_probes(ids).0.into_series()
+        self.rows_and_searches(ids).0.into_series()
     }
 
-    /// The rows of `ids`, and how many of them probed the map: each identifier is first
-    /// compared with the previous one and with the one at the row after the previous one's.
-    fn rows_and_probes(&self, ids: &StringChunked) -> (IdxCa, usize) {
+    /// The rows of `ids`, and how many of them searched the keys: each identifier is first
+    /// compared with the previous one and with those at the `AHEAD` rows after the previous
+    /// one's.
+    fn rows_and_searches(&self, ids: &StringChunked) -> (IdxCa, usize) {
         const NONE: IdxSize = IdxSize::MAX;
         let mut previous: Option<(&str, IdxSize)> = None;
-        let mut probes = 0;
+        let mut searches = 0;
         let mut rows: Vec<IdxSize> = Vec::with_capacity(ids.len());
         for id in ids.iter() {
             let row = match (id, previous) {
                 (None, _) => NONE,
                 (Some(id), Some((last, row))) if last == id => row,
-                (Some(id), Some((_, row))) if self.is_at(id, row + 1) => {
-                    previous = Some((id, row + 1));
-                    row + 1
+                (Some(id), Some((_, row))) if let Some(next) = self.ahead(id, row) => {
+                    previous = Some((id, next));
+                    next
                 }
                 (Some(id), _) => {
-                    probes += 1;
+                    searches += 1;
                     match self.row(id) {
                         Some(row) => {
                             previous = Some((id, row));
@@ -165,7 +181,7 @@ impl Referenced {
         } else {
             IdxCa::from_vec("".into(), rows)
         };
-        (rows, probes)
+        (rows, searches)
     }
 
     /// The referenced rows' columns, read at each of `rows` (null where `rows` is null).
@@ -232,6 +248,9 @@ mod tests {
         let r = referenced();
         let ids = |ids: &[Option<&str>]| StringChunked::from_iter(ids.iter().copied());
         assert!(r.follows_order(&ids(&in_order)));
+        // Searched: the first P1, the unknown P2, and P1 after it; P3 is found two rows
+        // after P22 (past the null identifier's row), without a search.
+        assert_eq!(r.rows_and_searches(&ids(&in_order)).1, 3);
         assert_eq!(attached(&in_order), in_order.map(expected));
         let shuffled = [
             Some("P3"),
@@ -249,5 +268,11 @@ mod tests {
             of.idx().unwrap().iter().collect::<Vec<_>>(),
             [Some(1), None, None]
         );
+    }
+
+    #[test]
+    fn identifiers_sharing_a_key_are_refused() {
+        let ids = StringChunked::from_iter([Some("P1"), Some("P2"), Some("P1")]);
+        assert!(Referenced::new(&ids, vec![]).is_err());
     }
 }
