@@ -22,27 +22,26 @@ pub const NP_KINDS: [&str; 4] = ["NP_OLD", "NP_EARLY", "NP_DIS", "NP_REHAB"];
 pub const SP_PHASES: [&str; 2] = ["SP_INIT", "SP_CONT"];
 
 /// All fifteen benefit codes in publication order.
+pub const BENEFITS: [&str; 15] = [
+    "ALL",
+    "NP",
+    "NP_OLD",
+    "NP_EARLY",
+    "NP_DIS",
+    "NP_REHAB",
+    "GP",
+    "SP",
+    "SP_INIT",
+    "SP_CONT",
+    "OP",
+    "CI",
+    "FVS",
+    "FVS_ABROAD",
+    "AFVS",
+];
+
 pub fn benefits() -> Vec<String> {
-    [
-        "ALL",
-        "NP",
-        "NP_OLD",
-        "NP_EARLY",
-        "NP_DIS",
-        "NP_REHAB",
-        "GP",
-        "SP",
-        "SP_INIT",
-        "SP_CONT",
-        "OP",
-        "CI",
-        "FVS",
-        "FVS_ABROAD",
-        "AFVS",
-    ]
-    .iter()
-    .map(|s| s.to_string())
-    .collect()
+    strings(&BENEFITS)
 }
 
 /// The benefit codes a base code counts under: itself, its group (NP, SP) and ALL.
@@ -59,8 +58,10 @@ pub fn benefit_levels(base: &str) -> Vec<&'static str> {
     out
 }
 
+pub const SEXES: [&str; 3] = ["SSS", "1", "2"];
+
 pub fn sexes() -> Vec<String> {
-    vec!["SSS".into(), "1".into(), "2".into()]
+    strings(&SEXES)
 }
 
 pub fn age_groups() -> Vec<String> {
@@ -88,6 +89,23 @@ pub fn amount_band(cents: i64) -> String {
 pub const PAYMENT_TYPES: [&str; 4] = ["SSS", "regular", "retroactive", "recovery"];
 pub const NP_COMPOSITIONS: [&str; 3] = ["SSS", "FULL", "REDUCED"];
 pub const GP_BASES: [&str; 5] = ["SSS", "old_age", "early_old_age", "disability", "other"];
+/// The compositions of a spouse's pension, as classification names them.
+pub const SP_COMPOSITIONS: [&str; 3] = ["basic_and_additional", "basic_only", "additional_only"];
+
+/// Every kind of award of registers.md, each once.
+pub fn award_kinds() -> Vec<&'static str> {
+    let mut kinds: Vec<&'static str> = Vec::new();
+    for kind in crate::registers::BENEFITS
+        .iter()
+        .flat_map(|(_, kinds)| kinds.iter())
+    {
+        if !kinds.contains(kind) {
+            kinds.push(kind);
+        }
+    }
+    kinds
+}
+
 pub const SURVIVORS_CATEGORIES: [&str; 7] = [
     "SP_INIT",
     "SP_CONT_BOTH",

@@ -49,11 +49,18 @@ fn str_col<'a>(df: &'a DataFrame, name: &str) -> Result<&'a StringChunked> {
     Ok(df.column(name)?.str()?)
 }
 
-/// A recipient under one of the fifteen benefit codes, with their amount under it.
+/// A recipient under one of the fifteen benefit codes (its position in `BENEFITS`), with
+/// their amount under it; sixteen bytes, as ten million persons make twenty million units.
 struct Unit_ {
-    benefit: &'static str,
     amount: i64,
-    row: usize,
+    row: u32,
+    benefit: u8,
+}
+
+/// The position of a benefit code in `BENEFITS`.
+fn benefit_position(code: &str) -> u8 {
+    let position = BENEFITS.iter().position(|b| *b == code);
+    position.expect("one of the fifteen benefit codes") as u8
 }
 
 pub fn aggregate(input: &Input) -> Result<Aggregated> {
@@ -112,13 +119,22 @@ fn recipient_tables(input: &Input) -> Result<Vec<Table>> {
         "recipients"
     );
     let person = r.column(PERSON_KEY)?.u64()?;
-    let base = str_col(&r, "base")?;
+    let base = r.column("base")?.u8()?;
     let amount = r.column("amount")?.i64()?;
     let municipality = str_col(&r, "municipality")?;
     let country = str_col(&r, "country")?;
 
     // Units under every benefit code: the base row itself, NP / SP (one kind or phase per
     // person), and ALL with the sum of the person's amounts.
+    let own = BASE_BENEFITS.map(benefit_position);
+    let group = BASE_BENEFITS.map(|b| {
+        let group =
+            (NP_KINDS.contains(&b).then_some("NP")).or(SP_PHASES.contains(&b).then_some("SP"));
+        group.map(benefit_position)
+    });
+    let all = benefit_position("ALL");
+    let afvs = BASE_BENEFITS.len() - 1;
+    let row_number = |row: usize| u32::try_from(row).expect("fewer than 2^32 recipient rows");
     let mut units: Vec<Unit_> = Vec::with_capacity(r.height() * 2);
     let rows = person.iter().zip(base.iter()).zip(amount.iter());
     let mut start = 0;
@@ -127,45 +143,30 @@ fn recipient_tables(input: &Input) -> Result<Vec<Table>> {
     for (row, ((p, b), a)) in rows.enumerate() {
         if row > 0 && p != previous {
             units.push(Unit_ {
-                benefit: "ALL",
+                benefit: all,
                 amount: total,
-                row: start,
+                row: row_number(start),
             });
             (start, total) = (row, 0);
         }
         previous = p;
-        let (b, a) = (b.unwrap_or(""), a.unwrap_or(0));
+        let a = a.unwrap_or(0);
         total += a;
-        let benefit = BASE_BENEFITS
-            .iter()
-            .find(|x| **x == b)
-            .copied()
-            .unwrap_or("AFVS");
-        units.push(Unit_ {
-            benefit,
-            amount: a,
-            row,
-        });
-        if NP_KINDS.contains(&b) {
+        // Every row has a base code (`recipients`); none would count as AFVS.
+        let b = b.map_or(afvs, usize::from);
+        for benefit in std::iter::once(own[b]).chain(group[b]) {
             units.push(Unit_ {
-                benefit: "NP",
+                benefit,
                 amount: a,
-                row,
-            });
-        }
-        if SP_PHASES.contains(&b) {
-            units.push(Unit_ {
-                benefit: "SP",
-                amount: a,
-                row,
+                row: row_number(row),
             });
         }
     }
     if r.height() > 0 {
         units.push(Unit_ {
-            benefit: "ALL",
+            benefit: all,
             amount: total,
-            row: start,
+            row: row_number(start),
         });
     }
     let cl = input.classification;
@@ -215,11 +216,11 @@ struct RecipientRows {
     /// In `recipients_abroad_by_country`: the country of a recipient living abroad.
     country: Vec<Option<u16>>,
     composition: Vec<u16>,
-    /// Read per unit where a table needs them (guarantee and survivors' pensions), in one
-    /// chunk so that reading a row is direct (`r` has a chunk per chunk of persons; copying
-    /// only these two columns, not the whole frame, spares ten million rows of the others).
-    kind: StringChunked,
-    sp_composition: StringChunked,
+    /// Read per unit where a table needs them (guarantee and survivors' pensions): positions
+    /// in `kinds` (`award_kinds()`) and in `SP_COMPOSITIONS`.
+    kinds: Vec<&'static str>,
+    kind: Vec<Option<u8>>,
+    sp_composition: Vec<Option<u8>>,
 }
 
 /// A code's position, stored small: ten million recipient rows hold several.
@@ -229,11 +230,21 @@ fn small(position: usize) -> u16 {
 
 impl RecipientRows {
     fn new(r: &DataFrame, cubes: &RecipientCubes) -> Result<RecipientRows> {
-        let positions = |column: &str, cube: &Cube, d: usize, absent: &str| -> Result<Vec<u16>> {
-            Ok(str_col(r, column)?
-                .iter()
-                .map(|code| small(cube.position(d, code.unwrap_or(absent))))
-                .collect())
+        // A column of positions in `codes` (`recipients`) as positions in dimension `d` of
+        // `cube`; `absent` where null.
+        let positions = |column: &str, codes: &[&str], cube: &Cube, d: usize, absent: &str| {
+            let at: Vec<u16> = codes.iter().map(|c| small(cube.position(d, c))).collect();
+            let absent = small(cube.position(d, absent));
+            let numbers = r.column(column)?.u8()?;
+            Ok::<_, PolarsError>(
+                numbers
+                    .iter()
+                    .map(|n| n.map_or(absent, |n| at[usize::from(n)]))
+                    .collect(),
+            )
+        };
+        let codes_of = |column: &str| -> Result<Vec<Option<u8>>> {
+            Ok(r.column(column)?.u8()?.iter().collect())
         };
         let municipalities: PlHashMap<&str, u16> = cubes.by_area.dimensions[1]
             .codes
@@ -244,9 +255,11 @@ impl RecipientRows {
         let abroad = small(cubes.by_area.position(1, "ABROAD"));
         let municipality = str_col(r, "municipality")?;
         let country = str_col(r, "country")?;
+        let ages = age_groups();
+        let ages: Vec<&str> = ages.iter().map(String::as_str).collect();
         Ok(RecipientRows {
-            sex: positions("sex", &cubes.by_age, 2, "SSS")?,
-            age: positions("age_group", &cubes.by_age, 3, "SSS")?,
+            sex: positions("sex", &SEXES, &cubes.by_age, 2, "SSS")?,
+            age: positions("age_group", &ages, &cubes.by_age, 3, "SSS")?,
             area: municipality
                 .iter()
                 .map(|m| {
@@ -263,10 +276,27 @@ impl RecipientRows {
                         .then(|| small(cubes.abroad.position(1, c.unwrap_or("SSS"))))
                 })
                 .collect(),
-            composition: positions("np_composition", &cubes.structure, 2, "REDUCED")?,
-            kind: str_col(r, "kind")?.rechunk().into_owned(),
-            sp_composition: str_col(r, "sp_composition")?.rechunk().into_owned(),
+            composition: positions(
+                "np_composition",
+                &NP_COMPOSITIONS,
+                &cubes.structure,
+                2,
+                "REDUCED",
+            )?,
+            kinds: award_kinds(),
+            kind: codes_of("kind")?,
+            sp_composition: codes_of("sp_composition")?,
         })
+    }
+
+    /// The award kind of a row, if any.
+    fn kind(&self, row: usize) -> Option<&'static str> {
+        self.kind[row].map(|k| self.kinds[usize::from(k)])
+    }
+
+    /// The composition of a row's spouse's pension, if any.
+    fn sp_composition(&self, row: usize) -> Option<&'static str> {
+        self.sp_composition[row].map(|c| SP_COMPOSITIONS[usize::from(c)])
     }
 }
 
@@ -364,32 +394,30 @@ impl RecipientCubes {
     /// totals). The benefit, sex and age dimensions list the same codes in every cube that
     /// has them (checked in `new`), so their positions are those in `by_age`.
     fn add(&mut self, u: &Unit_, r: &RecipientRows) {
-        let (row, a) = (u.row, u.amount);
+        let (row, a, benefit) = (u.row as usize, u.amount, BENEFITS[usize::from(u.benefit)]);
         let (sex, age) = (usize::from(r.sex[row]), usize::from(r.age[row]));
-        let b = self.by_age.position(1, u.benefit);
+        let b = self.by_age.position(1, benefit);
         self.by_age.add_own(&[0, b, sex, age], a);
         self.by_area
             .add_own(&[0, usize::from(r.area[row]), b, sex], a);
-        if u.benefit == "NP" || NP_KINDS.contains(&u.benefit) {
-            let nb = self.structure.position(1, u.benefit);
+        if benefit == "NP" || NP_KINDS.contains(&benefit) {
+            let nb = self.structure.position(1, benefit);
             let composition = usize::from(r.composition[row]);
             self.structure.add_own(&[0, nb, composition, sex], a);
         }
-        if u.benefit == "NP" || u.benefit == "GP" {
-            let nb = self.bands.position(1, u.benefit);
+        if benefit == "NP" || benefit == "GP" {
+            let nb = self.bands.position(1, benefit);
             let band = self.bands.position(2, &amount_band(a));
             self.bands.add_own(&[0, nb, band, sex], a);
         }
         if let Some(country) = r.country[row] {
             self.abroad.add_own(&[0, usize::from(country), b], a);
         }
-        if u.benefit == "GP" {
-            let basis = self.gp.position(1, r.kind.get(row).unwrap_or("other"));
+        if benefit == "GP" {
+            let basis = self.gp.position(1, r.kind(row).unwrap_or("other"));
             self.gp.add_own(&[0, basis, sex, age], a);
         }
-        if let Some(category) =
-            survivors_category(u.benefit, r.kind.get(row), r.sp_composition.get(row))
-        {
+        if let Some(category) = survivors_category(benefit, r.kind(row), r.sp_composition(row)) {
             let category = self.survivors.position(1, category);
             self.survivors.add_own(&[0, category, sex, age], a);
         }
