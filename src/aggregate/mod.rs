@@ -13,7 +13,9 @@ use crate::classify::arith::{date_lit, month_first_day};
 use crate::classify::Classified;
 use crate::error::Result;
 use crate::history::PublishedPeriod;
-use crate::keys::{award_key, by_key_chunks, person_key, AWARD_KEY, CHUNK_KEYS, PERSON_KEY};
+use crate::keys::{
+    award_key, by_key_chunks, person_key, position_in, AWARD_KEY, CHUNK_KEYS, PERSON_KEY,
+};
 use crate::period::Period;
 use crate::regions::Classification;
 use crate::table::{relations, Dimension, Hierarchy, Link, Measure, Relation, Status, Table, Unit};
@@ -590,6 +592,8 @@ fn links(tables: &[Table]) -> Vec<Link> {
 /// Payments whose payment date is in the period, with the base code of their award: the
 /// one named, else the person's award of the benefit in force in the payment's month with
 /// the latest start; the spouse's-pension phase is the one in the payment's month.
+/// (`PERSON_KEY`, `base` and `payment_type` as positions in `BASE_BENEFITS` and
+/// `PAYMENT_TYPES`, `amount`.)
 fn payments_with_codes(
     payments: &LazyFrame,
     awards: &LazyFrame,
@@ -627,8 +631,8 @@ fn payments_with_codes(
             .with_column(base_code(col("period_month")).alias("base"))
             .select([
                 col(PERSON_KEY),
-                col("base"),
-                col("payment_type"),
+                position_in(col("base"), &BASE_BENEFITS),
+                position_in(col("payment_type"), &PAYMENT_TYPES),
                 col("amount"),
             ])
             .collect()?)
@@ -735,15 +739,17 @@ fn expenditure(payments: &LazyFrame, awards: &LazyFrame, period: Period) -> Resu
     ];
     let mut money = Cube::new(dims.clone(), false);
     let p = period.to_string();
+    let code = |n: Option<u8>| usize::from(n.expect("every payment has a base code and a type"));
     let (b, t, a) = (
-        str_col(&sums, "base")?,
-        str_col(&sums, "payment_type")?,
+        sums.column("base")?.u8()?,
+        sums.column("payment_type")?.u8()?,
         sums.column("amount")?.i64()?,
     );
     for i in 0..sums.height() {
-        let levels = benefit_levels(b.get(i).unwrap_or(""));
+        let levels = benefit_levels(BASE_BENEFITS[code(b.get(i))]);
+        let own_type = PAYMENT_TYPES[code(t.get(i))];
         money.add(
-            &[&[p.as_str()], &levels, &[t.get(i).unwrap_or(""), "SSS"]],
+            &[&[p.as_str()], &levels, &[own_type, "SSS"]],
             a.get(i).unwrap_or(0),
         );
     }
@@ -752,16 +758,18 @@ fn expenditure(payments: &LazyFrame, awards: &LazyFrame, period: Period) -> Resu
     // order, each person's cells are collected, deduplicated and counted once.
     let paid = paid.sort([PERSON_KEY], SortMultipleOptions::default())?;
     let types = PAYMENT_TYPES.len();
-    let level_rows: PlHashMap<&str, Vec<usize>> = BASE_BENEFITS
+    // By position in `BASE_BENEFITS` and in `PAYMENT_TYPES`.
+    let level_rows: Vec<Vec<usize>> = BASE_BENEFITS
         .iter()
         .map(|&b| {
-            let rows = benefit_levels(b)
+            let levels = benefit_levels(b);
+            levels
                 .iter()
                 .map(|level| money.position(1, level) * types)
-                .collect();
-            (b, rows)
+                .collect()
         })
         .collect();
+    let type_positions: Vec<usize> = PAYMENT_TYPES.iter().map(|t| money.position(2, t)).collect();
     let all_types = money.position(2, "SSS");
     let mut persons = vec![0i64; money.count.len()];
     let mut count_person = |cells: &mut Vec<usize>| {
@@ -772,8 +780,8 @@ fn expenditure(payments: &LazyFrame, awards: &LazyFrame, period: Period) -> Resu
     };
     let (person, base, payment_type) = (
         paid.column(PERSON_KEY)?.u64()?,
-        str_col(&paid, "base")?,
-        str_col(&paid, "payment_type")?,
+        paid.column("base")?.u8()?,
+        paid.column("payment_type")?.u8()?,
     );
     let mut cells = Vec::new();
     let mut current = None;
@@ -782,8 +790,8 @@ fn expenditure(payments: &LazyFrame, awards: &LazyFrame, period: Period) -> Resu
             count_person(&mut cells);
             current = p;
         }
-        let own_type = money.position(2, t.unwrap_or(""));
-        for &row in &level_rows[b.unwrap_or("")] {
+        let own_type = type_positions[code(t)];
+        for &row in &level_rows[code(b)] {
             cells.extend([row + own_type, row + all_types]);
         }
     }

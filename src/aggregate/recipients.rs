@@ -219,7 +219,7 @@ fn counted_by_map<'a>(
 /// The codes are positions (`UInt8`) in their lists: `base` in `BASE_BENEFITS`, `sex` in
 /// `SEXES`, `age_group` in `age_groups()`, `np_composition` in `NP_COMPOSITIONS` (FULL or
 /// REDUCED), `kind` in `award_kinds()`, `sp_composition` in `SP_COMPOSITIONS`. As strings
-/// these rows were three times as large: at ten million persons 1.5 GiB more held through
+/// these rows were about twice as large: at ten million persons about 1 GiB more held through
 /// the recipient tables, memory the kernel must fault in and zero.
 ///
 /// Every row is one person's, so the rows are built for chunks of persons
