@@ -59,7 +59,7 @@ fn reconcile_in_chunks(
         .lazy()
         .select([
             col(PERSON_KEY),
-            number(col("benefit")),
+            col(BENEFIT_NUMBER),
             col("amount").alias("paid"),
         ])
         .collect()?;
@@ -144,9 +144,10 @@ mod tests {
         };
         // P1's two awards are paid as one sum; P2 is paid more than computed; P3 is computed
         // and not paid; P4 is paid without an award in force.
+        let number = |benefit| benefit_codes().iter().position(|b| *b == benefit).unwrap() as u8;
         let paid = df!(
             PERSON_KEY => [key_of("P1"), key_of("P2"), key_of("P4")],
-            "benefit" => ["national_pension", "national_pension", "guarantee_pension"],
+            BENEFIT_NUMBER => [number("national_pension"), number("national_pension"), number("guarantee_pension")],
             "amount" => [50_000i64, 12_000, 7_000],
         )
         .unwrap();

@@ -14,6 +14,7 @@ use crate::keys::{
     BENEFIT_NUMBER, CHUNK_KEYS, PERSON_KEY,
 };
 use crate::period::Period;
+use crate::registers::benefit_codes;
 use chrono::{Datelike, NaiveDate};
 
 /// The base benefit code of an award in a month: the kind, or the spouse's-pension phase in
@@ -102,9 +103,10 @@ pub fn person_attributes(persons: &LazyFrame, period: Period) -> LazyFrame {
     ])
 }
 
-/// Each person's regular payments of each benefit for `month`, summed (`PERSON_KEY, benefit,
-/// amount`): who the recipients are and what they were paid (publication.md). One streamed
-/// pass over the payments, read by the recipient tables and by the reconciliation.
+/// Each person's regular payments of each benefit for `month`, summed (`PERSON_KEY`,
+/// `BENEFIT_NUMBER`, `amount`): who the recipients are and what they were paid
+/// (publication.md). One streamed pass over the payments, read by the recipient tables and by
+/// the reconciliation, both of which join it by benefit number.
 pub fn paid_in_month(payments: &LazyFrame, month: NaiveDate) -> Result<DataFrame> {
     Ok(collect_streaming(
         payments
@@ -114,7 +116,10 @@ pub fn paid_in_month(payments: &LazyFrame, month: NaiveDate) -> Result<DataFrame
                     .eq(lit("regular"))
                     .and(col("period_month").eq(date_lit(month))),
             )
-            .group_by([person_key(col("person_id")), col("benefit")])
+            .group_by([
+                person_key(col("person_id")),
+                benefit_number(col("benefit")).alias(BENEFIT_NUMBER),
+            ])
             .agg([col("amount").sum()]),
     )?)
 }
@@ -260,7 +265,10 @@ pub fn recipients(
         None => computed
             .clone()
             .filter(col("amount").gt(lit(0i64)))
-            .group_by([col(PERSON_KEY), col("benefit")])
+            .group_by([
+                col(PERSON_KEY),
+                benefit_number(col("benefit")).alias(BENEFIT_NUMBER),
+            ])
             .agg([col("amount").sum()])
             .collect()?,
     };
@@ -310,16 +318,19 @@ fn recipients_of(
             [col(AWARD_KEY)],
             JoinArgs::new(JoinType::Left),
         );
-    let amounts = amounts
-        .lazy()
-        .with_column(benefit_number(col("benefit")).alias(BENEFIT_NUMBER));
+    let amounts = amounts.lazy();
     let key = [col(PERSON_KEY), col(BENEFIT_NUMBER)];
     // A recipient is defined by the payment: one without an award of the benefit still counts
     // where the benefit has a single code; a kind or phase (NP, SP, FVS) needs the award.
+    let codes = benefit_codes();
     let without_award = |benefit: &str| {
+        let number = codes
+            .iter()
+            .position(|b| *b == benefit)
+            .expect("a benefit code");
         col("base")
             .is_null()
-            .and(col("benefit").eq(lit(benefit.to_string())))
+            .and(col(BENEFIT_NUMBER).eq(lit(number as u8)))
     };
     let base = when(without_award("guarantee_pension"))
         .then(lit("GP"))
