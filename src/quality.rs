@@ -95,12 +95,13 @@ pub struct BenefitTotal {
 }
 
 pub fn benefit_totals(classified: &crate::classify::Classified) -> Result<Vec<BenefitTotal>> {
+    use crate::keys::BENEFIT_NUMBER;
     use polars::prelude::*;
     let df = classified
         .rows
         .clone()
         .lazy()
-        .group_by([col("benefit")])
+        .group_by([col(BENEFIT_NUMBER)])
         .agg([
             len().cast(DataType::Int64).alias("awards"),
             col("amount")
@@ -110,24 +111,25 @@ pub fn benefit_totals(classified: &crate::classify::Classified) -> Result<Vec<Be
                 .alias("paid"),
             col("amount").sum().alias("amount"),
         ])
-        .sort(["benefit"], SortMultipleOptions::default())
         .collect()?;
+    let codes = crate::registers::benefit_codes();
+    let numbers = df.column(BENEFIT_NUMBER)?.u8()?;
     let int = |c: &str, i: usize| -> Result<i64> { Ok(df.column(c)?.i64()?.get(i).unwrap_or(0)) };
-    (0..df.height())
+    let mut totals = (0..df.height())
         .map(|i| {
             Ok(BenefitTotal {
-                benefit: df
-                    .column("benefit")?
-                    .str()?
+                benefit: numbers
                     .get(i)
-                    .unwrap_or("")
+                    .map_or("", |n| codes[usize::from(n)])
                     .to_string(),
                 awards: int("awards", i)? as usize,
                 paid: int("paid", i)? as usize,
                 amount_cents: int("amount", i)?,
             })
         })
-        .collect()
+        .collect::<Result<Vec<_>>>()?;
+    totals.sort_by(|a, b| a.benefit.cmp(&b.benefit));
+    Ok(totals)
 }
 
 /// The classification part of the quality report: totals, rule violations, reconciliation.

@@ -9,9 +9,7 @@ use polars::prelude::*;
 
 use crate::classify::Classified;
 use crate::error::Result;
-use crate::keys::{
-    benefit_number, by_key_chunks, person_key, BENEFIT_NUMBER, CHUNK_KEYS, PERSON_KEY,
-};
+use crate::keys::{by_key_chunks, BENEFIT_NUMBER, CHUNK_KEYS, PERSON_KEY};
 use crate::registers::benefit_codes;
 
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
@@ -42,15 +40,14 @@ fn reconcile_in_chunks(
     chunk_keys: usize,
 ) -> Result<Vec<BenefitReconciliation>> {
     // By person key and benefit number: a join of a million rows on numbers, not strings.
-    let number = |benefit| benefit_number(benefit).alias(BENEFIT_NUMBER);
     let key = [col(PERSON_KEY), col(BENEFIT_NUMBER)];
     let computed = classified
         .rows
         .clone()
         .lazy()
         .select([
-            person_key(col("person_id")),
-            number(col("benefit")),
+            col(PERSON_KEY),
+            col(BENEFIT_NUMBER),
             col("amount").alias("computed"),
         ])
         .collect()?;
@@ -130,9 +127,15 @@ mod tests {
 
     #[test]
     fn computed_and_paid_amounts_are_compared_per_person_and_benefit() {
+        let number = |benefit| benefit_codes().iter().position(|b| *b == benefit).unwrap() as u8;
+        let (np, gp, ci) = (
+            number("national_pension"),
+            number("guarantee_pension"),
+            number("child_increase"),
+        );
         let rows = df!(
-            "person_id" => ["P1", "P1", "P2", "P3", "P1"],
-            "benefit" => ["national_pension", "national_pension", "national_pension", "guarantee_pension", "child_increase"],
+            PERSON_KEY => ["P1", "P1", "P2", "P3", "P1"].map(key_of),
+            BENEFIT_NUMBER => [np, np, np, gp, ci],
             "amount" => [30_000i64, 20_000, 10_000, 5_000, 0],
         )
         .unwrap();
@@ -144,10 +147,9 @@ mod tests {
         };
         // P1's two awards are paid as one sum; P2 is paid more than computed; P3 is computed
         // and not paid; P4 is paid without an award in force.
-        let number = |benefit| benefit_codes().iter().position(|b| *b == benefit).unwrap() as u8;
         let paid = df!(
-            PERSON_KEY => [key_of("P1"), key_of("P2"), key_of("P4")],
-            BENEFIT_NUMBER => [number("national_pension"), number("national_pension"), number("guarantee_pension")],
+            PERSON_KEY => ["P1", "P2", "P4"].map(key_of),
+            BENEFIT_NUMBER => [np, np, gp],
             "amount" => [50_000i64, 12_000, 7_000],
         )
         .unwrap();

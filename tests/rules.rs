@@ -2,7 +2,7 @@
 //! branch), and `explain` agreeing with the bulk computation.
 use std::collections::BTreeMap;
 
-use kelastat::classify::{classify, classify_in_chunks, Classified, Input};
+use kelastat::classify::{classify, classify_in_chunks, Classified, Input, PUBLICATION_COLUMNS};
 use kelastat::params::ParameterFile;
 use kelastat::period::Period;
 use polars::prelude::*;
@@ -211,4 +211,54 @@ fn classifying_in_chunks_of_persons_gives_the_same_frame() {
     assert!(whole.rows.equals_missing(&chunked.rows));
     assert_eq!(whole.violations, chunked.violations);
     assert_eq!(whole.not_computed, chunked.not_computed);
+}
+
+/// The publication keeps only its columns, and counts the rule violations chunk by chunk as
+/// the whole frame does: one old-age pensioner made 30 years old is one violation.
+#[test]
+fn the_publication_columns_count_the_same_violations() {
+    let (_, validated) = run_validation(&root().join("sample_data/registers"));
+    let params = parameters()
+        .for_month(month_period("2024-12").reference_month())
+        .unwrap();
+    let classification = classification();
+    let input = |persons| Input {
+        persons,
+        awards: &validated.awards.accepted,
+        income: validated.income.as_ref().map(|c| &c.accepted),
+        classification: &classification,
+        params: &params,
+    };
+    let rows = classify(&input(&validated.persons.accepted)).unwrap().rows;
+    let old_age = rows
+        .lazy()
+        .filter(
+            col("benefit")
+                .eq(lit("national_pension"))
+                .and(col("kind").eq(lit("old_age"))),
+        )
+        .select([col("person_id")])
+        .collect()
+        .unwrap();
+    let pensioner = old_age
+        .column("person_id")
+        .unwrap()
+        .str()
+        .unwrap()
+        .get(0)
+        .unwrap();
+    let young = chrono::NaiveDate::from_ymd_opt(1994, 6, 1).unwrap();
+    let persons = validated.persons.accepted.clone().with_column(
+        when(col("person_id").eq(lit(pensioner)))
+            .then(lit(young).cast(DataType::Date))
+            .otherwise(col("birth_date"))
+            .alias("birth_date"),
+    );
+    let whole = classify(&input(&persons)).unwrap();
+    let publication = classify_in_chunks(&input(&persons), Some(PUBLICATION_COLUMNS), 3).unwrap();
+    assert_eq!(whole.violations.get("old_age_below_pension_age"), Some(&1));
+    assert_eq!(publication.violations, whole.violations);
+    assert_eq!(publication.not_computed, whole.not_computed);
+    assert_eq!(publication.rows.get_column_names(), PUBLICATION_COLUMNS);
+    assert_eq!(publication.rows.height(), whole.rows.height());
 }

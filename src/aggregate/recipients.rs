@@ -252,23 +252,13 @@ pub fn recipients(
             col("end_date"),
         ])
         .collect()?;
-    let computed = classified.rows.clone().lazy().select([
-        person_key(col("person_id")),
-        award_key(col("award_id")),
-        col("benefit"),
-        col("amount"),
-        col("np_composition"),
-        col("sp_composition"),
-    ]);
+    let computed = classified.rows.clone().lazy();
     let amounts = match paid_in_month {
         Some(paid) => paid.clone(),
         None => computed
             .clone()
             .filter(col("amount").gt(lit(0i64)))
-            .group_by([
-                col(PERSON_KEY),
-                benefit_number(col("benefit")).alias(BENEFIT_NUMBER),
-            ])
+            .group_by([col(PERSON_KEY), col(BENEFIT_NUMBER)])
             .agg([col("amount").sum()])
             .collect()?,
     };

@@ -13,7 +13,10 @@ use polars::prelude::*;
 
 use crate::error::Result;
 use crate::ingest::collect_streaming;
-use crate::keys::{by_key_chunks, check_distinct, person_key, CHUNK_KEYS, PERSON_KEY};
+use crate::keys::{
+    award_key, benefit_number, by_key_chunks, check_distinct, person_key, AWARD_KEY,
+    BENEFIT_NUMBER, CHUNK_KEYS, PERSON_KEY,
+};
 use crate::params::MonthParameters;
 use crate::period::{last_day_of_month, ymd};
 use crate::regions::Classification;
@@ -56,7 +59,8 @@ pub struct Input<'a> {
 #[derive(Debug, Clone)]
 pub struct Classified {
     pub month: NaiveDate,
-    /// One row per award in force in the month, with every step, tag and `amount` (cents).
+    /// One row per award in force in the month, with every step, tag and `amount` (cents),
+    /// and the `PERSON_KEY`, `AWARD_KEY` and `BENEFIT_NUMBER` the publication joins by.
     pub rows: DataFrame,
     pub violations: BTreeMap<String, usize>,
     /// Awards of the additional front-veterans' supplement not computed (unknown parameters).
@@ -129,18 +133,19 @@ fn yearly_euros(monthly_cents: Expr) -> Expr {
 
 /// The columns the publication reads: all that `run` keeps of the classified frame (each
 /// intermediate amount is dropped once used, which at national scale is most of the memory).
+/// The person, the award and the benefit by key and number, as the publication joins them:
+/// the identifier and benefit strings took three times the memory, held through aggregation.
 pub const PUBLICATION_COLUMNS: &[&str] = &[
-    "person_id",
-    "award_id",
-    "benefit",
-    "kind",
+    PERSON_KEY,
+    AWARD_KEY,
+    BENEFIT_NUMBER,
     "amount",
     "np_composition",
     "sp_composition",
 ];
 
 /// The columns the quality counts of every classification read (`Classified::violations`,
-/// `Classified::not_computed`): kept whatever else is.
+/// `Classified::not_computed`), counted chunk by chunk and kept only where asked for.
 const COUNTED_COLUMNS: [&str; 2] = ["violation", "afvs_status"];
 
 /// Every award in force in the month, with every intermediate amount (for `explain` and tests).
@@ -148,7 +153,7 @@ pub fn classify(input: &Input) -> Result<Classified> {
     classify_keeping(input, None)
 }
 
-/// As `classify`, keeping only `columns` and `COUNTED_COLUMNS` (all when `None`).
+/// As `classify`, keeping only `columns` (all when `None`).
 pub fn classify_keeping(input: &Input, columns: Option<&[&str]>) -> Result<Classified> {
     classify_in_chunks(input, columns, CHUNK_KEYS)
 }
@@ -183,6 +188,7 @@ pub fn classify_in_chunks(
     tracing::debug!(seconds = started.elapsed().as_secs_f64(), "income sums");
     // Every rule reads one person's awards only, so persons are classified in chunks.
     let frames = [awards, persons, income];
+    let counted: std::sync::Mutex<[BTreeMap<String, usize>; 2]> = Default::default();
     let mut rows = by_key_chunks(PERSON_KEY, frames, persons_given, chunk_persons, |chunk| {
         let [awards, persons, income] = chunk;
         let lf = awards_in_force(&awards.lazy(), month, last_day)
@@ -209,16 +215,29 @@ pub fn classify_in_chunks(
         let lf = with_national_pension(lf, p, month);
         let lf = with_spouse_pension(lf, p, month);
         let lf = with_other_benefits(lf, p, month);
-        let lf = with_violations(lf, month);
+        let lf = with_violations(lf, month).with_columns([
+            award_key(c("award_id")),
+            benefit_number(c("benefit")).alias(BENEFIT_NUMBER),
+        ]);
         let kept = match columns {
             Some(names) => names
                 .iter()
                 .chain(COUNTED_COLUMNS.iter().filter(|n| !names.contains(n)))
                 .map(|n| c(n))
                 .collect::<Vec<_>>(),
-            None => vec![all().exclude_cols([PERSON_KEY]).as_expr()],
+            None => vec![all().as_expr()],
         };
-        Ok(lf.select(kept).collect()?)
+        let mut rows = lf.select(kept).collect()?;
+        let mut counts = counted
+            .lock()
+            .expect("no chunk panicked holding the counts");
+        for (column, count) in COUNTED_COLUMNS.iter().zip(counts.iter_mut()) {
+            count_values(&rows, column, count)?;
+            if columns.is_some_and(|names| !names.contains(column)) {
+                rows.drop_in_place(column)?;
+            }
+        }
+        Ok(rows)
     })?;
     // The publication reads the rows by key, so only the full frame (explain, tests) is put
     // in person, benefit and award order.
@@ -228,12 +247,8 @@ pub fn classify_in_chunks(
             SortMultipleOptions::default(),
         )?;
     }
-    let [violation, afvs_status] = COUNTED_COLUMNS;
-    let violations = count_values(&rows, violation)?;
-    let not_computed = count_values(&rows, afvs_status)?
-        .get("not_computed")
-        .copied()
-        .unwrap_or(0);
+    let [violations, afvs_status] = counted.into_inner().expect("the chunks are done");
+    let not_computed = afvs_status.get("not_computed").copied().unwrap_or(0);
     Ok(Classified {
         month,
         rows,
@@ -242,12 +257,12 @@ pub fn classify_in_chunks(
     })
 }
 
-fn count_values(df: &DataFrame, column: &str) -> Result<BTreeMap<String, usize>> {
-    let mut out = BTreeMap::new();
+/// Adds the number of rows of `df` with each value of `column` to `counts`.
+fn count_values(df: &DataFrame, column: &str, counts: &mut BTreeMap<String, usize>) -> Result<()> {
     for v in df.column(column)?.str()?.iter().flatten() {
-        *out.entry(v.to_string()).or_insert(0) += 1;
+        *counts.entry(v.to_string()).or_insert(0) += 1;
     }
-    Ok(out)
+    Ok(())
 }
 
 fn awards_in_force(awards: &LazyFrame, month: NaiveDate, last_day: NaiveDate) -> LazyFrame {
