@@ -123,8 +123,6 @@ fn recipient_tables(input: &Input) -> Result<Vec<Table>> {
     let person = r.column(PERSON_KEY)?.u64()?;
     let base = r.column("base")?.u8()?;
     let amount = r.column("amount")?.i64()?;
-    let municipality = str_col(&r, "municipality")?;
-    let country = str_col(&r, "country")?;
 
     // Units under every benefit code: the base row itself, NP / SP (one kind or phase per
     // person), and ALL with the sum of the person's amounts.
@@ -172,9 +170,7 @@ fn recipient_tables(input: &Input) -> Result<Vec<Table>> {
         });
     }
     let cl = input.classification;
-    let abroad_countries: BTreeSet<&str> = municipality
-        .iter()
-        .zip(country.iter())
+    let abroad_countries: BTreeSet<&str> = homes(&r)?
         .filter(|(m, _)| m.is_none())
         .filter_map(|(_, c)| c)
         .collect();
@@ -225,6 +221,16 @@ struct RecipientRows {
     sp_composition: Vec<Option<u8>>,
 }
 
+/// Each recipient row's municipality where they live in Finland (`None` abroad), and country.
+fn homes(r: &DataFrame) -> Result<impl Iterator<Item = (Option<&str>, Option<&str>)>> {
+    let (municipality, country) = (str_col(r, "municipality")?, str_col(r, "country")?);
+    let lives_in_finland = |c: Option<&str>| c == Some("FI");
+    Ok(municipality
+        .iter()
+        .zip(country.iter())
+        .map(move |(m, c)| (m.filter(|_| lives_in_finland(c)), c)))
+}
+
 /// A code's position, stored small: ten million recipient rows hold several.
 fn small(position: usize) -> u16 {
     u16::try_from(position).expect("a dimension has fewer than 65 536 codes")
@@ -255,24 +261,19 @@ impl RecipientRows {
             .filter_map(|(p, code)| code.strip_prefix("KU").map(|m| (m, small(p))))
             .collect();
         let abroad = small(cubes.by_area.position(1, "ABROAD"));
-        let municipality = str_col(r, "municipality")?;
-        let country = str_col(r, "country")?;
         let ages = age_groups();
         let ages: Vec<&str> = ages.iter().map(String::as_str).collect();
         Ok(RecipientRows {
             sex: positions("sex", &SEXES, &cubes.by_age, 2, "SSS")?,
             age: positions("age_group", &ages, &cubes.by_age, 3, "SSS")?,
-            area: municipality
-                .iter()
-                .map(|m| {
+            area: homes(r)?
+                .map(|(m, _)| {
                     m.and_then(|m| municipalities.get(m))
                         .copied()
                         .unwrap_or(abroad)
                 })
                 .collect(),
-            country: municipality
-                .iter()
-                .zip(country.iter())
+            country: homes(r)?
                 .map(|(m, c)| {
                     m.is_none()
                         .then(|| small(cubes.abroad.position(1, c.unwrap_or("SSS"))))
@@ -821,21 +822,37 @@ fn expenditure(payments: &LazyFrame, awards: &LazyFrame, period: Period) -> Resu
 
 /// `new_recipients`: persons with an award of the code starting in the period and none of it
 /// in force the day before the period began, at each code's own level.
+///
+/// In two passes: the awards started in the period (a few), then only their persons' awards in
+/// force the day before. Coding every award in force (nearly all of them) cost a tenth of
+/// aggregation at ten million persons.
 fn new_recipients(awards: &LazyFrame, persons: &LazyFrame, period: Period) -> Result<Table> {
     let day_before = period.first_day().pred_opt().expect("a day before");
-    let a = awards
-        .clone()
-        .select([
-            person_key(col("person_id")),
-            base_code(month_first_day(col("start_date"))).alias("base"),
-            col("start_date")
-                .gt_eq(date_lit(period.first_day()))
-                .and(col("start_date").lt_eq(date_lit(period.last_day())))
-                .alias("started"),
-            in_force_on(date_lit(day_before)).alias("before"),
-        ])
-        .filter(col("started").or(col("before")))
-        .collect()?;
+    let coded = |awards: LazyFrame, filter: Expr| -> Result<DataFrame> {
+        Ok(awards
+            .filter(filter)
+            .select([
+                col(PERSON_KEY),
+                base_code(month_first_day(col("start_date"))).alias("base"),
+            ])
+            .collect()?)
+    };
+    let keyed = awards.clone().with_column(person_key(col("person_id")));
+    let started = col("start_date")
+        .gt_eq(date_lit(period.first_day()))
+        .and(col("start_date").lt_eq(date_lit(period.last_day())));
+    let started = coded(keyed.clone(), started)?;
+    let rows = |frame: &DataFrame| -> Result<Vec<(u64, &'static str)>> {
+        let (person, base) = (frame.column(PERSON_KEY)?.u64()?, str_col(frame, "base")?);
+        let rows = person.iter().zip(base.iter()).filter_map(|(p, b)| {
+            let (p, levels) = (p?, benefit_levels(b.unwrap_or("")));
+            Some(levels.into_iter().map(move |level| (p, level)))
+        });
+        let mut rows: Vec<(u64, &'static str)> = rows.flatten().collect();
+        rows.sort_unstable();
+        rows.dedup();
+        Ok(rows)
+    };
     // A spouse's pension in force the day before makes neither phase new.
     fn key(level: &'static str) -> &'static str {
         if SP_PHASES.contains(&level) {
@@ -844,36 +861,24 @@ fn new_recipients(awards: &LazyFrame, persons: &LazyFrame, period: Period) -> Re
             level
         }
     }
-    let (person, base, started, before) = (
-        a.column(PERSON_KEY)?.u64()?,
-        str_col(&a, "base")?,
-        a.column("started")?.bool()?,
-        a.column("before")?.bool()?,
-    );
-    let rows = || {
-        person
-            .iter()
-            .zip(base.iter())
-            .zip(started.iter().zip(before.iter()))
-            .filter_map(|((p, b), (s, bf))| Some((p?, b.unwrap_or(""), s?, bf?)))
-    };
-    // New codes first (a few awards); the codes held the day before only of those persons.
-    let mut new: BTreeSet<(u64, &'static str)> = BTreeSet::new();
-    for (p, b, _, _) in rows().filter(|r| r.2) {
-        new.extend(benefit_levels(b).into_iter().map(|level| (p, level)));
-    }
-    let newcomers: PlHashSet<u64> = new.iter().map(|&(p, _)| p).collect();
-    let mut had: PlHashSet<(u64, &str)> = PlHashSet::default();
-    for (p, b, _, _) in rows().filter(|r| r.3 && newcomers.contains(&r.0)) {
-        had.extend(benefit_levels(b).into_iter().map(|level| (p, key(level))));
-    }
+    let new = rows(&started)?;
+    let mut newcomers: Vec<u64> = new.iter().map(|&(p, _)| p).collect();
+    newcomers.dedup();
     let newcomers = DataFrame::new(
         newcomers.len(),
-        vec![Column::new(
-            PERSON_KEY.into(),
-            newcomers.iter().copied().collect::<Vec<u64>>(),
-        )],
+        vec![Column::new(PERSON_KEY.into(), newcomers)],
     )?;
+    let theirs = keyed.join(
+        newcomers.clone().lazy(),
+        [col(PERSON_KEY)],
+        [col(PERSON_KEY)],
+        JoinArgs::new(JoinType::Semi),
+    );
+    let before = coded(theirs, in_force_on(date_lit(day_before)))?;
+    let had: PlHashSet<(u64, &str)> = rows(&before)?
+        .into_iter()
+        .map(|(p, level)| (p, key(level)))
+        .collect();
     // The newcomers' persons by a semi join (`is_in` on them as a literal list cost more than
     // the rest of the table at ten million persons), before their attributes are computed.
     let newcomers = persons
@@ -889,9 +894,10 @@ fn new_recipients(awards: &LazyFrame, persons: &LazyFrame, period: Period) -> Re
     let attributes = person_attributes(&newcomers, period).collect()?;
     let (ids, sex, age) = (
         attributes.column(PERSON_KEY)?.u64()?,
-        str_col(&attributes, "sex")?,
-        str_col(&attributes, "age_group")?,
+        attributes.column("sex")?.u8()?,
+        attributes.column("age_group")?.u8()?,
     );
+    let ages = age_groups();
     let index: PlHashMap<u64, usize> = ids
         .iter()
         .enumerate()
@@ -918,8 +924,8 @@ fn new_recipients(awards: &LazyFrame, persons: &LazyFrame, period: Period) -> Re
             &[
                 &[p.as_str()],
                 &[level],
-                &[sex.get(i).unwrap_or("SSS"), "SSS"],
-                &[age.get(i).unwrap_or("SSS"), "SSS"],
+                &[sex.get(i).map_or("SSS", |n| SEXES[usize::from(n)]), "SSS"],
+                &[age.get(i).map_or("SSS", |n| &ages[usize::from(n)]), "SSS"],
             ],
             0,
         );

@@ -88,17 +88,16 @@ pub fn in_force_on(day: Expr) -> Expr {
         .and(col("end_date").is_null().or(col("end_date").gt_eq(day)))
 }
 
-/// Person attributes at the end of the period: sex, age group, municipality (null abroad), country.
+/// Person attributes at the end of the period: sex and age group as positions (`UInt8`) in
+/// `SEXES` and `age_groups()`, municipality and country as registered.
 pub fn person_attributes(persons: &LazyFrame, period: Period) -> LazyFrame {
+    let age = age_at(col("birth_date"), date_lit(period.last_day()));
     persons.clone().select([
         col("person_id"),
         person_key(col("person_id")),
-        col("sex").cast(DataType::String).alias("sex"),
-        age_group(age_at(col("birth_date"), date_lit(period.last_day()))).alias("age_group"),
-        when(col("country").eq(lit("FI")))
-            .then(col("municipality"))
-            .otherwise(lit(NULL).cast(DataType::String))
-            .alias("municipality"),
+        position_in(col("sex").cast(DataType::String), &SEXES).alias("sex"),
+        position_in(age_group(age), &age_groups()).alias("age_group"),
+        col("municipality"),
         col("country"),
     ])
 }
@@ -343,8 +342,8 @@ fn recipients_of(
             col(PERSON_KEY),
             position_in(col("base"), &BASE_BENEFITS),
             col("amount"),
-            position_in(col("sex"), &SEXES),
-            position_in(col("age_group"), &age_groups()),
+            col("sex"),
+            col("age_group"),
             col("municipality"),
             col("country"),
             position_in(
