@@ -7,7 +7,8 @@
 # Runs alternate (kelastat, DuckDB, kelastat, …). Before any timing is printed, the three
 # tables are compared cell by cell (every cell kelastat publishes). Prints a Markdown table:
 # wall time (median of RUNS), user+sys CPU and peak RSS from /usr/bin/time -v, kelastat's
-# stage seconds from its JSON log, and the ratio kelastat/DuckDB.
+# stage seconds from its JSON log, each run's wall time (the machine's noise), and the ratio
+# kelastat/DuckDB.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 PERSONS=${1:-1000000}
@@ -60,17 +61,19 @@ def measure(name):
             fields = event.get("fields", event)
             if "stage" in fields and "seconds" in fields:
                 stages.setdefault(fields["stage"], []).append(float(fields["seconds"]))
-    return statistics.median(wall), statistics.median(cpu), max(rss), stages
+    return wall, statistics.median(cpu), max(rss), stages
 print(f"{version}, {persons} persons, {os.cpu_count()} cores, {datetime.date.today()}, median of {runs}")
 print()
 print("| program | wall s | user+sys s | peak RSS GiB | stage seconds (median) |")
 print("|---|---|---|---|---|")
-rows = {}
+rows, walls = {}, {}
 for name, label in [("kelastat", "kelastat run (10 tables, 5 formats)"), ("duckdb", "DuckDB peer (3 tables)")]:
     wall, cpu, rss, stages = measure(name)
-    rows[name] = wall
+    rows[name], walls[name] = statistics.median(wall), wall
     parts = ", ".join(f"{k} {statistics.median(v):.2f}" for k, v in stages.items())
-    print(f"| {label} | {wall:.2f} | {cpu:.2f} | {rss:.2f} | {parts} |")
+    print(f"| {label} | {rows[name]:.2f} | {cpu:.2f} | {rss:.2f} | {parts} |")
 print()
+for name, each in walls.items():
+    print(f"{name} wall s of each run, in order: {' '.join(f'{w:.2f}' for w in each)}")
 print(f"ratio kelastat/DuckDB (wall): {rows['kelastat'] / rows['duckdb']:.2f}")
 PY
