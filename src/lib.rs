@@ -28,6 +28,7 @@ pub mod regions;
 pub mod registers;
 pub mod rejects;
 pub mod run;
+pub mod runs;
 pub mod table;
 pub mod validate;
 

@@ -3,33 +3,22 @@
 //!
 //! Grouping by those five columns makes polars encode every row's key as bytes, and even one
 //! number per row costs a hash-table probe per row. Instead, each row's key is two exact
-//! 64-bit parts (the award or person key; a tag packing the rest), and the streamed batches
-//! go to a sink that adds up each run of consecutive rows with one key. Only the runs are
-//! kept; sorted by key, they are added up per key. Registers come sorted by person, so a run
-//! is usually an award's payments of the year; in any other order the sums are the same,
-//! only slower.
-use std::sync::{Arc, Mutex};
-
+//! 64-bit parts (the award or person key; a tag packing the rest), added up by runs of
+//! consecutive rows (`runs`). Registers come sorted by person, so a run is usually an award's
+//! payments of the year.
 use polars::prelude::*;
 
 use crate::classify::arith::date_lit;
 use crate::error::Result;
-use crate::ingest::collect_streaming;
-use crate::keys::{code_positions, key_of, sorted, AWARD_KEY, PERSON_KEY};
+use crate::keys::{code_positions, key_of, AWARD_KEY, PERSON_KEY};
 use crate::period::Period;
 use crate::registers::{benefit_codes, PAYMENT_TYPES};
+use crate::runs::{run_sums, Runs, ID, TAG};
 
-/// The award's key, or for a payment naming no award its person's key.
-const ID: &str = "__id";
-/// Named or not, the benefit (unnamed only), the type and the month (where it matters).
-const TAG: &str = "__tag";
+/// Named or not, the benefit (unnamed only), the type and the month (where it matters), in
+/// `TAG`; the award's key, or for a payment naming no award its person's key, in `ID`.
 const NAMED: u64 = 1 << 63;
 const HAS_MONTH: u64 = 1 << 62;
-
-/// A row's key: `ID` (null where the row names neither award nor person) and `TAG`.
-type Key = (Option<u64>, u64);
-/// Keys with a sum of amounts: of a run of rows, or of all rows of the key.
-type Runs = Vec<(Key, i64)>;
 
 /// `AWARD_KEY` (null without an award), `PERSON_KEY` and `benefit` (null with one),
 /// `payment_type`, `period_month` (null where it does not decide the code), `amount`.
@@ -42,57 +31,7 @@ pub fn payment_sums(payments: &LazyFrame, period: Period) -> Result<DataFrame> {
                 .and(col("payment_date").lt_eq(date_lit(period.last_day()))),
         )
         .select([id(), tag(), col("amount")]);
-    let runs = Arc::new(Mutex::new(Runs::new()));
-    let sink = Arc::clone(&runs);
-    let add = move |batch: DataFrame| -> PolarsResult<bool> {
-        let mut runs = sink.lock().expect("no batch panicked holding the runs");
-        add_runs(&batch, &mut runs)?;
-        Ok(false)
-    };
-    let plan = keyed.sink_batches(
-        PlanCallback::Rust(SpecialEq::new(Arc::new(add))),
-        false,
-        None,
-    )?;
-    collect_streaming(plan)?;
-    let runs = std::mem::take(&mut *runs.lock().expect("the pass is over"));
-    unpack(sums_of(runs)?)
-}
-
-/// Each key's sum, from its runs: split between batches, or apart in a register in another
-/// order, one key's runs are next to each other once sorted.
-fn sums_of(mut runs: Runs) -> PolarsResult<Runs> {
-    let mut sums: Runs = Vec::with_capacity(runs.len());
-    for (key, total) in sorted(&mut runs) {
-        match sums.last_mut() {
-            Some((k, sum)) if *k == key => *sum = sum.checked_add(total).ok_or_else(overflow)?,
-            _ => sums.push((key, total)),
-        }
-    }
-    Ok(sums)
-}
-
-/// Adds each run of consecutive rows with one key of `batch` (`ID`, `TAG`, `amount`) to
-/// `runs`, with its sum.
-fn add_runs(batch: &DataFrame, runs: &mut Runs) -> PolarsResult<()> {
-    let (id, tag) = (batch.column(ID)?.u64()?, batch.column(TAG)?.u64()?);
-    let amount = batch.column("amount")?.i64()?;
-    let mut run: Option<(Key, i64)> = None;
-    let mut close = |run: Option<(Key, i64)>| runs.extend(run);
-    for ((i, t), a) in id.iter().zip(tag.iter()).zip(amount.iter()) {
-        let key = (i, t.unwrap_or(0));
-        let a = a.unwrap_or(0);
-        match &mut run {
-            Some((k, total)) if *k == key => *total = total.checked_add(a).ok_or_else(overflow)?,
-            _ => close(run.replace((key, a))),
-        }
-    }
-    close(run);
-    Ok(())
-}
-
-fn overflow() -> PolarsError {
-    polars_err!(ComputeError: "a sum of payments exceeds the range of 64-bit cents")
+    unpack(run_sums(keyed)?)
 }
 
 fn id() -> Expr {
@@ -263,31 +202,5 @@ mod tests {
             rows(payment_sums(&shuffled, year).unwrap()),
             rows(payment_sums(&payments(), year).unwrap())
         );
-    }
-
-    #[test]
-    fn a_run_split_between_batches_is_one_sum() {
-        let batch = |ids: &[u64], amounts: &[i64]| {
-            df!(ID => ids, TAG => vec![7u64; ids.len()], "amount" => amounts).unwrap()
-        };
-        let mut runs = Runs::new();
-        add_runs(&batch(&[1, 1, 2, 2], &[10, 20, 1, 2]), &mut runs).unwrap();
-        add_runs(&batch(&[2, 3, 1], &[4, 100, 5]), &mut runs).unwrap();
-        assert_eq!(
-            runs,
-            [
-                ((Some(1), 7), 30),
-                ((Some(2), 7), 3),
-                ((Some(2), 7), 4),
-                ((Some(3), 7), 100),
-                ((Some(1), 7), 5)
-            ]
-        );
-        assert_eq!(
-            sums_of(runs).unwrap(),
-            [((Some(1), 7), 35), ((Some(2), 7), 7), ((Some(3), 7), 100)]
-        );
-        let too_much = vec![((Some(1), 7), i64::MAX), ((Some(1), 7), 1)];
-        assert!(sums_of(too_much).is_err());
     }
 }

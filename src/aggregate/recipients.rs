@@ -8,13 +8,13 @@ use crate::aggregate::codes::{
 use crate::classify::arith::{age_at, civil_from_days, date_lit, days_from_civil, month_number};
 use crate::classify::{age_group, Classified};
 use crate::error::Result;
-use crate::ingest::collect_streaming;
 use crate::keys::{
     award_key, benefit_number, by_key_chunks, key_of, person_key, position_in, AWARD_KEY,
     BENEFIT_NUMBER, CHUNK_KEYS, PERSON_KEY,
 };
 use crate::period::Period;
 use crate::registers::benefit_codes;
+use crate::runs::{run_sums, tag_of_position, ID, TAG};
 use chrono::{Datelike, NaiveDate};
 
 /// The base benefit code of an award in a month: the kind, or the spouse's-pension phase in
@@ -104,22 +104,36 @@ pub fn person_attributes(persons: &LazyFrame, period: Period) -> LazyFrame {
 
 /// Each person's regular payments of each benefit for `month`, summed (`PERSON_KEY`,
 /// `BENEFIT_NUMBER`, `amount`): who the recipients are and what they were paid
-/// (publication.md). One streamed pass over the payments, read by the recipient tables and by
-/// the reconciliation, both of which join it by benefit number.
+/// (publication.md). One streamed pass over the payments, added up by runs of rows
+/// (`runs::run_sums`), read by the recipient tables and by the reconciliation, both of which
+/// join it by benefit number.
 pub fn paid_in_month(payments: &LazyFrame, month: NaiveDate) -> Result<DataFrame> {
-    Ok(collect_streaming(
-        payments
-            .clone()
-            .filter(
-                col("payment_type")
-                    .eq(lit("regular"))
-                    .and(col("period_month").eq(date_lit(month))),
-            )
-            .group_by([
-                person_key(col("person_id")),
-                benefit_number(col("benefit")).alias(BENEFIT_NUMBER),
-            ])
-            .agg([col("amount").sum()]),
+    let keyed = payments
+        .clone()
+        .filter(
+            col("payment_type")
+                .eq(lit("regular"))
+                .and(col("period_month").eq(date_lit(month))),
+        )
+        .select([
+            person_key(col("person_id")).alias(ID),
+            tag_of_position(benefit_number(col("benefit"))).alias(TAG),
+            col("amount"),
+        ]);
+    let sums = run_sums(keyed)?;
+    let person: UInt64Chunked = sums.iter().map(|((p, _), _)| *p).collect();
+    let benefit: UInt8Chunked = sums
+        .iter()
+        .map(|((_, tag), _)| tag.checked_sub(1).map(|n| n as u8))
+        .collect();
+    let amount: Int64Chunked = sums.iter().map(|(_, a)| Some(*a)).collect();
+    Ok(DataFrame::new(
+        sums.len(),
+        vec![
+            person.with_name(PERSON_KEY.into()).into_column(),
+            benefit.with_name(BENEFIT_NUMBER.into()).into_column(),
+            amount.with_name("amount".into()).into_column(),
+        ],
     )?)
 }
 

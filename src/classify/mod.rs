@@ -12,14 +12,14 @@ use chrono::{Datelike, NaiveDate};
 use polars::prelude::*;
 
 use crate::error::Result;
-use crate::ingest::collect_streaming;
 use crate::keys::{
-    award_key, benefit_number, by_key_chunks, check_distinct, person_key, AWARD_KEY,
+    award_key, benefit_number, by_key_chunks, check_distinct, person_key, position_in, AWARD_KEY,
     BENEFIT_NUMBER, CHUNK_KEYS, PERSON_KEY,
 };
 use crate::params::MonthParameters;
 use crate::period::{last_day_of_month, ymd};
 use crate::regions::Classification;
+use crate::runs::{run_sums, tag_of_position, ID, TAG};
 use arith::*;
 
 pub const NP: &str = "national_pension";
@@ -311,35 +311,44 @@ pub fn persons_frame(persons: &LazyFrame, classification: &Classification) -> Re
 }
 
 /// Monthly sums per person of each income type in the reference month (`inc_<type>`, cents).
+/// Streamed, added up by runs of rows (`runs::run_sums`): only the month's sums are kept.
 fn income_frame(income: Option<&LazyFrame>, month: NaiveDate) -> Result<DataFrame> {
-    let sums: Vec<Expr> = INCOME_TYPES
-        .iter()
-        .map(|t| {
-            c("amount")
-                .filter(c("income_type").eq(lit(*t)))
-                .sum()
-                .alias(format!("inc_{t}"))
-        })
-        .collect();
-    match income {
-        // Streamed: only the month's sums are kept in memory.
-        Some(income) => Ok(collect_streaming(
+    let sums = match income {
+        Some(income) => run_sums(
             income
                 .clone()
                 .filter(c("month").eq(date_lit(month)))
-                .group_by([person_key(c("person_id"))])
-                .agg(sums),
-        )?),
-        None => {
-            let mut cols = vec![Column::new_empty(PERSON_KEY.into(), &DataType::UInt64)];
-            cols.extend(
-                INCOME_TYPES
-                    .iter()
-                    .map(|t| Column::new_empty(format!("inc_{t}").into(), &DataType::Int64)),
-            );
-            Ok(DataFrame::new(0, cols).expect("static schema"))
+                .select([
+                    person_key(c("person_id")).alias(ID),
+                    tag_of_position(position_in(c("income_type"), &INCOME_TYPES)).alias(TAG),
+                    c("amount"),
+                ]),
+        )?,
+        None => Vec::new(),
+    };
+    // One row per person (the sums come in key order), a column per type; a person with
+    // income of no listed type has zeros.
+    let mut persons: Vec<Option<u64>> = Vec::new();
+    let mut by_type: Vec<Vec<i64>> = vec![Vec::new(); INCOME_TYPES.len()];
+    for ((person, tag), amount) in sums {
+        if persons.last() != Some(&person) {
+            persons.push(person);
+            by_type.iter_mut().for_each(|column| column.push(0));
+        }
+        if let Some(column) = tag.checked_sub(1).and_then(|t| by_type.get_mut(t as usize)) {
+            *column.last_mut().expect("a row per person") = amount;
         }
     }
+    let mut columns = vec![UInt64Chunked::from_iter(persons)
+        .with_name(PERSON_KEY.into())
+        .into_column()];
+    columns.extend(
+        INCOME_TYPES
+            .iter()
+            .zip(by_type)
+            .map(|(t, sums)| Column::new(format!("inc_{t}").into(), sums)),
+    );
+    Ok(DataFrame::new(columns[0].len(), columns)?)
 }
 
 pub fn age_group(age: Expr) -> Expr {
@@ -791,4 +800,37 @@ fn with_violations(lf: LazyFrame, month: NaiveDate) -> LazyFrame {
         .then(lit("front_veteran_supplement_without_status"))
         .otherwise(lit(NULL).cast(DataType::String));
     lf.with_column(violation.alias("violation"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::keys::key_of;
+
+    /// The month's income per person and type: two rows of one type add up, another month and
+    /// an unlisted type count nowhere (the person still has a row, of zeros).
+    #[test]
+    fn income_is_summed_per_person_and_type_for_the_month() {
+        let d = |m| ymd(2024, m, 1);
+        let income = df!(
+            "person_id" => ["P1", "P1", "P1", "P1", "P2"],
+            "month" => [d(12), d(12), d(11), d(12), d(12)],
+            "income_type" => ["foreign_pension", "foreign_pension", "foreign_pension", "earned_income", "lottery"],
+            "amount" => [100i64, 20, 5_000, 7, 9],
+        )
+        .unwrap()
+        .lazy();
+        let sums = income_frame(Some(&income), d(12)).unwrap();
+        let row = |person: &str| {
+            let mut keys = sums.column(PERSON_KEY).unwrap().u64().unwrap().iter();
+            let at = keys.position(|k| k == Some(key_of(person))).unwrap();
+            INCOME_TYPES.map(|t| {
+                let column = sums.column(&format!("inc_{t}")).unwrap();
+                column.i64().unwrap().get(at).unwrap()
+            })
+        };
+        assert_eq!(sums.height(), 2);
+        assert_eq!(row("P1"), [0, 120, 0, 0, 7, 0]);
+        assert_eq!(row("P2"), [0; 6]);
+    }
 }
