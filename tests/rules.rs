@@ -190,14 +190,23 @@ fn explain_shows_the_bulk_computation_with_its_parameters() {
     assert_eq!(err.exit_code(), 2);
 }
 
-/// Chunks of persons are classified independently (every rule reads one person's awards): the
-/// sample registers in chunks of a few persons give the frame of all persons at once.
-#[test]
-fn classifying_in_chunks_of_persons_gives_the_same_frame() {
+/// The sample registers validated, and the parameters of December 2024.
+fn sample_december() -> (
+    kelastat::validate::Validated,
+    kelastat::params::MonthParameters,
+) {
     let (_, validated) = run_validation(&root().join("sample_data/registers"));
     let params = parameters()
         .for_month(month_period("2024-12").reference_month())
         .unwrap();
+    (validated, params)
+}
+
+/// Chunks of persons are classified independently (every rule reads one person's awards): the
+/// sample registers in chunks of a few persons give the frame of all persons at once.
+#[test]
+fn classifying_in_chunks_of_persons_gives_the_same_frame() {
+    let (validated, params) = sample_december();
     let input = Input {
         persons: &validated.persons.accepted,
         awards: &validated.awards.accepted,
@@ -217,10 +226,7 @@ fn classifying_in_chunks_of_persons_gives_the_same_frame() {
 /// the whole frame does: one old-age pensioner made 30 years old is one violation.
 #[test]
 fn the_publication_columns_count_the_same_violations() {
-    let (_, validated) = run_validation(&root().join("sample_data/registers"));
-    let params = parameters()
-        .for_month(month_period("2024-12").reference_month())
-        .unwrap();
+    let (validated, params) = sample_december();
     let classification = classification();
     let input = |persons| Input {
         persons,
