@@ -85,6 +85,17 @@ pub fn benefit_number(benefit: Expr) -> Expr {
     position_in(benefit, &benefit_codes())
 }
 
+/// The number `benefit_number` gives the benefit code `benefit`.
+pub fn number_of_benefit(benefit: &str) -> u8 {
+    let position = benefit_codes().iter().position(|b| *b == benefit);
+    position.expect("a benefit code of registers.md") as u8
+}
+
+/// The benefit code that `benefit_number` numbered `number` ("" for none).
+pub fn benefit_of_number(number: Option<u8>) -> &'static str {
+    number.map_or("", |n| benefit_codes()[usize::from(n)])
+}
+
 /// The position of each of `values` in `codes` (`UInt8`; null for a null or any other
 /// value): a code held in one byte instead of a string's sixteen, where millions of rows
 /// are kept.
@@ -313,6 +324,14 @@ pub fn shared_key(column: &str) -> Error {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn benefit_codes_and_numbers_map_both_ways() {
+        for code in benefit_codes() {
+            assert_eq!(benefit_of_number(Some(number_of_benefit(code))), code);
+        }
+        assert_eq!(benefit_of_number(None), "");
+    }
 
     #[test]
     fn codes_become_their_positions_and_others_null() {

@@ -95,7 +95,7 @@ pub struct BenefitTotal {
 }
 
 pub fn benefit_totals(classified: &crate::classify::Classified) -> Result<Vec<BenefitTotal>> {
-    use crate::keys::BENEFIT_NUMBER;
+    use crate::keys::{benefit_of_number, BENEFIT_NUMBER};
     use polars::prelude::*;
     let df = classified
         .rows
@@ -112,16 +112,12 @@ pub fn benefit_totals(classified: &crate::classify::Classified) -> Result<Vec<Be
             col("amount").sum().alias("amount"),
         ])
         .collect()?;
-    let codes = crate::registers::benefit_codes();
     let numbers = df.column(BENEFIT_NUMBER)?.u8()?;
     let int = |c: &str, i: usize| -> Result<i64> { Ok(df.column(c)?.i64()?.get(i).unwrap_or(0)) };
     let mut totals = (0..df.height())
         .map(|i| {
             Ok(BenefitTotal {
-                benefit: numbers
-                    .get(i)
-                    .map_or("", |n| codes[usize::from(n)])
-                    .to_string(),
+                benefit: benefit_of_number(numbers.get(i)).to_string(),
                 awards: int("awards", i)? as usize,
                 paid: int("paid", i)? as usize,
                 amount_cents: int("amount", i)?,

@@ -9,8 +9,7 @@ use polars::prelude::*;
 
 use crate::classify::Classified;
 use crate::error::Result;
-use crate::keys::{by_key_chunks, BENEFIT_NUMBER, CHUNK_KEYS, PERSON_KEY};
-use crate::registers::benefit_codes;
+use crate::keys::{benefit_of_number, by_key_chunks, BENEFIT_NUMBER, CHUNK_KEYS, PERSON_KEY};
 
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct BenefitReconciliation {
@@ -97,16 +96,12 @@ fn reconcile_in_chunks(
         .collect()?;
     let int =
         |c: &str, i: usize| -> Result<i64> { Ok(joined.column(c)?.i64()?.get(i).unwrap_or(0)) };
-    let codes = benefit_codes();
     let numbers = joined.column(BENEFIT_NUMBER)?.u8()?;
     let mut out = (0..joined.height())
         .map(|i| {
             let (computed, paid) = (int("computed", i)?, int("paid", i)?);
             Ok(BenefitReconciliation {
-                benefit: numbers
-                    .get(i)
-                    .map_or("", |n| codes[usize::from(n)])
-                    .to_string(),
+                benefit: benefit_of_number(numbers.get(i)).to_string(),
                 persons: int("persons", i)? as usize,
                 differing: int("differing", i)? as usize,
                 computed_cents: computed,
@@ -122,16 +117,15 @@ fn reconcile_in_chunks(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::keys::key_of;
+    use crate::keys::{key_of, number_of_benefit};
     use crate::period::ymd;
 
     #[test]
     fn computed_and_paid_amounts_are_compared_per_person_and_benefit() {
-        let number = |benefit| benefit_codes().iter().position(|b| *b == benefit).unwrap() as u8;
         let (np, gp, ci) = (
-            number("national_pension"),
-            number("guarantee_pension"),
-            number("child_increase"),
+            number_of_benefit("national_pension"),
+            number_of_benefit("guarantee_pension"),
+            number_of_benefit("child_increase"),
         );
         let rows = df!(
             PERSON_KEY => ["P1", "P1", "P2", "P3", "P1"].map(key_of),

@@ -9,11 +9,10 @@ use crate::classify::arith::{age_at, civil_from_days, date_lit, days_from_civil,
 use crate::classify::{age_group, Classified};
 use crate::error::Result;
 use crate::keys::{
-    award_key, benefit_number, by_key_chunks, key_of, person_key, position_in, AWARD_KEY,
-    BENEFIT_NUMBER, CHUNK_KEYS, PERSON_KEY,
+    award_key, benefit_number, by_key_chunks, key_of, number_of_benefit, person_key, position_in,
+    AWARD_KEY, BENEFIT_NUMBER, CHUNK_KEYS, PERSON_KEY,
 };
 use crate::period::Period;
-use crate::registers::benefit_codes;
 use crate::runs::{run_sums, tag_of_position, ID, TAG};
 use chrono::{Datelike, NaiveDate};
 
@@ -325,15 +324,10 @@ fn recipients_of(
     let key = [col(PERSON_KEY), col(BENEFIT_NUMBER)];
     // A recipient is defined by the payment: one without an award of the benefit still counts
     // where the benefit has a single code; a kind or phase (NP, SP, FVS) needs the award.
-    let codes = benefit_codes();
     let without_award = |benefit: &str| {
-        let number = codes
-            .iter()
-            .position(|b| *b == benefit)
-            .expect("a benefit code");
         col("base")
             .is_null()
-            .and(col(BENEFIT_NUMBER).eq(lit(number as u8)))
+            .and(col(BENEFIT_NUMBER).eq(lit(number_of_benefit(benefit))))
     };
     let base = when(without_award("guarantee_pension"))
         .then(lit("GP"))
