@@ -77,6 +77,10 @@ fn generated_registers_pass_validation_with_zero_rejects_in_both_formats() {
         assert_eq!(counts.read, written);
     }
     assert_eq!(from_parquet.persons.counts.read, 3000);
+    let names = |v: &kelastat::validate::Validated| -> Vec<String> {
+        v.iter().map(|c| c.counts.register.clone()).collect()
+    };
+    assert_eq!(names(&from_parquet), names(&from_csv), "the same registers");
     for (x, y) in from_parquet.iter().zip(from_csv.iter()) {
         assert!(
             accepted(x).equals_missing(&accepted(y)),

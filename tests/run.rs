@@ -94,12 +94,25 @@ fn a_publication_has_every_file_and_real_readers_accept_it() {
     // The manifest lists every output with its hash.
     let manifest: serde_json::Value =
         serde_json::from_slice(&std::fs::read(publication.join("manifest.json")).unwrap()).unwrap();
-    let outputs = manifest["outputs"].as_array().unwrap();
-    assert_eq!(
-        outputs.len(),
-        files(&publication).len() - 1,
-        "every file but the manifest itself"
-    );
+    // The manifest lists every file but itself, each with the SHA-256 of its bytes.
+    let listed: Vec<(String, String)> = manifest["outputs"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|o| {
+            let text = |k: &str| o[k].as_str().unwrap().to_string();
+            (text("path"), text("sha256"))
+        })
+        .collect();
+    let on_disk: Vec<(String, String)> = files(&publication)
+        .into_iter()
+        .filter(|(name, _)| name != "manifest.json")
+        .map(|(name, bytes)| {
+            use sha2::Digest;
+            (name, format!("{:x}", sha2::Sha256::digest(&bytes)))
+        })
+        .collect();
+    assert_eq!(listed, on_disk, "manifest outputs against the files' own hashes");
     match std::env::var("KELASTAT_PYTHON") {
         Ok(python) => {
             let succeed = |command: &mut Command| {
@@ -160,11 +173,19 @@ fn runs_are_reproducible_and_a_replaced_publication_is_archived() {
         files(&a.path().join("2024")) == files(&b.path().join("2024")),
         "byte-identical publications"
     );
+    let first = files(&a.path().join("2024"));
     assert!(run(a.path()).status.success());
     let archived = a.path().join("archive/2024");
-    let versions: Vec<_> = std::fs::read_dir(&archived).unwrap().collect();
+    let versions: Vec<_> = std::fs::read_dir(&archived)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
     assert_eq!(versions.len(), 1, "the replaced publication is kept");
-    assert!(a.path().join("2024/manifest.json").is_file());
+    assert!(
+        files(&versions[0]) == first,
+        "the archived version holds the first run's files, byte for byte"
+    );
+    assert!(files(&a.path().join("2024")) == first, "the same inputs republished");
 }
 
 #[test]
