@@ -159,10 +159,7 @@ fn the_samples_generated_payments_agree_with_its_classification() {
         .unwrap();
     let (stdout, stderr) = text(&out);
     assert_eq!(out.status.code(), Some(0), "{stderr}");
-    let benefits: Vec<&str> = stdout
-        .lines()
-        .filter(|l| l.contains(" differ"))
-        .collect();
+    let benefits: Vec<&str> = stdout.lines().filter(|l| l.contains(" differ")).collect();
     assert!(benefits.len() >= 5, "{stdout}");
     for line in benefits {
         assert!(line.contains(", 0 differ"), "{line}");

@@ -367,7 +367,11 @@ fn a_month_outside_the_parameter_file_is_an_error_naming_the_parameter() {
     let january = file.for_month(ymd(2011, 1, 1)).unwrap();
     assert_eq!(january.get("gp_full"), None);
     assert_eq!(january.cents("disability_earnings_limit"), Some(60_000));
-    assert!(file.for_month(ymd(2011, 3, 1)).unwrap().get("gp_full").is_some());
+    assert!(file
+        .for_month(ymd(2011, 3, 1))
+        .unwrap()
+        .get("gp_full")
+        .is_some());
 }
 
 #[test]

@@ -15,9 +15,8 @@ use std::path::Path;
 
 use base64::Engine;
 use polars::prelude::{
-    ArrowField, ArrowSchema, Column, DataFrame, DataType, Int128Chunked, Int64Chunked,
-    IntoColumn, KeyValueMetadata, NewChunkedArray, ParquetCompression, ParquetWriter,
-    StringChunked,
+    ArrowField, ArrowSchema, Column, DataFrame, DataType, Int128Chunked, Int64Chunked, IntoColumn,
+    KeyValueMetadata, NewChunkedArray, ParquetCompression, ParquetWriter, StringChunked,
 };
 use polars_arrow::datatypes::{ArrowDataType, Metadata};
 use polars_arrow::io::ipc::write::{default_ipc_fields, schema_to_bytes};

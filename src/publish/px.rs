@@ -556,7 +556,11 @@ mod tests {
         assert!(px.contains("DECIMALS=0;"));
         let data = px.split("DATA=\n").nth(1).unwrap();
         let lines: Vec<&str> = data.lines().collect();
-        assert_eq!(lines.len(), 2 * n + 1, "a line per cell, then the closing `;`");
+        assert_eq!(
+            lines.len(),
+            2 * n + 1,
+            "a line per cell, then the closing `;`"
+        );
         assert!(lines[..2 * n].iter().all(|l| l.ends_with(' ')));
         assert_eq!(lines[2 * n], ";");
     }
