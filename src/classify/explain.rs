@@ -124,7 +124,11 @@ fn steps(benefit: &str) -> &'static [(&'static str, &'static str, Show)] {
             ("yearly income Y (EUR/year)", "y_np", Plain),
             ("percentage", "afvs_percent", Plain),
             ("percentage × max(0, base − threshold)", "afvs_raw", Cents),
-            ("minimum, paid at least to every eligible person", "afvs_minimum", Cents),
+            (
+                "minimum, paid at least to every eligible person",
+                "afvs_minimum",
+                Cents,
+            ),
         ],
         _ => &[],
     }
