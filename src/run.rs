@@ -22,7 +22,10 @@ use crate::publish::{self, PublicationInfo};
 use crate::quality::{check_reject_share, QualityReport};
 use crate::table::Table;
 
-pub const FORMATS: [&str; 4] = ["csv", "parquet", "px", "jsonstat"];
+/// Every format a pipeline's `formats` may list.
+pub const FORMATS: [&str; 5] = ["csv", "parquet", "px", "jsonstat", "sdmx"];
+/// The formats written when a pipeline lists none (SDMX only when asked for).
+pub const DEFAULT_FORMATS: [&str; 4] = ["csv", "parquet", "px", "jsonstat"];
 pub const TABLES: [&str; 10] = [
     "recipients_by_benefit_sex_age",
     "recipients_by_area",
@@ -61,9 +64,10 @@ fn selected(
     key: &str,
     list: &Option<Vec<String>>,
     known: &[&str],
+    default: &[&str],
 ) -> Result<Vec<String>> {
     match list {
-        None => Ok(known.iter().map(|s| s.to_string()).collect()),
+        None => Ok(default.iter().map(|s| s.to_string()).collect()),
         Some(items) => {
             for item in items {
                 if !known.contains(&item.as_str()) {
@@ -88,8 +92,14 @@ pub fn run_period(
     registers: Option<PathBuf>,
     out: &Path,
 ) -> Result<PathBuf> {
-    let tables_wanted = selected(pipeline, "tables", &pipeline.tables, &TABLES)?;
-    let formats = selected(pipeline, "formats", &pipeline.formats, &FORMATS)?;
+    let tables_wanted = selected(pipeline, "tables", &pipeline.tables, &TABLES, &TABLES)?;
+    let formats = selected(
+        pipeline,
+        "formats",
+        &pipeline.formats,
+        &FORMATS,
+        &DEFAULT_FORMATS,
+    )?;
     let published_at = publication_time()?;
     let parameters = ParameterFile::load(&pipeline.parameters)?;
     let params = parameters.for_month(period.reference_month())?;
@@ -194,6 +204,13 @@ fn write_publication(
             .into_iter()
             .try_for_each(|w| w.join().expect("a table's writer panicked"))
     })?;
+    if formats.iter().any(|f| f == "sdmx") {
+        write(
+            dir,
+            publish::sdmx::STRUCTURE_FILE,
+            publish::sdmx::structure_xml(tables, codelists, info),
+        )?;
+    }
     write(
         dir,
         "codelists.csv",
@@ -255,12 +272,18 @@ fn write_table(
                 &format!("tables/{}.px", table.id),
                 publish::px::table_px(table, codelists, info),
             )?,
-            _ => {
+            "jsonstat" => {
                 for language in LANGUAGES {
                     let json = publish::jsonstat::table_jsonstat(table, codelists, info, language);
                     write(dir, &format!("tables/{}.{language}.json", table.id), json)?;
                 }
             }
+            "sdmx" => write(
+                dir,
+                &publish::sdmx::csv_path(table.id),
+                publish::sdmx::table_sdmx_csv(table),
+            )?,
+            other => unreachable!("formats are checked against FORMATS: {other}"),
         }
     }
     Ok(())

@@ -278,3 +278,55 @@ fn a_failing_run_leaves_the_published_version_untouched() {
         .to_string_lossy()
         .starts_with(".tmp")));
 }
+
+/// A pipeline that lists `sdmx` among its formats publishes `tables/<id>.sdmx.csv` for every
+/// table and `sdmx-structure.xml`; pysdmx and sdmx1 read them with the CSV's values and statuses.
+#[test]
+fn sdmx_files_are_published_when_asked_for_and_sdmx_readers_accept_them() {
+    let dir = tempfile::TempDir::new().unwrap();
+    let pipeline = dir.path().join("sdmx.toml");
+    let sample = root().join("sample_data");
+    std::fs::write(
+        &pipeline,
+        format!(
+            "name = \"sdmx\"\nperiod = \"2024\"\nregisters = {:?}\nclassifications = {:?}\n\
+             parameters = {:?}\noutput = \"out\"\nformats = [\"csv\", \"sdmx\"]\n",
+            sample.join("registers"),
+            sample.join("classifications"),
+            root().join("pipelines/parameters.toml"),
+        ),
+    )
+    .unwrap();
+    let out = dir.path().join("out");
+    let result = kelastat()
+        .arg("run")
+        .arg(&pipeline)
+        .env("SOURCE_DATE_EPOCH", EPOCH)
+        .output()
+        .unwrap();
+    assert_eq!(
+        result.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&result.stderr)
+    );
+    let publication = out.join("2024");
+    for table in kelastat::run::TABLES {
+        assert!(publication
+            .join(format!("tables/{table}.sdmx.csv"))
+            .is_file());
+        assert!(!publication.join(format!("tables/{table}.px")).exists());
+    }
+    let structure = std::fs::read_to_string(publication.join("sdmx-structure.xml")).unwrap();
+    assert!(structure.contains("<str:Dataflow id=\"DF_RECIPIENTS_BY_AREA\" agencyID=\"KELA\""));
+    let manifest = std::fs::read_to_string(publication.join("manifest.json")).unwrap();
+    assert!(manifest.contains("\"sdmx-structure.xml\""));
+    let Some(python) = readers_python("sdmx_files_are_published_when_asked_for") else {
+        return;
+    };
+    succeed(
+        Command::new(&python)
+            .arg(root().join("tests/readers/check_sdmx.py"))
+            .arg(&publication),
+    );
+}
