@@ -42,14 +42,20 @@ fn every_subcommand_has_help_with_an_example_and_there_is_a_version() {
     assert!(text(&out).0.starts_with("kelastat "));
 }
 
-#[test]
-fn validate_prints_the_summary_of_the_sample_data() {
+/// The standard output of a subcommand on the sample pipeline, which must succeed.
+fn on_the_sample(subcommand: &str) -> String {
     let out = kelastat()
-        .args(["validate", "pipelines/kela_pensions.toml"])
+        .args([subcommand, "pipelines/kela_pensions.toml"])
         .output()
         .unwrap();
     let (stdout, stderr) = text(&out);
     assert_eq!(out.status.code(), Some(0), "{stderr}");
+    stdout
+}
+
+#[test]
+fn validate_prints_the_summary_of_the_sample_data() {
+    let stdout = on_the_sample("validate");
     for register in ["persons", "awards", "income", "payments"] {
         let line = stdout
             .lines()
@@ -153,12 +159,7 @@ fn a_dirty_register_fails_the_gate_and_no_person_id_reaches_the_logs() {
 /// tests/cases/rules.toml and the property tests.
 #[test]
 fn the_samples_generated_payments_agree_with_its_classification() {
-    let out = kelastat()
-        .args(["classify", "pipelines/kela_pensions.toml"])
-        .output()
-        .unwrap();
-    let (stdout, stderr) = text(&out);
-    assert_eq!(out.status.code(), Some(0), "{stderr}");
+    let stdout = on_the_sample("classify");
     let benefits: Vec<&str> = stdout.lines().filter(|l| l.contains(" differ")).collect();
     assert!(benefits.len() >= 5, "{stdout}");
     for line in benefits {
@@ -168,12 +169,7 @@ fn the_samples_generated_payments_agree_with_its_classification() {
 
 #[test]
 fn classify_and_explain_on_the_sample_data() {
-    let out = kelastat()
-        .args(["classify", "pipelines/kela_pensions.toml"])
-        .output()
-        .unwrap();
-    let (stdout, stderr) = text(&out);
-    assert_eq!(out.status.code(), Some(0), "{stderr}");
+    let stdout = on_the_sample("classify");
     assert!(stdout.contains("awards in force in 2024-12:"), "{stdout}");
     assert!(
         stdout.contains("parameters: ") && stdout.contains("sha256 "),
