@@ -129,6 +129,15 @@ fn names(out: &mut String, indent: &str, labels: &Labels) {
     }
 }
 
+/// The opening tag of a maintainable artefact of the agency (`<str:Codelist id=…>`) and its names.
+fn open_maintainable(out: &mut String, element: &str, id: &str, labels: &Labels) {
+    let _ = writeln!(
+        out,
+        "      <str:{element} id=\"{id}\" agencyID=\"{AGENCY}\" version=\"{VERSION}\">"
+    );
+    names(out, "        ", labels);
+}
+
 /// A `<Ref>` to a maintainable artefact (`parent` `None`) or to an item of one (a concept of
 /// its scheme), which names its parent's version instead of a version of its own.
 fn reference(id: &str, package: &str, class: &str, parent: Option<&str>) -> String {
@@ -205,11 +214,8 @@ pub fn structure_xml(tables: &[Table], codelists: &Codelists, info: &Publication
     out.push_str("    <str:Dataflows>\n");
     for table in tables {
         let id = table.id.to_uppercase();
-        let _ = writeln!(
-            out,
-            "      <str:Dataflow id=\"DF_{id}\" agencyID=\"{AGENCY}\" version=\"{VERSION}\">"
-        );
-        names(&mut out, "        ", &codelists.table_title(table.id));
+        let title = codelists.table_title(table.id);
+        open_maintainable(&mut out, "Dataflow", &format!("DF_{id}"), &title);
         let _ = writeln!(
             out,
             "        <str:Structure>{}</str:Structure>\n      </str:Dataflow>",
@@ -220,12 +226,13 @@ pub fn structure_xml(tables: &[Table], codelists: &Codelists, info: &Publication
 
     out.push_str("    <str:Codelists>\n");
     for list in &lists {
-        let _ = writeln!(
-            out,
-            "      <str:Codelist id=\"{}\" agencyID=\"{AGENCY}\" version=\"{VERSION}\">",
-            code_list_id(list.dimension)
+        let id = code_list_id(list.dimension);
+        open_maintainable(
+            &mut out,
+            "Codelist",
+            &id,
+            &codelists.dimension(list.dimension),
         );
-        names(&mut out, "        ", &codelists.dimension(list.dimension));
         for code in &list.codes {
             let _ = writeln!(out, "        <str:Code id=\"{}\">", xml(code));
             names(
@@ -237,11 +244,7 @@ pub fn structure_xml(tables: &[Table], codelists: &Codelists, info: &Publication
         }
         out.push_str("      </str:Codelist>\n");
     }
-    let _ = writeln!(
-        out,
-        "      <str:Codelist id=\"CL_OBS_STATUS\" agencyID=\"{AGENCY}\" version=\"{VERSION}\">"
-    );
-    names(&mut out, "        ", &obs_status_labels());
+    open_maintainable(&mut out, "Codelist", "CL_OBS_STATUS", &obs_status_labels());
     for (code, labels) in [
         (
             "A",
@@ -271,11 +274,12 @@ pub fn structure_xml(tables: &[Table], codelists: &Codelists, info: &Publication
     out.push_str("      </str:Codelist>\n    </str:Codelists>\n");
 
     out.push_str("    <str:Concepts>\n");
-    let _ = writeln!(
-        out,
-        "      <str:ConceptScheme id=\"{CONCEPT_SCHEME}\" agencyID=\"{AGENCY}\" version=\"{VERSION}\">"
+    open_maintainable(
+        &mut out,
+        "ConceptScheme",
+        CONCEPT_SCHEME,
+        &Labels::same("kelastat"),
     );
-    names(&mut out, "        ", &Labels::same("kelastat"));
     let mut concepts: BTreeMap<String, Labels> = lists
         .iter()
         .map(|l| (component_id(l.dimension), codelists.dimension(l.dimension)))
@@ -293,11 +297,8 @@ pub fn structure_xml(tables: &[Table], codelists: &Codelists, info: &Publication
     out.push_str("    <str:DataStructures>\n");
     for table in tables {
         let id = table.id.to_uppercase();
-        let _ = writeln!(
-            out,
-            "      <str:DataStructure id=\"DSD_{id}\" agencyID=\"{AGENCY}\" version=\"{VERSION}\">"
-        );
-        names(&mut out, "        ", &codelists.table_title(table.id));
+        let title = codelists.table_title(table.id);
+        open_maintainable(&mut out, "DataStructure", &format!("DSD_{id}"), &title);
         out.push_str(
             "        <str:DataStructureComponents>\n          <str:DimensionList id=\"DimensionDescriptor\">\n",
         );
