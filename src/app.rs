@@ -11,8 +11,9 @@ use crate::generate::{generate, GenerateOptions};
 use crate::ingest::{ingest, Registers};
 use crate::logging::stage_spinner;
 use crate::params::{MonthParameters, ParameterFile};
+use crate::paths::shown;
 use crate::period::Period;
-use crate::quality::{check_reject_share, classification_text, summary_text};
+use crate::quality::{check_reject_share, classification_text, detailed_summary_text};
 use crate::reconcile::{reconcile, BenefitReconciliation};
 use crate::regions::Classification;
 use crate::rejects::{collect_rejects, write_rejects};
@@ -36,6 +37,35 @@ pub struct ValidationRun {
     pub classification: Classification,
     pub validated: Validated,
     pub rejects_file: Option<PathBuf>,
+}
+
+impl ValidationRun {
+    /// The reject-share gate, naming the top reasons and the rejects file written.
+    pub fn check_reject_share(&self, max_share: f64) -> Result<()> {
+        check_reject_share(
+            &self.validated.counts(),
+            &self.validated.row_errors,
+            max_share,
+            self.rejects_file.as_deref(),
+        )
+    }
+
+    /// One warning per register, reason and column with rejected rows, with examples (the
+    /// values shown are never identifiers).
+    pub fn log_row_errors(&self) {
+        for group in &self.validated.row_errors.groups {
+            tracing::warn!(
+                stage = "validate",
+                register = group.cause.register,
+                reason = group.cause.reason.as_str(),
+                rows = group.count,
+                "{} {} rejected: {}",
+                group.cause.register,
+                group.cause.reason,
+                group.text(true)
+            );
+        }
+    }
 }
 
 pub fn resolve_period(arg: Option<&str>, pipeline: &Pipeline) -> Result<Period> {
@@ -109,11 +139,11 @@ pub fn validate_command(args: &ValidateArgs) -> Result<ValidationRun> {
     let pipeline = Pipeline::load(&args.pipeline)?;
     let period = resolve_period(args.period.as_deref(), &pipeline)?;
     let run = ingest_and_validate(&pipeline, period, args.registers.clone(), args.out.clone())?;
-    print!("{}", summary_text(&run.validated));
+    print!("{}", detailed_summary_text(&run.validated));
     if let Some(path) = &run.rejects_file {
-        println!("rejects written to {}", path.display());
+        println!("rejects written to {}", shown(path).display());
     }
-    check_reject_share(&run.validated.counts(), pipeline.max_reject_share)?;
+    run.check_reject_share(pipeline.max_reject_share)?;
     Ok(run)
 }
 
@@ -239,8 +269,11 @@ pub fn classify_command(args: &ValidateArgs) -> Result<Classified> {
     let parameters = ParameterFile::load(&pipeline.parameters)?;
     let params = parameters.for_month(period.reference_month())?;
     let run = ingest_and_validate(&pipeline, period, args.registers.clone(), args.out.clone())?;
-    print!("{}", summary_text(&run.validated));
-    check_reject_share(&run.validated.counts(), pipeline.max_reject_share)?;
+    print!("{}", detailed_summary_text(&run.validated));
+    if let Some(path) = &run.rejects_file {
+        println!("rejects written to {}", shown(path).display());
+    }
+    run.check_reject_share(pipeline.max_reject_share)?;
     let classified = classify_period(&run, &params, Scope::Publication)?;
     let (_, reconciliation) = paid_and_reconciled(&run, &classified)?;
     println!(

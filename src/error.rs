@@ -23,13 +23,15 @@ pub enum Error {
         second: PathBuf,
     },
 
-    /// A column is missing or cannot be converted to the contract's type (exit 3).
-    #[error("schema error in {file}: column '{column}': expected {expected}, found {found}")]
+    /// A column is missing or cannot be converted to the contract's type (exit 3). `hint`
+    /// (empty, or sentences each beginning `. `) suggests the likely fix.
+    #[error("schema error in {file}: column '{column}': expected {expected}, found {found}{hint}")]
     Schema {
         file: PathBuf,
         column: String,
         expected: String,
         found: String,
+        hint: String,
     },
 
     /// An unreadable, truncated or corrupt input file (exit 3).

@@ -19,7 +19,7 @@ use crate::params::ParameterFile;
 use crate::period::Period;
 use crate::protect::protect;
 use crate::publish::{self, PublicationInfo};
-use crate::quality::{check_reject_share, QualityReport};
+use crate::quality::QualityReport;
 use crate::table::Table;
 
 pub const FORMATS: [&str; 4] = ["csv", "parquet", "px", "jsonstat"];
@@ -94,8 +94,8 @@ pub fn run_period(
     let parameters = ParameterFile::load(&pipeline.parameters)?;
     let params = parameters.for_month(period.reference_month())?;
     let run = ingest_and_validate(pipeline, period, registers, Some(out.to_path_buf()))?;
-    let counts = run.validated.counts();
-    check_reject_share(&counts, pipeline.max_reject_share)?;
+    run.log_row_errors();
+    run.check_reject_share(pipeline.max_reject_share)?;
     let classified = classify_period(&run, &params, Scope::Publication)?;
 
     let started = std::time::Instant::now();

@@ -2,6 +2,7 @@
 mod common;
 mod scenario;
 
+mod analyst;
 mod bad_rows;
 mod cli;
 mod formats;
