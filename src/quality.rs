@@ -262,6 +262,10 @@ pub struct QualityReport {
     /// `None` without a payments register.
     pub reconciliation: Option<Vec<crate::reconcile::BenefitReconciliation>>,
     pub suppression: Vec<TableSuppression>,
+    /// The confidentiality threshold: cells of fewer persons are suppressed (`None` until
+    /// `with_threshold`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub min_persons: Option<u32>,
     #[serde(skip)]
     summary: String,
 }
@@ -304,11 +308,48 @@ impl QualityReport {
                     secondary: *secondary,
                 })
                 .collect(),
+            min_persons: None,
             summary,
         })
     }
 
+    /// Records the confidentiality threshold and says, in the text, what was hidden and why;
+    /// a threshold of 1 (nothing protected) is said loudly.
+    pub fn with_threshold(mut self, min_persons: u32) -> QualityReport {
+        self.min_persons = Some(min_persons);
+        self.summary.push_str(&suppression_text(min_persons));
+        self
+    }
+
     pub fn text(&self) -> String {
         self.summary.clone()
+    }
+}
+
+/// What suppression means for the reader of a publication with threshold `min_persons`.
+pub fn suppression_text(min_persons: u32) -> String {
+    if min_persons <= 1 {
+        return format!(
+            "WARNING: min_persons = {min_persons}: no cell is suppressed. This publication is NOT \
+             protected: cells of one or a few persons are published as they are. Publish it only \
+             where disclosure control is not needed.\n"
+        );
+    }
+    format!(
+        "confidentiality threshold: min_persons = {min_persons}. A cell of 1 to {} persons is \
+         hidden ('..'), and so are the cells from which it could be worked out (a total minus the \
+         published parts: secondary suppression); its amounts are hidden with it. Cells of 0 \
+         persons are published. With few persons, most or all cells are hidden.\n",
+        min_persons - 1
+    )
+}
+
+/// Logs a warning when `min_persons` protects nothing.
+pub fn warn_if_unprotected(min_persons: u32) {
+    if min_persons <= 1 {
+        tracing::warn!(
+            stage = "protect",
+            "min_persons = {min_persons}: no cell is suppressed; the publication is NOT protected"
+        );
     }
 }

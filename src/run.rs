@@ -16,6 +16,7 @@ use crate::error::{Error, Result};
 use crate::history::published_periods;
 use crate::labels::{Codelists, LANGUAGES};
 use crate::params::ParameterFile;
+use crate::paths::shown;
 use crate::period::Period;
 use crate::protect::protect;
 use crate::publish::{self, PublicationInfo};
@@ -114,10 +115,12 @@ pub fn run_period(
         stage = "aggregate",
         seconds = started.elapsed().as_secs_f64(),
         "aggregated {} tables",
-        aggregated.tables.len()
+        // and the time series, made from them after protection
+        aggregated.tables.len() + 1
     );
 
     let started = std::time::Instant::now();
+    crate::quality::warn_if_unprotected(pipeline.min_persons);
     let suppression = protect(
         &mut aggregated.tables,
         &aggregated.relations,
@@ -154,7 +157,8 @@ pub fn run_period(
         &classified,
         reconciliation.as_deref(),
         &suppression,
-    )?;
+    )?
+    .with_threshold(pipeline.min_persons);
     let folder = publish_atomically(out, period, |dir| {
         write_publication(dir, &tables, &formats, &codelists, &info, &quality)?;
         write_manifest(dir, pipeline, &parameters, &run, &info)
@@ -162,8 +166,9 @@ pub fn run_period(
     tracing::info!(
         stage = "publish",
         seconds = started.elapsed().as_secs_f64(),
-        "published {}",
-        folder.display()
+        "published {} tables in {}",
+        tables.len(),
+        shown(&folder).display()
     );
     Ok(folder)
 }
@@ -213,7 +218,13 @@ fn write_publication(
     write(
         dir,
         "report.html",
-        publish::report::report_html(tables, codelists, info, &quality.text()),
+        publish::report::report_html(
+            tables,
+            codelists,
+            info,
+            &quality.text(),
+            quality.min_persons,
+        ),
     )?;
     Ok(())
 }
@@ -294,6 +305,7 @@ fn write_manifest(
         "published_at": info.published_at.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
         "pipeline": { "path": pipeline.file.display().to_string(), "sha256": sha256_file(&pipeline.file)? },
         "parameters": { "path": parameters.path.display().to_string(), "sha256": parameters.sha256, "version": parameters.info.version },
+        "min_persons": pipeline.min_persons,
         "classification": { "path": run.classification.file.display().to_string(), "sha256": sha256_file(&run.classification.file)?, "year": run.classification.year },
         "inputs": inputs,
         "outputs": outputs,
@@ -385,7 +397,7 @@ pub fn run_command(args: &RunArgs) -> Result<Vec<PathBuf>> {
     let mut published = Vec::new();
     for period in periods {
         let folder = run_period(&pipeline, period, args.registers.clone(), &out)?;
-        println!("published {}", folder.display());
+        println!("published {}", shown(&folder).display());
         published.push(folder);
     }
     Ok(published)

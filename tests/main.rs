@@ -5,6 +5,7 @@ mod scenario;
 mod analyst;
 mod bad_rows;
 mod cli;
+mod first_run;
 mod formats;
 mod generator;
 mod publication;
