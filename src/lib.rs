@@ -9,6 +9,7 @@ pub mod cli;
 pub mod config;
 pub mod digest;
 pub mod error;
+pub mod findings;
 pub mod generate;
 pub mod history;
 pub mod ingest;

@@ -124,7 +124,8 @@ pub fn write_rejects(rejects: &mut DataFrame, root: &Path, period: &str) -> Resu
     Ok(path)
 }
 
-fn create_private_dir(dir: &Path) -> Result<()> {
+/// Creates `dir` (and sets its parent) owner-only.
+pub(crate) fn create_private_dir(dir: &Path) -> Result<()> {
     std::fs::create_dir_all(dir).map_err(Error::io(dir))?;
     set_mode(dir, 0o700)?;
     if let Some(parent) = dir.parent() {
@@ -144,7 +145,8 @@ fn set_mode(_path: &Path, _mode: u32) -> Result<()> {
     Ok(())
 }
 
-fn private_file(path: &Path) -> Result<File> {
+/// Creates (or truncates) `path` owner-only.
+pub(crate) fn private_file(path: &Path) -> Result<File> {
     let mut options = OpenOptions::new();
     options.write(true).create(true).truncate(true);
     #[cfg(unix)]
