@@ -97,7 +97,7 @@ pub fn ingest_and_validate(
         seconds = started.elapsed().as_secs_f64(),
         "read {} registers from {}",
         registers.iter().count(),
-        dir.display()
+        shown(&dir).display()
     );
     spinner.set_message("validate");
     let started = std::time::Instant::now();
@@ -163,8 +163,11 @@ pub fn generate_command(args: &GenerateArgs) -> Result<()> {
         out: args.out.clone(),
         format: args.format,
         dirty: args.dirty,
-        classification_dir: args.classifications.clone(),
-        parameters: args.parameters.clone(),
+        classification_dir: default_or_project(
+            &args.classifications,
+            crate::DEFAULT_CLASSIFICATIONS,
+        ),
+        parameters: default_or_project(&args.parameters, crate::cli::DEFAULT_PARAMETERS),
     })?;
     spinner.finish_and_clear();
     for (register, rows) in &summary.rows {
@@ -272,15 +275,8 @@ fn explain_pipeline(args: &ExplainArgs) -> Result<PathBuf> {
     if let Some(from_env) = std::env::var_os(PIPELINE_ENV) {
         return Ok(PathBuf::from(from_env));
     }
-    let default = std::path::Path::new(DEFAULT_PIPELINE);
-    let candidates = [
-        default.to_path_buf(),
-        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join(default),
-    ];
-    candidates
-        .iter()
-        .find(|c| c.is_file())
-        .cloned()
+    project_default(DEFAULT_PIPELINE)
+        .filter(|p| p.is_file())
         .ok_or_else(|| {
             Error::Usage(format!(
                 "no pipeline file: give it as `kelastat explain PIPELINE.toml --person ID --month 2024-12` \
@@ -289,6 +285,26 @@ fn explain_pipeline(args: &ExplainArgs) -> Result<PathBuf> {
                 env!("CARGO_MANIFEST_DIR")
             ))
         })
+}
+
+/// A default path relative to the project: in the current folder if it is there, else in the
+/// project the binary was built from (so that the defaults work from any folder); `None` if
+/// neither exists.
+fn project_default(relative: &str) -> Option<PathBuf> {
+    let here = PathBuf::from(relative);
+    let project = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join(relative);
+    [here, project].into_iter().find(|p| p.exists())
+}
+
+/// `given`, or where it is the default `default` and not in the current folder, the
+/// project's (`project_default`).
+fn default_or_project(given: &std::path::Path, default: &str) -> PathBuf {
+    if given == std::path::Path::new(default) {
+        if let Some(found) = project_default(default) {
+            return found;
+        }
+    }
+    given.to_path_buf()
 }
 
 const PIPELINE_ENV: &str = "KELASTAT_PIPELINE";

@@ -109,6 +109,9 @@ pub struct ExplainArgs {
     pub registers: Option<PathBuf>,
 }
 
+/// The parameter file `generate` uses unless told otherwise.
+pub const DEFAULT_PARAMETERS: &str = "pipelines/parameters.toml";
+
 #[derive(Debug, Args)]
 pub struct GenerateArgs {
     /// Number of persons.
@@ -129,10 +132,12 @@ pub struct GenerateArgs {
     /// Share of rows to corrupt with bad-row defects of every kind (0 = clean).
     #[arg(long, default_value_t = 0.0)]
     pub dirty: f64,
-    /// Classification directory for the municipalities.
+    /// Classification directory for the municipalities (the default is looked for in the
+    /// current folder, then in the project kelastat was built from).
     #[arg(long, default_value = crate::DEFAULT_CLASSIFICATIONS)]
     pub classifications: PathBuf,
-    /// Parameter file the payments are computed with; it must cover every month of --year.
-    #[arg(long, default_value = "pipelines/parameters.toml")]
+    /// Parameter file the payments are computed with; it must cover every month of --year
+    /// (the default is looked for as the classification directory's).
+    #[arg(long, default_value = DEFAULT_PARAMETERS)]
     pub parameters: PathBuf,
 }

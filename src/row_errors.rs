@@ -157,7 +157,7 @@ fn example_text(example: &Example) -> String {
         None => {}
         Some("") => out.push_str(": empty"),
         Some(value) => {
-            let _ = write!(out, ": '{value}'");
+            let _ = write!(out, ": '{}'", shortened(value));
         }
     }
     if let Some(hint) = &example.hint {
@@ -165,6 +165,19 @@ fn example_text(example: &Example) -> String {
     }
     out
 }
+
+/// At most `SHOWN_CHARS` characters of a value, on one line (a longer one ends with `…`).
+fn shortened(value: &str) -> String {
+    let one_line = value.replace(['\n', '\r'], " ");
+    if one_line.chars().count() <= SHOWN_CHARS {
+        return one_line;
+    }
+    let head: String = one_line.chars().take(SHOWN_CHARS).collect();
+    format!("{head}…")
+}
+
+/// The longest value an example shows whole.
+const SHOWN_CHARS: usize = 40;
 
 /// Every register's rejected rows by reason and column.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -514,6 +527,14 @@ fn finnish_date(value: &str) -> Option<chrono::NaiveDate> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn long_values_are_shortened_to_one_line() {
+        assert_eq!(shortened("12.3.1950"), "12.3.1950");
+        let long = "x".repeat(50);
+        assert_eq!(shortened(&long), format!("{}…", "x".repeat(40)));
+        assert_eq!(shortened("a\nb"), "a b");
+    }
 
     #[test]
     fn finnish_dates_are_recognised_and_impossible_ones_not() {

@@ -287,3 +287,47 @@ fn classify_writes_the_differing_payment_to_an_owner_only_file() {
         "{gone:?}"
     );
 }
+
+#[test]
+fn generate_finds_its_default_parameters_and_classifications_from_any_folder() {
+    let elsewhere = tempfile::TempDir::new().unwrap();
+    let result = kelastat()
+        .current_dir(elsewhere.path())
+        .args([
+            "generate",
+            "--persons",
+            "20",
+            "--year",
+            "2024",
+            "--out",
+            "registers",
+        ])
+        .output()
+        .unwrap();
+    let (stdout, stderr) = text(&result);
+    assert_eq!(result.status.code(), Some(0), "{stderr}");
+    assert!(stdout.contains("persons: 20 rows"), "{stdout}");
+    assert!(elsewhere.path().join("registers/persons.parquet").is_file());
+}
+
+#[test]
+fn printed_paths_are_normalised() {
+    let registers = base_registers();
+    std::fs::create_dir(registers.path().join("sub")).unwrap();
+    std::fs::remove_file(registers.path().join("awards.csv")).unwrap();
+    let result = kelastat()
+        .args(["validate", "pipelines/kela_pensions.toml", "--registers"])
+        .arg(registers.path().join("sub/.."))
+        .output()
+        .unwrap();
+    let (_, stderr) = text(&result);
+    assert_eq!(result.status.code(), Some(3), "{stderr}");
+    assert!(
+        stderr.contains(&format!(
+            "register directory {}: required register 'awards' not found",
+            registers.path().display()
+        )),
+        "{stderr}"
+    );
+    assert!(!stderr.contains("sub/.."), "{stderr}");
+}
