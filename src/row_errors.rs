@@ -224,6 +224,7 @@ pub fn diagnose(checked: &[&Checked], classification: &Classification) -> Result
         let referenced = !person_causes.is_empty() || !award_causes.is_empty();
         let needs_ids =
             matches!(register, Register::Persons | Register::Awards) || (referring && referenced);
+        let started = std::time::Instant::now();
         let ids = if needs_ids {
             rejected_ids(c)?
         } else {
@@ -283,7 +284,14 @@ pub fn diagnose(checked: &[&Checked], classification: &Classification) -> Result
             .into_iter()
             .map(|cause| by_cause.remove(&cause).expect("grouped"))
             .collect();
+        let looked_up = started.elapsed().as_secs_f64();
         fill_values(c, &mut register_groups, classification)?;
+        tracing::debug!(
+            register = register.name(),
+            ids_seconds = looked_up,
+            seconds = started.elapsed().as_secs_f64(),
+            "row errors diagnosed"
+        );
         register_groups.sort_by_key(|g| std::cmp::Reverse(g.count));
         groups.extend(register_groups);
     }
