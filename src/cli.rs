@@ -44,7 +44,7 @@ pub enum Command {
 
     /// Show how one person's pensions were computed in one month, step by step.
     #[command(
-        after_help = "Example:\n  kelastat explain --person P0000042 --month 2024-12\n  kelastat explain --person P0000042 --month 2024-12 --pipeline pipelines/kela_pensions.toml --registers sample_data/registers_csv"
+        after_help = "Example:\n  kelastat explain --person P0000042 --month 2024-12\n  kelastat explain pipelines/kela_pensions.toml --person P0000042 --month 2024M12 --registers sample_data/registers_csv"
     )]
     Explain(ExplainArgs),
 
@@ -90,19 +90,27 @@ pub struct ValidateArgs {
 
 #[derive(Debug, Args)]
 pub struct ExplainArgs {
+    /// The pipeline file that names the registers, classifications and parameters (as for
+    /// `run`). Default: --pipeline, else $KELASTAT_PIPELINE, else pipelines/kela_pensions.toml
+    /// in the current folder, else in the project kelastat was built from.
+    #[arg(value_name = "PIPELINE", conflicts_with = "pipeline")]
+    pub pipeline_file: Option<PathBuf>,
     /// The person's identifier (pseudonymous, as in the registers).
     #[arg(long)]
     pub person: String,
-    /// The month, `YYYY-MM`.
+    /// The month: 2024-12 or 2024M12.
     #[arg(long)]
     pub month: String,
-    /// The pipeline file that names the registers, classifications and parameters.
-    #[arg(long, default_value = "pipelines/kela_pensions.toml")]
-    pub pipeline: PathBuf,
+    /// The pipeline file, as a flag (the same as the positional PIPELINE).
+    #[arg(long)]
+    pub pipeline: Option<PathBuf>,
     /// Register directory (overrides the pipeline's `registers`).
     #[arg(long)]
     pub registers: Option<PathBuf>,
 }
+
+/// The parameter file `generate` uses unless told otherwise.
+pub const DEFAULT_PARAMETERS: &str = "pipelines/parameters.toml";
 
 #[derive(Debug, Args)]
 pub struct GenerateArgs {
@@ -124,10 +132,12 @@ pub struct GenerateArgs {
     /// Share of rows to corrupt with bad-row defects of every kind (0 = clean).
     #[arg(long, default_value_t = 0.0)]
     pub dirty: f64,
-    /// Classification directory for the municipalities.
+    /// Classification directory for the municipalities (the default is looked for in the
+    /// current folder, then in the project kelastat was built from).
     #[arg(long, default_value = crate::DEFAULT_CLASSIFICATIONS)]
     pub classifications: PathBuf,
-    /// Parameter file the payments are computed with; it must cover every month of --year.
-    #[arg(long, default_value = "pipelines/parameters.toml")]
+    /// Parameter file the payments are computed with; it must cover every month of --year
+    /// (the default is looked for as the classification directory's).
+    #[arg(long, default_value = DEFAULT_PARAMETERS)]
     pub parameters: PathBuf,
 }

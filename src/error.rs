@@ -1,39 +1,44 @@
-//! Errors of a run and the exit codes of operations.md.
+//! Errors of a run and the exit codes of operations.md. Paths are shown normalised
+//! (`pipelines/../sample_data` as `sample_data`); the variants keep them as given.
 use std::path::PathBuf;
+
+use crate::paths::shown;
 
 pub type Result<T, E = Error> = std::result::Result<T, E>;
 
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
     /// Command line or pipeline-file problem (exit 2).
-    #[error("{file}: {message}")]
+    #[error("{}: {message}", shown(.file).display())]
     Pipeline { file: PathBuf, message: String },
 
     #[error("{0}")]
     Usage(String),
 
     /// A required register file is missing (exit 3).
-    #[error("register directory {dir}: required register '{register}' not found (expected {register}.parquet or {register}.csv)")]
+    #[error("register directory {}: required register '{register}' not found (expected {register}.parquet or {register}.csv)", shown(.dir).display())]
     MissingRegister { dir: PathBuf, register: String },
 
-    #[error("register '{register}' is given twice: {first} and {second}; keep only one")]
+    #[error("register '{register}' is given twice: {} and {}; keep only one", shown(.first).display(), shown(.second).display())]
     BothFormats {
         register: String,
         first: PathBuf,
         second: PathBuf,
     },
 
-    /// A column is missing or cannot be converted to the contract's type (exit 3).
-    #[error("schema error in {file}: column '{column}': expected {expected}, found {found}")]
+    /// A column is missing or cannot be converted to the contract's type (exit 3). `hint`
+    /// (empty, or sentences each beginning `. `) suggests the likely fix.
+    #[error("schema error in {}: column '{column}': expected {expected}, found {found}{hint}", shown(.file).display())]
     Schema {
         file: PathBuf,
         column: String,
         expected: String,
         found: String,
+        hint: String,
     },
 
     /// An unreadable, truncated or corrupt input file (exit 3).
-    #[error("cannot read {file}: {reason}")]
+    #[error("cannot read {}: {reason}", shown(.file).display())]
     Unreadable { file: PathBuf, reason: String },
 
     /// A quality gate stopped the run before publishing (exit 4).
@@ -41,10 +46,10 @@ pub enum Error {
     QualityGate(String),
 
     /// Another run holds the output root's lock (exit 5).
-    #[error("another run holds the lock {lock}: {holder}")]
+    #[error("another run holds the lock {}: {holder}", shown(.lock).display())]
     Locked { lock: PathBuf, holder: String },
 
-    #[error("{path}: {source}")]
+    #[error("{}: {source}", shown(.path).display())]
     Io {
         path: PathBuf,
         #[source]

@@ -159,10 +159,7 @@ pub fn read_register(file: RegisterFile) -> Result<RegisterData> {
         file: file.path.clone(),
         reason: e.to_string(),
     };
-    let (scan, source_schema) = match file.format {
-        FileFormat::Parquet => scan_parquet(&file.path).map_err(unreadable)?,
-        FileFormat::Csv => scan_csv(&file.path).map_err(unreadable)?,
-    };
+    let (scan, source_schema) = scan_source(&file)?;
     for spec in file.register.columns().iter().filter(|c| c.required) {
         if source_schema.get(spec.name).is_none() {
             return Err(Error::Schema {
@@ -170,6 +167,7 @@ pub fn read_register(file: RegisterFile) -> Result<RegisterData> {
                 column: spec.name.into(),
                 expected: spec.ty.contract_name().into(),
                 found: "no such column".into(),
+                hint: missing_column_hint(&file, &source_schema, spec.name),
             });
         }
     }
@@ -185,7 +183,11 @@ pub fn read_register(file: RegisterFile) -> Result<RegisterData> {
             extra_columns.join(", ")
         );
     }
-    let converted = scan.select(contract_columns(&source_schema, &file)?);
+    let decimal_comma = file.format == FileFormat::Csv
+        && csv_dialect(&file.path)
+            .map_err(Error::io(&file.path))?
+            .decimal_comma;
+    let converted = scan.select(contract_columns(&source_schema, &file, decimal_comma)?);
     let frame = if file.register.is_streamed() {
         converted
     } else {
@@ -198,6 +200,19 @@ pub fn read_register(file: RegisterFile) -> Result<RegisterData> {
         frame,
         rows,
         extra_columns,
+    })
+}
+
+/// A scan of the file as it stands (the file's own columns and types, a CSV's as text) with
+/// its row numbers (`ROW`), and the file's schema.
+pub fn scan_source(file: &RegisterFile) -> Result<(LazyFrame, Schema)> {
+    match file.format {
+        FileFormat::Parquet => scan_parquet(&file.path),
+        FileFormat::Csv => scan_csv(&file.path),
+    }
+    .map_err(|e| Error::Unreadable {
+        file: file.path.clone(),
+        reason: e.to_string(),
     })
 }
 
@@ -239,11 +254,62 @@ fn scan_parquet(path: &Path) -> PolarsResult<(LazyFrame, Schema)> {
     Ok((scan, schema))
 }
 
+/// How a CSV register is written: comma-separated with `.` as the decimal point, or the way
+/// Excel writes CSV in a Finnish locale, semicolon-separated with `,` as the decimal point
+/// (registers.md). A byte-order mark is ignored either way.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct CsvDialect {
+    pub separator: u8,
+    pub decimal_comma: bool,
+}
+
+impl CsvDialect {
+    const COMMA: CsvDialect = CsvDialect {
+        separator: b',',
+        decimal_comma: false,
+    };
+    const SEMICOLON: CsvDialect = CsvDialect {
+        separator: b';',
+        decimal_comma: true,
+    };
+
+    /// The dialect the header line shows: semicolon-separated when it has a semicolon and
+    /// no comma.
+    pub fn of_header(header: &str) -> CsvDialect {
+        if header.contains(';') && !header.contains(',') {
+            CsvDialect::SEMICOLON
+        } else {
+            CsvDialect::COMMA
+        }
+    }
+}
+
+/// The first line of a file, without a byte-order mark or line end (at most 64 KiB read).
+pub fn header_line(path: &Path) -> std::io::Result<String> {
+    use std::io::Read;
+    let mut buffer = Vec::new();
+    File::open(path)?.take(64 * 1024).read_to_end(&mut buffer)?;
+    let text = String::from_utf8_lossy(&buffer);
+    let text = text.strip_prefix('\u{feff}').unwrap_or(&text);
+    Ok(text
+        .lines()
+        .next()
+        .unwrap_or("")
+        .trim_end_matches('\r')
+        .to_string())
+}
+
+pub fn csv_dialect(path: &Path) -> std::io::Result<CsvDialect> {
+    Ok(CsvDialect::of_header(&header_line(path)?))
+}
+
 /// Every field is read as a string; conversion happens in `contract_columns`, so that a bad
 /// field rejects its row instead of failing the file.
 fn scan_csv(path: &Path) -> PolarsResult<(LazyFrame, Schema)> {
+    let dialect = csv_dialect(path)?;
     let mut scan = LazyCsvReader::new(PlRefPath::try_from_path(path)?)
         .with_has_header(true)
+        .with_separator(dialect.separator)
         .with_infer_schema_length(Some(0))
         .with_row_index(row_index())
         .finish()?;
@@ -253,7 +319,12 @@ fn scan_csv(path: &Path) -> PolarsResult<(LazyFrame, Schema)> {
 
 /// The contract's columns in canonical types, `ROW`, and `INVALID_COLUMN`: the first column
 /// (in contract order) whose source value could not be converted.
-fn contract_columns(source: &Schema, file: &RegisterFile) -> Result<Vec<Expr>> {
+/// (`decimal_comma`: money is written with `,` as the decimal point.)
+fn contract_columns(
+    source: &Schema,
+    file: &RegisterFile,
+    decimal_comma: bool,
+) -> Result<Vec<Expr>> {
     let mut columns = vec![col(ROW).cast(DataType::Int64)];
     let mut fallible: Vec<(&'static str, Expr)> = Vec::new();
     for spec in file.register.columns() {
@@ -261,10 +332,11 @@ fn contract_columns(source: &Schema, file: &RegisterFile) -> Result<Vec<Expr>> {
             columns.push(lit(NULL).cast(canonical_dtype(spec.ty)).alias(spec.name));
             continue;
         };
-        let converted = convert(dtype, spec).map_err(|found| Error::Schema {
+        let converted = convert(dtype, spec, decimal_comma).map_err(|found| Error::Schema {
             file: file.path.clone(),
             column: spec.name.into(),
             expected: spec.ty.contract_name().into(),
+            hint: type_hint(spec, dtype),
             found,
         })?;
         if converted.can_fail {
@@ -299,7 +371,11 @@ struct Converted {
 }
 
 /// The conversion of one source column; `Err` carries the found type for a schema error.
-fn convert(dtype: &DataType, spec: &ColumnSpec) -> std::result::Result<Converted, String> {
+fn convert(
+    dtype: &DataType,
+    spec: &ColumnSpec,
+    decimal_comma: bool,
+) -> std::result::Result<Converted, String> {
     let c = col(spec.name);
     let exact = |value| Converted {
         value,
@@ -329,7 +405,7 @@ fn convert(dtype: &DataType, spec: &ColumnSpec) -> std::result::Result<Converted
         ))
         }
         (ColType::Money, d) if d.is_integer() => exact(c.cast(DataType::Int64) * lit(100i64)),
-        (ColType::Money, DataType::String) => fallible(parse_money_strings(c)),
+        (ColType::Money, DataType::String) => fallible(parse_money_strings(c, decimal_comma)),
         (ColType::Bool, DataType::Boolean) => exact(c),
         (ColType::Bool, DataType::String) => fallible(parse_bools(c)),
         _ => return Err(format!("{dtype}")),
@@ -342,6 +418,62 @@ fn convert(dtype: &DataType, spec: &ColumnSpec) -> std::result::Result<Converted
     } else {
         converted
     })
+}
+
+/// The likely fix of a missing required column: the file's columns that the contract does
+/// not know, closest to the missing name first; or, where the header looks like one column
+/// holding several names, what the header looked like and what was expected.
+fn missing_column_hint(file: &RegisterFile, source: &Schema, missing: &str) -> String {
+    let names: Vec<&str> = source
+        .iter_names()
+        .map(|n| n.as_str())
+        .filter(|n| *n != ROW)
+        .collect();
+    let expected_header: Vec<&str> = file.register.columns().iter().map(|c| c.name).collect();
+    if let [only] = names.as_slice() {
+        if expected_header.len() > 1 {
+            return format!(
+                ". The header reads as the single column '{only}'; expected column names separated by commas \
+                 (or all by semicolons, as Excel writes them), e.g. {}",
+                expected_header.join(",")
+            );
+        }
+    }
+    let mut unknown: Vec<&str> = names
+        .iter()
+        .copied()
+        .filter(|n| file.register.column(n).is_none())
+        .collect();
+    let distance = |n: &str| strsim::levenshtein(&n.to_lowercase(), missing);
+    unknown.sort_by_key(|n| distance(n));
+    let mut hint = String::new();
+    if let Some(closest) = unknown.first() {
+        if closest.eq_ignore_ascii_case(missing) {
+            hint = format!(". The file has a column '{closest}': column names are case-sensitive, rename it '{missing}'");
+        } else {
+            let quoted: Vec<String> = unknown.iter().map(|n| format!("'{n}'")).collect();
+            hint = format!(
+                ". The file has a column {} that the contract does not know: if it holds {missing}, rename it '{missing}'",
+                quoted.join(", a column ")
+            );
+        }
+    }
+    hint + &format!(
+        ". The file's columns: {}; expected: {}",
+        names.join(", "),
+        expected_header.join(", ")
+    )
+}
+
+/// The likely fix of a column whose type cannot be converted.
+fn type_hint(spec: &ColumnSpec, found: &DataType) -> String {
+    match (spec.name, spec.ty) {
+        ("municipality", _) if found.is_primitive_numeric() => ". Municipality codes are text that keeps its leading zeros ('091', not 91): store the column as text (string)".into(),
+        (_, ColType::Utf8) if found.is_primitive_numeric() => ". Codes and identifiers are text: store the column as text (string)".into(),
+        (_, ColType::Int) if found.is_float() => ". Store the column as integers (whole numbers)".into(),
+        (_, ColType::Date | ColType::Month) => ". Store the column as dates (or text YYYY-MM-DD)".into(),
+        _ => String::new(),
+    }
 }
 
 fn parse_dates(c: Expr) -> Expr {
@@ -379,13 +511,22 @@ pub fn parse_cents(text: &str) -> Option<i64> {
     Some(if negative { -total } else { total })
 }
 
-fn parse_money_strings(c: Expr) -> Expr {
+/// (`decimal_comma`: `12,34` is read as `12.34`, the form of a semicolon-separated file.)
+fn parse_money_strings(c: Expr, decimal_comma: bool) -> Expr {
     c.map(
-        |column: Column| {
+        move |column: Column| {
             let out: Int64Chunked = column
                 .str()?
                 .iter()
-                .map(|v| v.and_then(|t| parse_cents(t.trim())))
+                .map(|v| {
+                    v.and_then(|t| {
+                        if decimal_comma {
+                            parse_cents(&t.trim().replacen(',', ".", 1))
+                        } else {
+                            parse_cents(t.trim())
+                        }
+                    })
+                })
                 .collect();
             Ok(out.with_name(column.name().clone()).into_column())
         },

@@ -64,8 +64,11 @@ impl FromStr for Period {
     type Err = String;
 
     fn from_str(s: &str) -> Result<Self, Self::Err> {
-        let bad =
-            || format!("invalid period '{s}': expected a year like 2024 or a month like 2024M06");
+        let bad = || {
+            format!(
+                "invalid period '{s}': expected a year like 2024 or a month like 2024M06 (or 2024-06)"
+            )
+        };
         let year = |t: &str| -> Result<i32, String> {
             if t.len() == 4 && t.bytes().all(|b| b.is_ascii_digit()) {
                 t.parse().map_err(|_| bad())
@@ -73,7 +76,8 @@ impl FromStr for Period {
                 Err(bad())
             }
         };
-        match s.split_once('M') {
+        // A month is written 2024M06 (PxWeb) or 2024-06 (ISO 8601): both are accepted.
+        match s.split_once('M').or_else(|| s.split_once('-')) {
             None => Ok(Period::Year(year(s)?)),
             Some((y, m)) => {
                 let month: u32 = if m.len() == 2 {
@@ -130,6 +134,9 @@ mod tests {
         assert_eq!(Period::Month(2024, 6).to_string(), "2024M06");
         assert!("2024M13".parse::<Period>().is_err());
         assert!("2024M6".parse::<Period>().is_err());
+        assert_eq!("2024-06".parse::<Period>().unwrap(), Period::Month(2024, 6));
+        assert!("2024-6".parse::<Period>().is_err());
+        assert!("2024-06-01".parse::<Period>().is_err());
         assert!("24".parse::<Period>().is_err());
         assert_eq!(Period::Year(2024).reference_month(), ymd(2024, 12, 1));
         assert_eq!(Period::Month(2024, 2).last_day(), ymd(2024, 2, 29));

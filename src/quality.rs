@@ -1,17 +1,39 @@
 //! The quality summary of a validation and the reject-share gate.
 use std::fmt::Write;
 
+use std::path::Path;
+
 use crate::error::{Error, Result};
+use crate::row_errors::RowErrors;
 use crate::validate::{RegisterCounts, Validated};
 
 /// One line per register (`persons: read 5000, accepted 4990, rejected 10`), then its rejects
-/// by reason, then the accepted payments for months after a death.
+/// by reason and under each by column (rows rejected because the row they refer to was
+/// rejected counted apart), then the accepted payments for months after a death. Without the
+/// examples' values and rows: this text is published (quality.txt).
 pub fn summary_text(validated: &Validated) -> String {
+    summary(validated, false)
+}
+
+/// `summary_text` with up to three examples of each reason and column (source row, offending
+/// value, likely fix), for the console of the one who runs it.
+pub fn detailed_summary_text(validated: &Validated) -> String {
+    summary(validated, true)
+}
+
+fn summary(validated: &Validated, with_examples: bool) -> String {
     let mut out = String::new();
     for counts in validated.counts() {
         let _ = writeln!(out, "{}", counts.summary_line());
         for (reason, n) in &counts.by_reason {
             let _ = writeln!(out, "  {reason}: {n}");
+            for group in validated
+                .row_errors
+                .of_register(&counts.register)
+                .filter(|g| &g.cause.reason == reason)
+            {
+                let _ = writeln!(out, "    {}", group.text(with_examples));
+            }
         }
     }
     for checked in validated
@@ -35,11 +57,23 @@ pub fn summary_text(validated: &Validated) -> String {
     out
 }
 
-/// Fails when any register's reject share exceeds `max_share`.
-pub fn check_reject_share(counts: &[RegisterCounts], max_share: f64) -> Result<()> {
-    let over: Vec<String> = counts
+/// Fails when any register's reject share exceeds `max_share`, naming the registers' top
+/// reasons (with column and an example) and where the rejected rows were written.
+pub fn check_reject_share(
+    counts: &[RegisterCounts],
+    row_errors: &RowErrors,
+    max_share: f64,
+    rejects_file: Option<&Path>,
+) -> Result<()> {
+    let over: Vec<&RegisterCounts> = counts
         .iter()
         .filter(|c| c.reject_share() > max_share)
+        .collect();
+    if over.is_empty() {
+        return Ok(());
+    }
+    let shares: Vec<String> = over
+        .iter()
         .map(|c| {
             format!(
                 "{} rejected {} of {} rows ({:.2} %)",
@@ -50,16 +84,37 @@ pub fn check_reject_share(counts: &[RegisterCounts], max_share: f64) -> Result<(
             )
         })
         .collect();
-    if over.is_empty() {
-        Ok(())
-    } else {
-        Err(Error::QualityGate(format!(
-            "{}; max_reject_share is {:.2} %",
-            over.join("; "),
-            100.0 * max_share
-        )))
+    let mut message = format!(
+        "{}; max_reject_share is {:.2} %",
+        shares.join("; "),
+        100.0 * max_share
+    );
+    let registers: Vec<&str> = over.iter().map(|c| c.register.as_str()).collect();
+    let top: Vec<String> = row_errors
+        .top(&registers, GATE_REASONS)
+        .into_iter()
+        .map(|g| g.short_text())
+        .collect();
+    if !top.is_empty() {
+        let _ = write!(message, ". Top reasons: {}", top.join("; "));
     }
+    match rejects_file {
+        Some(path) => {
+            let _ = write!(
+                message,
+                ". Every rejected row, with its reason and original values, is in {} (owner-only)",
+                crate::paths::shown(path).display()
+            );
+        }
+        None => message.push_str(
+            ". Give --out DIR to write every rejected row to DIR/rejects/<period>/rejects.parquet",
+        ),
+    }
+    Err(Error::QualityGate(message))
 }
+
+/// Reasons a failed reject-share gate names.
+const GATE_REASONS: usize = 3;
 
 #[cfg(test)]
 mod tests {
@@ -77,11 +132,13 @@ mod tests {
 
     #[test]
     fn reject_share_gate_is_inclusive_at_the_limit() {
-        assert!(check_reject_share(&[counts(1000, 10)], 0.01).is_ok());
-        let err = check_reject_share(&[counts(1000, 11)], 0.01).unwrap_err();
+        let none = RowErrors::default();
+        let gate = |c: RegisterCounts, max| check_reject_share(&[c], &none, max, None);
+        assert!(gate(counts(1000, 10), 0.01).is_ok());
+        let err = gate(counts(1000, 11), 0.01).unwrap_err();
         assert_eq!(err.exit_code(), 4);
         assert!(err.to_string().contains("persons rejected 11 of 1000"));
-        assert!(check_reject_share(&[counts(0, 0)], 0.0).is_ok());
+        assert!(gate(counts(0, 0), 0.0).is_ok());
     }
 }
 
@@ -205,6 +262,10 @@ pub struct QualityReport {
     /// `None` without a payments register.
     pub reconciliation: Option<Vec<crate::reconcile::BenefitReconciliation>>,
     pub suppression: Vec<TableSuppression>,
+    /// The confidentiality threshold: cells of fewer persons are suppressed (`None` until
+    /// `with_threshold`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub min_persons: Option<u32>,
     #[serde(skip)]
     summary: String,
 }
@@ -247,11 +308,48 @@ impl QualityReport {
                     secondary: *secondary,
                 })
                 .collect(),
+            min_persons: None,
             summary,
         })
     }
 
+    /// Records the confidentiality threshold and says, in the text, what was hidden and why;
+    /// a threshold of 1 (nothing protected) is said loudly.
+    pub fn with_threshold(mut self, min_persons: u32) -> QualityReport {
+        self.min_persons = Some(min_persons);
+        self.summary.push_str(&suppression_text(min_persons));
+        self
+    }
+
     pub fn text(&self) -> String {
         self.summary.clone()
+    }
+}
+
+/// What suppression means for the reader of a publication with threshold `min_persons`.
+pub fn suppression_text(min_persons: u32) -> String {
+    if min_persons <= 1 {
+        return format!(
+            "WARNING: min_persons = {min_persons}: no cell is suppressed. This publication is NOT \
+             protected: cells of one or a few persons are published as they are. Publish it only \
+             where disclosure control is not needed.\n"
+        );
+    }
+    format!(
+        "confidentiality threshold: min_persons = {min_persons}. A cell of 1 to {} persons is \
+         hidden ('..'), and so are the cells from which it could be worked out (a total minus the \
+         published parts: secondary suppression); its amounts are hidden with it. Cells of 0 \
+         persons are published. With few persons, most or all cells are hidden.\n",
+        min_persons - 1
+    )
+}
+
+/// Logs a warning when `min_persons` protects nothing.
+pub fn warn_if_unprotected(min_persons: u32) {
+    if min_persons <= 1 {
+        tracing::warn!(
+            stage = "protect",
+            "min_persons = {min_persons}: no cell is suppressed; the publication is NOT protected"
+        );
     }
 }

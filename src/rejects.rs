@@ -7,8 +7,7 @@ use std::path::{Path, PathBuf};
 use polars::prelude::*;
 
 use crate::error::{Error, Result};
-use crate::ingest::{RegisterFile, ROW};
-use crate::registers::FileFormat;
+use crate::ingest::{collect_streaming, scan_source, RegisterFile, ROW};
 use crate::validate::{Checked, Validated, REASON, REASON_COLUMN};
 
 /// All rejects of a run, one row each, in register and source-row order.
@@ -70,34 +69,12 @@ fn register_rejects(checked: &Checked) -> Result<DataFrame> {
 /// Re-reads the source file and renders the given rows (sorted `ROW` numbers) as JSON objects
 /// of the file's own columns and values, exactly as they stand in the file.
 fn original_rows(file: &RegisterFile, rows: &Series) -> Result<Vec<String>> {
-    let unreadable = |e: PolarsError| Error::Unreadable {
-        file: file.path.clone(),
-        reason: e.to_string(),
-    };
-    let row_index = Some(RowIndex {
-        name: ROW.into(),
-        offset: 1,
-    });
-    let full = match file.format {
-        FileFormat::Parquet => {
-            ParquetReader::new(File::open(&file.path).map_err(Error::io(&file.path))?)
-                .with_row_index(row_index)
-                .finish()
-        }
-        FileFormat::Csv => CsvReadOptions::default()
-            .with_has_header(true)
-            .with_infer_schema_length(Some(0))
-            .with_row_index(row_index)
-            .try_into_reader_with_file_path(Some(file.path.clone()))
-            .and_then(|r| r.finish()),
-    }
-    .map_err(unreadable)?;
-    let wanted = full
-        .lazy()
-        .with_column(col(ROW).cast(DataType::Int64))
-        .filter(col(ROW).is_in(lit(rows.clone()).implode(false), false))
-        .sort([ROW], SortMultipleOptions::default())
-        .collect()?;
+    let (scan, _) = scan_source(file)?;
+    let wanted = collect_streaming(
+        scan.with_column(col(ROW).cast(DataType::Int64))
+            .filter(col(ROW).is_in(lit(rows.clone()).implode(false), false)),
+    )?
+    .sort([ROW], SortMultipleOptions::default())?;
     let names: Vec<String> = wanted
         .get_column_names()
         .into_iter()
@@ -147,7 +124,8 @@ pub fn write_rejects(rejects: &mut DataFrame, root: &Path, period: &str) -> Resu
     Ok(path)
 }
 
-fn create_private_dir(dir: &Path) -> Result<()> {
+/// Creates `dir` (and sets its parent) owner-only.
+pub(crate) fn create_private_dir(dir: &Path) -> Result<()> {
     std::fs::create_dir_all(dir).map_err(Error::io(dir))?;
     set_mode(dir, 0o700)?;
     if let Some(parent) = dir.parent() {
@@ -167,7 +145,8 @@ fn set_mode(_path: &Path, _mode: u32) -> Result<()> {
     Ok(())
 }
 
-fn private_file(path: &Path) -> Result<File> {
+/// Creates (or truncates) `path` owner-only.
+pub(crate) fn private_file(path: &Path) -> Result<File> {
     let mut options = OpenOptions::new();
     options.write(true).create(true).truncate(true);
     #[cfg(unix)]

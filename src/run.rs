@@ -16,10 +16,11 @@ use crate::error::{Error, Result};
 use crate::history::published_periods;
 use crate::labels::{Codelists, LANGUAGES};
 use crate::params::ParameterFile;
+use crate::paths::shown;
 use crate::period::Period;
 use crate::protect::protect;
 use crate::publish::{self, PublicationInfo};
-use crate::quality::{check_reject_share, QualityReport};
+use crate::quality::QualityReport;
 use crate::table::Table;
 
 /// Every format a pipeline's `formats` may list.
@@ -104,8 +105,8 @@ pub fn run_period(
     let parameters = ParameterFile::load(&pipeline.parameters)?;
     let params = parameters.for_month(period.reference_month())?;
     let run = ingest_and_validate(pipeline, period, registers, Some(out.to_path_buf()))?;
-    let counts = run.validated.counts();
-    check_reject_share(&counts, pipeline.max_reject_share)?;
+    run.log_row_errors();
+    run.check_reject_share(pipeline.max_reject_share)?;
     let classified = classify_period(&run, &params, Scope::Publication)?;
 
     let started = std::time::Instant::now();
@@ -124,10 +125,12 @@ pub fn run_period(
         stage = "aggregate",
         seconds = started.elapsed().as_secs_f64(),
         "aggregated {} tables",
-        aggregated.tables.len()
+        // and the time series, made from them after protection
+        aggregated.tables.len() + 1
     );
 
     let started = std::time::Instant::now();
+    crate::quality::warn_if_unprotected(pipeline.min_persons);
     let suppression = protect(
         &mut aggregated.tables,
         &aggregated.relations,
@@ -164,7 +167,8 @@ pub fn run_period(
         &classified,
         reconciliation.as_deref(),
         &suppression,
-    )?;
+    )?
+    .with_threshold(pipeline.min_persons);
     let folder = publish_atomically(out, period, |dir| {
         write_publication(dir, &tables, &formats, &codelists, &info, &quality)?;
         write_manifest(dir, pipeline, &parameters, &run, &info)
@@ -172,8 +176,9 @@ pub fn run_period(
     tracing::info!(
         stage = "publish",
         seconds = started.elapsed().as_secs_f64(),
-        "published {}",
-        folder.display()
+        "published {} tables in {}",
+        tables.len(),
+        shown(&folder).display()
     );
     Ok(folder)
 }
@@ -230,7 +235,13 @@ fn write_publication(
     write(
         dir,
         "report.html",
-        publish::report::report_html(tables, codelists, info, &quality.text()),
+        publish::report::report_html(
+            tables,
+            codelists,
+            info,
+            &quality.text(),
+            quality.min_persons,
+        ),
     )?;
     Ok(())
 }
@@ -317,6 +328,7 @@ fn write_manifest(
         "published_at": info.published_at.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
         "pipeline": { "path": pipeline.file.display().to_string(), "sha256": sha256_file(&pipeline.file)? },
         "parameters": { "path": parameters.path.display().to_string(), "sha256": parameters.sha256, "version": parameters.info.version },
+        "min_persons": pipeline.min_persons,
         "classification": { "path": run.classification.file.display().to_string(), "sha256": sha256_file(&run.classification.file)?, "year": run.classification.year },
         "inputs": inputs,
         "outputs": outputs,
@@ -408,7 +420,7 @@ pub fn run_command(args: &RunArgs) -> Result<Vec<PathBuf>> {
     let mut published = Vec::new();
     for period in periods {
         let folder = run_period(&pipeline, period, args.registers.clone(), &out)?;
-        println!("published {}", folder.display());
+        println!("published {}", shown(&folder).display());
         published.push(folder);
     }
     Ok(published)

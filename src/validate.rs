@@ -15,6 +15,7 @@ use crate::registers::{
     benefit_codes, ColType, Register, BENEFITS, COUNTRIES, FAMILY_STATUSES, FRONT_VETERAN_STATUSES,
     INCOME_TYPES, PAYMENT_TYPES, SEXES,
 };
+use crate::row_errors::{diagnose, RowErrors};
 
 pub const REASON: &str = "__reason";
 const DUPLICATE: &str = "__duplicate";
@@ -132,6 +133,8 @@ pub struct Validated {
     pub payments: Option<Checked>,
     /// Accepted payments for a month after the person's death (paid, so kept; reported).
     pub payments_after_death: usize,
+    /// The rejected rows by reason and column, with examples and consequences apart.
+    pub row_errors: RowErrors,
 }
 
 impl Validated {
@@ -194,13 +197,16 @@ pub fn validate(registers: &Registers, classification: &Classification) -> Resul
         Some((checked, after_death)) => (Some(checked), after_death),
         None => (None, 0),
     };
-    Ok(Validated {
+    let mut validated = Validated {
         persons,
         awards,
         income: income?.map(|(checked, _)| checked),
         payments,
         payments_after_death,
-    })
+        row_errors: RowErrors::default(),
+    };
+    validated.row_errors = diagnose(&validated.iter().collect::<Vec<_>>(), classification)?;
+    Ok(validated)
 }
 
 /// The accepted persons by identifier, with the first days of their birth and death months

@@ -2,8 +2,10 @@
 mod common;
 mod scenario;
 
+mod analyst;
 mod bad_rows;
 mod cli;
+mod first_run;
 mod formats;
 mod generator;
 mod publication;

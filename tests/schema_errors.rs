@@ -69,6 +69,7 @@ fn a_missing_required_column_names_file_column_and_types() {
             column,
             expected,
             found,
+            ..
         } => {
             assert_eq!(file, path);
             assert_eq!(
@@ -110,6 +111,7 @@ fn a_floating_point_money_column_is_a_schema_error() {
             column,
             expected,
             found,
+            ..
         } => {
             assert!(file.ends_with("payments.parquet"));
             assert_eq!(

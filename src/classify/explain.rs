@@ -14,6 +14,17 @@ use super::{Classified, AFVS, CI, FVS, GP, NP, OP, SP};
 enum Show {
     Cents,
     Plain,
+    /// The residence test: the row's `residence_months` against 80 % of the total months
+    /// in the named column.
+    Residence,
+    /// Shown only in the continuing phase of a spouse's pension (the initial amount has no
+    /// basic or additional part and no income test).
+    ContinuingCents,
+    ContinuingPlain,
+    /// Shown only in the initial phase of a spouse's pension.
+    InitialCents,
+    /// What carries a child increase: a national pension or earnings-related pension income.
+    CarriedBy,
 }
 
 fn steps(benefit: &str) -> &'static [(&'static str, &'static str, Show)] {
@@ -26,11 +37,10 @@ fn steps(benefit: &str) -> &'static [(&'static str, &'static str, Show)] {
                 Cents,
             ),
             (
-                "2. residence months from 16th birthday to start/65",
+                "2. residence test (person's residence_months against months from the 16th birthday to the start or the 65th birthday)",
                 "np_residence_total",
-                Plain,
+                Residence,
             ),
-            ("2. residence adjusted", "residence_adjusted", Plain),
             (
                 "2. full amount after residence adjustment",
                 "np_full",
@@ -71,27 +81,26 @@ fn steps(benefit: &str) -> &'static [(&'static str, &'static str, Show)] {
             ("months since the death", "months_since_death", Plain),
             ("phase", "sp_phase", Plain),
             (
-                "deceased's residence months 16-65",
+                "residence test (the deceased's residence_months against months from their 16th birthday to the death or their 65th birthday)",
                 "sp_residence_total",
-                Plain,
+                Residence,
             ),
-            ("residence adjusted", "sp_residence_adjusted", Plain),
             (
                 "initial amount (after residence coefficient)",
                 "sp_initial_amount",
-                Cents,
+                InitialCents,
             ),
             ("survivor's national pension", "np_person", Cents),
             (
                 "yearly income Y, earned income at 60 % (EUR/year)",
                 "y_sp",
-                Plain,
+                ContinuingPlain,
             ),
-            ("income reduction", "reduction_sp", Cents),
-            ("basic amount part", "sp_basic_part", Cents),
-            ("additional amount part", "sp_additional_part", Cents),
+            ("income reduction", "reduction_sp", ContinuingCents),
+            ("basic amount part", "sp_basic_part", ContinuingCents),
+            ("additional amount part", "sp_additional_part", ContinuingCents),
             ("before minimum and age limit", "sp_computed", Cents),
-            ("composition", "sp_composition", Plain),
+            ("composition", "sp_composition", ContinuingPlain),
         ],
         OP => &[
             ("months since the death", "months_since_death", Plain),
@@ -106,7 +115,7 @@ fn steps(benefit: &str) -> &'static [(&'static str, &'static str, Show)] {
         ],
         CI => &[
             ("children", "children", Plain),
-            ("national pension", "np_person", Cents),
+            ("carried by", "np_person", CarriedBy),
         ],
         FVS => &[],
         AFVS => &[
@@ -143,16 +152,115 @@ fn value_text(df: &DataFrame, column: &str, row: usize, show: Show) -> Result<St
     let v = df.column(column)?.get(row)?;
     Ok(match (v, show) {
         (AnyValue::Null, _) => "-".into(),
-        (AnyValue::Int64(c), Show::Cents) => cents_text(c),
+        (AnyValue::Int64(c), Show::Cents | Show::ContinuingCents | Show::InitialCents) => {
+            cents_text(c)
+        }
         (v @ (AnyValue::String(_) | AnyValue::StringOwned(_)), _) => v.str_value().to_string(),
         (v, _) => v.to_string(),
     })
+}
+
+fn int_at(df: &DataFrame, column: &str, row: usize) -> Result<Option<i64>> {
+    Ok(match df.column(column)?.get(row)? {
+        AnyValue::Null => None,
+        v => v.extract::<i64>(),
+    })
+}
+
+/// One step's line, or `None` where the step does not apply to this row.
+fn step_text(
+    rows: &DataFrame,
+    row: usize,
+    (label, column, show): (&str, &str, Show),
+    params: &MonthParameters,
+) -> Result<Option<String>> {
+    let initial =
+        || -> Result<bool> { Ok(value_text(rows, "sp_phase", row, Show::Plain)? == "initial") };
+    let value = match show {
+        Show::ContinuingCents | Show::ContinuingPlain if initial()? => return Ok(None),
+        Show::InitialCents if !initial()? => return Ok(None),
+        Show::Residence => residence_text(rows, row, column, params)?,
+        Show::CarriedBy => carried_by_text(rows, row)?,
+        _ => value_text(rows, column, row, show)?,
+    };
+    Ok(Some(format!("{label}: {value}")))
+}
+
+/// `residence_months 300 < 80 % of 588 = 470.4: the amounts are scaled by 300/470.4`.
+fn residence_text(
+    rows: &DataFrame,
+    row: usize,
+    total_column: &str,
+    params: &MonthParameters,
+) -> Result<String> {
+    let Some(months) = int_at(rows, "residence_months", row)? else {
+        return Ok("residence_months not given: no residence adjustment".into());
+    };
+    let total = int_at(rows, total_column, row)?.unwrap_or(0);
+    let per_mille = params.rates.residence_full_share_per_mille;
+    // 80 % of the total, to one decimal (exact: per mille × total / 1000).
+    let share = per_mille * total;
+    let share_text = format!("{}.{}", share / 1000, (share % 1000) / 100);
+    let percent = per_mille / 10;
+    Ok(if months * 1000 < share {
+        format!(
+            "residence_months {months} < {percent} % of {total} months = {share_text}: adjusted, the amounts are scaled by {months}/{share_text}"
+        )
+    } else {
+        format!(
+            "residence_months {months} >= {percent} % of {total} months = {share_text}: not adjusted"
+        )
+    })
+}
+
+/// A child increase is paid with a national pension or with earnings-related pension income
+/// (rules.md): which one carries it this month.
+fn carried_by_text(rows: &DataFrame, row: usize) -> Result<String> {
+    let np = int_at(rows, "np_person", row)?.unwrap_or(0);
+    let earnings = int_at(rows, "inc_earnings_related_pension", row)?.unwrap_or(0);
+    Ok(if np > 0 {
+        format!(
+            "the person's national pension ({} EUR/month)",
+            cents_text(np)
+        )
+    } else if earnings > 0 {
+        format!(
+            "the person's earnings-related pension (income {} EUR/month; no national pension)",
+            cents_text(earnings)
+        )
+    } else {
+        "nothing: no national pension and no earnings-related pension this month, so it is not paid"
+            .into()
+    })
+}
+
+/// The order benefits are explained in: each after the ones its amount depends on (the
+/// guarantee pension subtracts the national and spouse's pensions; the child increase and the
+/// additional front-veterans' supplement need the national pension).
+const EXPLAIN_ORDER: [&str; 7] = [NP, SP, OP, GP, CI, FVS, AFVS];
+
+fn explain_position(benefit: &str) -> usize {
+    EXPLAIN_ORDER
+        .iter()
+        .position(|b| *b == benefit)
+        .unwrap_or(EXPLAIN_ORDER.len())
 }
 
 pub fn explain_text(
     classified: &Classified,
     person_id: &str,
     params: &MonthParameters,
+) -> Result<String> {
+    explain_with_payments(classified, person_id, params, None)
+}
+
+/// `explain_text` with, where a payments register was given, the person's regular payments
+/// for the month per benefit (cents) beside each computed amount.
+pub fn explain_with_payments(
+    classified: &Classified,
+    person_id: &str,
+    params: &MonthParameters,
+    paid: Option<&std::collections::BTreeMap<String, i64>>,
 ) -> Result<String> {
     let rows = classified
         .rows
@@ -161,11 +269,17 @@ pub fn explain_text(
         .filter(col("person_id").eq(lit(person_id)))
         .collect()?;
     if rows.height() == 0 {
+        // The identifier stays out of the message: it is logged (operations.md).
         return Err(Error::Usage(format!(
-            "no award of person {person_id} is in force in {}",
+            "the person given with --person has no accepted award in force in {} \
+             (not in the accepted persons, or no award of theirs in force; `kelastat validate` \
+             lists the rejected rows)",
             classified.month.format("%Y-%m")
         )));
     }
+    let benefits = rows.column("benefit")?.str()?;
+    let mut order: Vec<usize> = (0..rows.height()).collect();
+    order.sort_by_key(|&i| explain_position(benefits.get(i).unwrap_or_default()));
     let mut out = String::new();
     let first = |c: &str| value_text(&rows, c, 0, Show::Plain);
     let _ = writeln!(
@@ -196,7 +310,7 @@ pub fn explain_text(
             .unwrap_or_else(|| "not known".into());
         let _ = writeln!(out, "  {name} = {shown}");
     }
-    for row in 0..rows.height() {
+    for row in order {
         let text = |c: &str| value_text(&rows, c, row, Show::Plain);
         let benefit = text("benefit")?;
         let _ = writeln!(
@@ -207,8 +321,10 @@ pub fn explain_text(
             text("kind")?,
             text("start_date")?
         );
-        for (label, column, show) in steps(&benefit) {
-            let _ = writeln!(out, "  {label}: {}", value_text(&rows, column, row, *show)?);
+        for step in steps(&benefit) {
+            if let Some(line) = step_text(&rows, row, *step, params)? {
+                let _ = writeln!(out, "  {line}");
+            }
         }
         if let v @ AnyValue::String(_) = rows.column("violation")?.get(row)? {
             let _ = writeln!(
@@ -225,6 +341,14 @@ pub fn explain_text(
             "  = amount: {} EUR/month",
             value_text(&rows, "amount", row, Show::Cents)?
         );
+        if let Some(paid) = paid {
+            let cents = paid.get(&benefit).copied().unwrap_or(0);
+            let _ = writeln!(
+                out,
+                "  paid (regular payments of {benefit} for the month, all its awards): {} EUR",
+                cents_text(cents)
+            );
+        }
     }
     Ok(out)
 }

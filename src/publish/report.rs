@@ -14,6 +14,8 @@ use crate::table::{Measure, Status, Table, Unit};
 /// Tables with more rows than this are shown filtered to the totals of `FILTER_ORDER`'s
 /// dimensions (one at a time, while still too long); the CSV has them all.
 const MAX_ROWS: usize = 2000;
+/// Tables of more rows are shown folded (`<details>`), opened with a click.
+const FOLD_ROWS: usize = 40;
 const FILTER_ORDER: [&str; 2] = ["sex", "age_group"];
 
 /// Benefit codes that are kinds or phases of another code (indented in charts, not headlined).
@@ -63,17 +65,20 @@ tbody th{text-align:left;font-weight:normal}
 tbody tr:nth-child(even){background:#f6f6f6}
 .n{text-align:right;font-variant-numeric:tabular-nums;white-space:nowrap}
 .note{font-size:.9rem;color:#333}
+.warning{border:2px solid #b00;background:#fee;padding:.5rem}
 pre{white-space:pre-wrap;background:#f6f6f6;border:1px solid #ddd;padding:.6rem;font-size:.85rem}
 footer{margin-top:2rem;padding-bottom:2rem;border-top:1px solid #ccc;font-size:.85rem;color:#333}
 @media print{.scroll{max-height:none;overflow:visible}thead th{position:static}}
 ";
 
-/// The page. `quality_summary` is plain text (quality.txt), shown preformatted.
+/// The page. `quality_summary` is plain text (quality.txt), shown preformatted;
+/// `min_persons` the confidentiality threshold the tables were protected with.
 pub fn report_html(
     tables: &[Table],
     codelists: &Codelists,
     info: &PublicationInfo,
     quality_summary: &str,
+    min_persons: Option<u32>,
 ) -> String {
     let mut h = String::with_capacity(1 << 20);
     let period = esc(&info.period);
@@ -126,6 +131,7 @@ pub fn report_html(
     h.push_str("<li><a href=\"#symbols\">Symbolit <span lang=\"en\">(symbols)</span></a></li>\n");
     h.push_str("<li><a href=\"#quality\">Laatu <span lang=\"en\">(quality)</span></a></li>\n</ul>\n</nav>\n<main>\n");
 
+    confidentiality_note(&mut h, min_persons);
     let main = find(tables, "recipients_by_benefit_sex_age");
     headline(&mut h, main, codelists, info);
 
@@ -187,6 +193,36 @@ pub fn report_html(
         esc(SOURCE_EN)
     );
     h
+}
+
+// ---------------------------------------------------------------- confidentiality
+
+/// What the symbol `..` hides and why, under the header; a publication protected by nothing
+/// (threshold 1) says so in a warning.
+fn confidentiality_note(h: &mut String, min_persons: Option<u32>) {
+    let Some(n) = min_persons else {
+        return;
+    };
+    if n <= 1 {
+        let _ = writeln!(
+            h,
+            "<p class=\"warning\" role=\"alert\"><strong>Varoitus: tietosuojaa ei ole sovellettu \
+             (min_persons = {n}).</strong> Pienetkin solut julkaistaan sellaisinaan. \
+             <span lang=\"en\"><strong>Warning: no disclosure control (min_persons = {n}).</strong> \
+             Cells of one or a few persons are published as they are: this publication is not protected.</span></p>"
+        );
+        return;
+    }
+    let _ = writeln!(
+        h,
+        "<p class=\"note\" id=\"confidentiality\">Tietosuoja: solut, joissa on alle {n} henkilöä (1–{m}), \
+         sekä solut, joista ne voisi päätellä (esim. summa miinus muut osat), on salattu (<code>..</code>). \
+         Pienessä aineistossa useimmat tai kaikki luvut ovat salattuja. \
+         <span lang=\"en\">Confidentiality: cells of fewer than {n} persons (1 to {m}), and the cells \
+         from which they could be worked out (e.g. a total minus the other parts), are hidden \
+         (<code>..</code>), with their amounts. With few persons, most or all figures are hidden.</span></p>",
+        m = n - 1
+    );
 }
 
 // ---------------------------------------------------------------- headline figures
@@ -464,7 +500,17 @@ fn time_series_charts(h: &mut String, ts: Option<&Table>, codelists: &Codelists)
             .iter()
             .all(|s| s.points.iter().all(|p| p.0.is_none()))
         {
-            if measure == "expenditure" {
+            let suppressed = series.iter().any(|s| {
+                s.points
+                    .iter()
+                    .any(|p| p.1 == Status::Confidential.symbol())
+            });
+            if suppressed {
+                let _ = writeln!(
+                    h,
+                    "<p class=\"note\" id=\"{id}\">{fi}: kaikki luvut ovat salattuja (<code>..</code>). <span lang=\"en\">{en}: every figure is confidential (<code>..</code>).</span></p>"
+                );
+            } else if measure == "expenditure" {
                 let _ = writeln!(
                     h,
                     "<p class=\"note\" id=\"{id}\">Menoja ei julkaista (ei maksurekisteriä). <span lang=\"en\">No expenditure is published (no payments register).</span></p>"
@@ -856,6 +902,17 @@ fn table_section(h: &mut String, t: &Table, codelists: &Codelists) {
     };
     let fixed_text = fixed_in(|l| l.fi);
     let fixed_text_en = fixed_in(|l| l.en);
+    let total_rows = rows(&shown);
+    // A big table is folded away (one click shows it), so that the page reads as a report.
+    let folded = total_rows > FOLD_ROWS;
+    if folded {
+        let _ = writeln!(
+            h,
+            "<details>\n<summary>Näytä taulukko ({} riviä) <span lang=\"en\">Show the table ({} rows)</span></summary>",
+            fmt_int(total_rows as i64),
+            fmt_int(total_rows as i64)
+        );
+    }
     let _ = write!(
         h,
         "<div class=\"scroll\" tabindex=\"0\">\n<table>\n<caption>{}",
@@ -917,7 +974,6 @@ fn table_section(h: &mut String, t: &Table, codelists: &Codelists) {
                 .product()
         })
         .collect();
-    let total_rows = rows(&shown);
     let mut position = vec![0usize; t.dimensions.len()];
     for _ in 0..total_rows {
         let cell: usize = (0..t.dimensions.len())
@@ -949,7 +1005,11 @@ fn table_section(h: &mut String, t: &Table, codelists: &Codelists) {
             position[d] = 0;
         }
     }
-    h.push_str("</tbody>\n</table>\n</div>\n</section>\n");
+    h.push_str("</tbody>\n</table>\n</div>\n");
+    if folded {
+        h.push_str("</details>\n");
+    }
+    h.push_str("</section>\n");
 }
 
 // ---------------------------------------------------------------- helpers
@@ -1182,6 +1242,7 @@ pub(crate) mod tests {
             &codelists(),
             &info(),
             "rows read: 10\nrejected: 0 <none>",
+            Some(4),
         )
     }
 
@@ -1257,7 +1318,7 @@ pub(crate) mod tests {
             vec![persons("recipients")],
         );
         fill(&mut t);
-        let html = report_html(&[t], &codelists(), &info(), "");
+        let html = report_html(&[t], &codelists(), &info(), "", Some(4));
         assert!(html.contains("Shown for"));
         let section = &html[html.find("<section id=\"recipients_by_area\"").unwrap()..];
         assert_eq!(section.matches("<tr>").count(), 1 + 800);
