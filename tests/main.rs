@@ -1,4 +1,5 @@
 //! The one integration-test binary (each tests/*.rs file would otherwise link all of polars).
+//! Where each behaviour's tests live: ARCHITECTURE.md, "Tests".
 mod common;
 mod scenario;
 
@@ -6,10 +7,10 @@ mod analyst;
 mod bad_rows;
 mod cli;
 mod first_run;
-mod formats;
 mod generator;
-mod publication;
+mod input_formats;
 mod rules;
 mod rules_properties;
 mod run;
 mod schema_errors;
+mod tables;
