@@ -58,431 +58,28 @@ pub struct Codelists {
     countries: BTreeMap<String, Labels>,
 }
 
-/// Codes with fixed labels: (dimension, code, fi, sv, en).
-const FIXED: &[(&str, &str, &str, &str, &str)] = &[
-    // benefit
-    (
-        "benefit",
-        "ALL",
-        "Kaikki Kelan eläke-etuudet",
-        "Alla FPA:s pensionsförmåner",
-        "All Kela pension benefits",
-    ),
-    (
-        "benefit",
-        "NP",
-        "Kansaneläke",
-        "Folkpension",
-        "National pension",
-    ),
-    (
-        "benefit",
-        "NP_OLD",
-        "Kansaneläke, vanhuuseläke",
-        "Folkpension, ålderspension",
-        "National pension, old-age pension",
-    ),
-    (
-        "benefit",
-        "NP_EARLY",
-        "Kansaneläke, varhennettu vanhuuseläke",
-        "Folkpension, förtida ålderspension",
-        "National pension, early old-age pension",
-    ),
-    (
-        "benefit",
-        "NP_DIS",
-        "Kansaneläke, työkyvyttömyyseläke",
-        "Folkpension, sjukpension",
-        "National pension, disability pension",
-    ),
-    (
-        "benefit",
-        "NP_REHAB",
-        "Kansaneläke, kuntoutustuki",
-        "Folkpension, rehabiliteringsstöd",
-        "National pension, rehabilitation subsidy",
-    ),
-    (
-        "benefit",
-        "GP",
-        "Takuueläke",
-        "Garantipension",
-        "Guarantee pension",
-    ),
-    (
-        "benefit",
-        "SP",
-        "Leskeneläke",
-        "Efterlevandepension",
-        "Spouse's pension",
-    ),
-    (
-        "benefit",
-        "SP_INIT",
-        "Leskeneläke, alkueläke",
-        "Efterlevandepension, begynnelsepension",
-        "Spouse's pension, initial pension",
-    ),
-    (
-        "benefit",
-        "SP_CONT",
-        "Leskeneläke, jatkoeläke",
-        "Efterlevandepension, fortsättningspension",
-        "Spouse's pension, continuation pension",
-    ),
-    (
-        "benefit",
-        "OP",
-        "Lapseneläke",
-        "Barnpension",
-        "Orphan's pension",
-    ),
-    (
-        "benefit",
-        "CI",
-        "Lapsikorotus",
-        "Barnförhöjning",
-        "Child increase",
-    ),
-    (
-        "benefit",
-        "FVS",
-        "Rintamalisä",
-        "Fronttillägg",
-        "Front-veterans' supplement",
-    ),
-    (
-        "benefit",
-        "FVS_ABROAD",
-        "Ulkomaille maksettava rintamalisä",
-        "Fronttillägg som betalas utomlands",
-        "Front-veterans' supplement paid abroad",
-    ),
-    (
-        "benefit",
-        "AFVS",
-        "Ylimääräinen rintamalisä",
-        "Extra fronttillägg",
-        "Additional front-veterans' supplement",
-    ),
-    // sex
-    ("sex", "SSS", "Yhteensä", "Totalt", "Total"),
-    ("sex", "1", "Miehet", "Män", "Men"),
-    ("sex", "2", "Naiset", "Kvinnor", "Women"),
-    // age_group (the groups themselves are generated)
-    (
-        "age_group",
-        "SSS",
-        "Kaikki ikäryhmät",
-        "Alla åldersgrupper",
-        "All age groups",
-    ),
-    // area (regions, counties and municipalities come from the classification)
-    (
-        "area",
-        "ALL",
-        "Kaikki saajat",
-        "Alla mottagare",
-        "All recipients",
-    ),
-    ("area", "SSS", "Koko maa", "Hela landet", "Whole country"),
-    (
-        "area",
-        "ABROAD",
-        "Ulkomailla asuvat",
-        "Bosatta utomlands",
-        "Living abroad",
-    ),
-    // country (ISO codes from countries.csv)
-    (
-        "country",
-        "SSS",
-        "Ulkomaat yhteensä",
-        "Utlandet totalt",
-        "All countries abroad",
-    ),
-    // payment_type
-    (
-        "payment_type",
-        "SSS",
-        "Kaikki maksut",
-        "Alla utbetalningar",
-        "All payments",
-    ),
-    (
-        "payment_type",
-        "regular",
-        "Säännölliset maksut",
-        "Regelbundna utbetalningar",
-        "Regular payments",
-    ),
-    (
-        "payment_type",
-        "retroactive",
-        "Takautuvat maksut",
-        "Retroaktiva utbetalningar",
-        "Retroactive payments",
-    ),
-    (
-        "payment_type",
-        "recovery",
-        "Takaisinperinnät",
-        "Återkrav",
-        "Recoveries",
-    ),
-    // np_composition
-    ("np_composition", "SSS", "Yhteensä", "Totalt", "Total"),
-    (
-        "np_composition",
-        "FULL",
-        "Täysi kansaneläke",
-        "Full folkpension",
-        "Full national pension",
-    ),
-    (
-        "np_composition",
-        "REDUCED",
-        "Vähennetty kansaneläke",
-        "Reducerad folkpension",
-        "Reduced national pension",
-    ),
-    // amount_band (the bands themselves are generated)
-    ("amount_band", "SSS", "Yhteensä", "Totalt", "Total"),
-    // survivors_category
-    (
-        "survivors_category",
-        "SSS",
-        "Perhe-eläkkeet yhteensä",
-        "Familjepensioner totalt",
-        "Survivors' pensions, total",
-    ),
-    (
-        "survivors_category",
-        "SP_INIT",
-        "Leskeneläke, alkueläke",
-        "Efterlevandepension, begynnelsepension",
-        "Spouse's pension, initial pension",
-    ),
-    (
-        "survivors_category",
-        "SP_CONT_BOTH",
-        "Leskeneläke, jatkoeläke: perusmäärä ja täydennysmäärä",
-        "Efterlevandepension, fortsättningspension: grundbelopp och kompletteringsbelopp",
-        "Spouse's pension, continuation pension: basic and supplementary amount",
-    ),
-    (
-        "survivors_category",
-        "SP_CONT_BASIC",
-        "Leskeneläke, jatkoeläke: vain perusmäärä",
-        "Efterlevandepension, fortsättningspension: endast grundbelopp",
-        "Spouse's pension, continuation pension: basic amount only",
-    ),
-    (
-        "survivors_category",
-        "SP_CONT_ADD",
-        "Leskeneläke, jatkoeläke: vain täydennysmäärä",
-        "Efterlevandepension, fortsättningspension: endast kompletteringsbelopp",
-        "Spouse's pension, continuation pension: supplementary amount only",
-    ),
-    (
-        "survivors_category",
-        "OP_CHILD",
-        "Lapseneläke, alle 18-vuotiaat",
-        "Barnpension, under 18 år",
-        "Orphan's pension, children under 18",
-    ),
-    (
-        "survivors_category",
-        "OP_STUDENT",
-        "Lapseneläke, 18–20-vuotiaat opiskelijat",
-        "Barnpension, studerande 18–20 år",
-        "Orphan's pension, students aged 18–20",
-    ),
-    // gp_basis
-    ("gp_basis", "SSS", "Yhteensä", "Totalt", "Total"),
-    (
-        "gp_basis",
-        "old_age",
-        "Vanhuuseläke",
-        "Ålderspension",
-        "Old-age pension",
-    ),
-    (
-        "gp_basis",
-        "early_old_age",
-        "Varhennettu vanhuuseläke",
-        "Förtida ålderspension",
-        "Early old-age pension",
-    ),
-    (
-        "gp_basis",
-        "disability",
-        "Työkyvyttömyys",
-        "Arbetsoförmåga",
-        "Disability",
-    ),
-    (
-        "gp_basis",
-        "other",
-        "Muu peruste",
-        "Annan grund",
-        "Other basis",
-    ),
-];
+/// The labels of the fixed codes, the dimensions, the measures and the tables:
+/// `src/labels.toml`, compiled in and read once.
+#[derive(Debug, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+struct LabelFile {
+    dimensions: BTreeMap<String, [String; 3]>,
+    measures: BTreeMap<String, [String; 3]>,
+    tables: BTreeMap<String, [String; 3]>,
+    /// Dimension → code → labels.
+    codes: BTreeMap<String, BTreeMap<String, [String; 3]>>,
+}
 
-const DIMENSIONS: &[(&str, &str, &str, &str)] = &[
-    (
-        "period",
-        "Tilastokausi",
-        "Statistikperiod",
-        "Reference period",
-    ),
-    ("benefit", "Etuus", "Förmån", "Benefit"),
-    ("sex", "Sukupuoli", "Kön", "Sex"),
-    ("age_group", "Ikäryhmä", "Åldersgrupp", "Age group"),
-    ("area", "Alue", "Område", "Area"),
-    (
-        "country",
-        "Asuinmaa",
-        "Bosättningsland",
-        "Country of residence",
-    ),
-    (
-        "payment_type",
-        "Maksun laji",
-        "Utbetalningstyp",
-        "Payment type",
-    ),
-    (
-        "np_composition",
-        "Kansaneläkkeen määräytyminen",
-        "Folkpensionens fastställande",
-        "National pension composition",
-    ),
-    (
-        "amount_band",
-        "Eläkkeen suuruus",
-        "Pensionens storlek",
-        "Amount of pension",
-    ),
-    (
-        "survivors_category",
-        "Perhe-eläkkeen laji",
-        "Typ av familjepension",
-        "Survivors' pension category",
-    ),
-    (
-        "gp_basis",
-        "Takuueläkkeen peruste",
-        "Grund för garantipension",
-        "Basis of guarantee pension",
-    ),
-    // The dimension of the measures in PX (CONTVARIABLE) and JSON-stat (role metric).
-    ("measure", "Tiedot", "Uppgifter", "Information"),
-];
+fn label_file() -> &'static LabelFile {
+    static FILE: std::sync::OnceLock<LabelFile> = std::sync::OnceLock::new();
+    FILE.get_or_init(|| {
+        toml::from_str(include_str!("labels.toml"))
+            .expect("src/labels.toml is a valid label file (a unit test reads it)")
+    })
+}
 
-const MEASURES: &[(&str, &str, &str, &str)] = &[
-    ("recipients", "Saajat", "Mottagare", "Recipients"),
-    (
-        "mean_amount",
-        "Keskimääräinen eläke, €/kk",
-        "Genomsnittlig pension, €/mån",
-        "Mean amount, EUR/month",
-    ),
-    (
-        "median_amount",
-        "Mediaanieläke, €/kk",
-        "Medianpension, €/mån",
-        "Median amount, EUR/month",
-    ),
-    (
-        "expenditure",
-        "Maksetut eläkkeet, €",
-        "Utbetalda pensioner, €",
-        "Expenditure, EUR",
-    ),
-    (
-        "recipients_during_period",
-        "Saajat tilastokauden aikana",
-        "Mottagare under perioden",
-        "Recipients during the period",
-    ),
-    (
-        "new_recipients",
-        "Uudet saajat",
-        "Nya mottagare",
-        "New recipients",
-    ),
-];
-
-const TITLES: &[(&str, &str, &str, &str)] = &[
-    (
-        "recipients_by_benefit_sex_age",
-        "Kelan eläkkeensaajat etuuden, sukupuolen ja iän mukaan",
-        "FPA:s pensionstagare efter förmån, kön och ålder",
-        "Recipients of Kela pensions by benefit, sex and age",
-    ),
-    (
-        "recipients_by_area",
-        "Kelan eläkkeensaajat alueittain",
-        "FPA:s pensionstagare efter område",
-        "Recipients of Kela pensions by area",
-    ),
-    (
-        "national_pension_structure",
-        "Kansaneläkkeen saajat eläkelajin, eläkkeen määräytymisen ja sukupuolen mukaan",
-        "Folkpensionstagare efter pensionsslag, pensionens fastställande och kön",
-        "National pension recipients by kind of pension, composition and sex",
-    ),
-    (
-        "amount_distribution",
-        "Kansaneläkkeen ja takuueläkkeen saajat eläkkeen suuruuden ja sukupuolen mukaan",
-        "Folkpensions- och garantipensionstagare efter pensionens storlek och kön",
-        "National pension and guarantee pension recipients by amount and sex",
-    ),
-    (
-        "recipients_abroad_by_country",
-        "Ulkomailla asuvat Kelan eläkkeensaajat asuinmaan ja etuuden mukaan",
-        "FPA:s pensionstagare bosatta utomlands efter bosättningsland och förmån",
-        "Recipients of Kela pensions living abroad by country of residence and benefit",
-    ),
-    (
-        "expenditure",
-        "Kelan maksamat eläkkeet etuuden ja maksun lajin mukaan",
-        "Pensioner utbetalda av FPA efter förmån och utbetalningstyp",
-        "Kela pension expenditure by benefit and payment type",
-    ),
-    (
-        "new_recipients",
-        "Uudet Kelan eläkkeensaajat etuuden, sukupuolen ja iän mukaan",
-        "Nya FPA-pensionstagare efter förmån, kön och ålder",
-        "New recipients of Kela pensions by benefit, sex and age",
-    ),
-    (
-        "guarantee_pension_by_basis",
-        "Takuueläkkeen saajat myöntämisperusteen, sukupuolen ja iän mukaan",
-        "Garantipensionstagare efter grund, kön och ålder",
-        "Guarantee pension recipients by basis, sex and age",
-    ),
-    (
-        "survivors_pensions",
-        "Perhe-eläkkeiden saajat eläkelajin, sukupuolen ja iän mukaan",
-        "Familjepensionstagare efter pensionsslag, kön och ålder",
-        "Survivors' pension recipients by category, sex and age",
-    ),
-    (
-        "time_series",
-        "Kelan eläkkeensaajat ja maksetut eläkkeet, aikasarja",
-        "FPA:s pensionstagare och utbetalda pensioner, tidsserie",
-        "Recipients of Kela pensions and expenditure, time series",
-    ),
-];
-
-fn lookup4(list: &[(&str, &str, &str, &str)], id: &str) -> Option<Labels> {
-    list.iter()
-        .find(|(k, ..)| *k == id)
-        .map(|(_, fi, sv, en)| Labels::new(fi, sv, en))
+fn lookup(list: &BTreeMap<String, [String; 3]>, id: &str) -> Option<Labels> {
+    list.get(id).map(|[fi, sv, en]| Labels::new(fi, sv, en))
 }
 
 impl Codelists {
@@ -511,18 +108,16 @@ impl Codelists {
 
     /// The label of a code of a dimension; a code without a known label is its own label.
     pub fn code(&self, dimension: &str, code: &str) -> Labels {
-        if let Some((.., fi, sv, en)) = FIXED
-            .iter()
-            .find(|(d, c, ..)| *d == dimension && *c == code)
-        {
-            return Labels::new(fi, sv, en);
+        let file = label_file();
+        if let Some(labels) = file.codes.get(dimension).and_then(|c| lookup(c, code)) {
+            return labels;
         }
         let found = match dimension {
             "area" => self.areas.get(code).cloned(),
             "country" => self.countries.get(code).cloned(),
             "age_group" => age_group_label(code),
             "amount_band" => amount_band_label(code),
-            "measure" => lookup4(MEASURES, code),
+            "measure" => lookup(&file.measures, code),
             _ => None,
         };
         found.unwrap_or_else(|| Labels::same(code))
@@ -530,15 +125,15 @@ impl Codelists {
 
     /// The name of a dimension (`measure` is the dimension of the measures in PX and JSON-stat).
     pub fn dimension(&self, id: &str) -> Labels {
-        lookup4(DIMENSIONS, id).unwrap_or_else(|| Labels::same(id))
+        lookup(&label_file().dimensions, id).unwrap_or_else(|| Labels::same(id))
     }
 
     pub fn measure(&self, id: &str) -> Labels {
-        lookup4(MEASURES, id).unwrap_or_else(|| Labels::same(id))
+        lookup(&label_file().measures, id).unwrap_or_else(|| Labels::same(id))
     }
 
     pub fn table_title(&self, table_id: &str) -> Labels {
-        lookup4(TITLES, table_id).unwrap_or_else(|| Labels::same(table_id))
+        lookup(&label_file().tables, table_id).unwrap_or_else(|| Labels::same(table_id))
     }
 
     /// The unit of a measure, as PX `UNITS` and JSON-stat `unit.label` write it.
@@ -723,13 +318,7 @@ mod tests {
             .map(|h| format!("{}-{}", h * 100, h * 100 + 99))
             .collect();
         bands.extend(["1000-".to_string(), "SSS".to_string()]);
-        let fixed = |d: &str| -> Vec<String> {
-            FIXED
-                .iter()
-                .filter(|(x, ..)| *x == d)
-                .map(|(_, code, ..)| code.to_string())
-                .collect()
-        };
+        let fixed = |d: &str| -> Vec<String> { label_file().codes[d].keys().cloned().collect() };
         let mut all: Vec<(&str, Vec<String>)> = vec![("age_group", ages), ("amount_band", bands)];
         for d in [
             "benefit",
