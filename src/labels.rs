@@ -227,75 +227,46 @@ fn thousands(n: u64, group: char) -> String {
 }
 
 /// `code,name_fi,name_sv,name_en`, RFC 4180 quoting (names such as "Virgin Islands, U.S.").
+/// `countries.csv` (RFC 4180, read by polars): the header `code,name_fi,name_sv,name_en`, a
+/// two-letter upper-case code and three non-empty names per row, each code once.
 fn parse_countries(text: &str) -> std::result::Result<BTreeMap<String, Labels>, String> {
-    let mut lines = text.lines();
-    let header = split_csv_line(lines.next().unwrap_or("").trim_end_matches('\r'))?;
+    use polars::prelude::{CsvReadOptions, SerReader};
+    let df = CsvReadOptions::default()
+        .with_has_header(true)
+        .with_infer_schema_length(Some(0))
+        .into_reader_with_file_handle(std::io::Cursor::new(text.as_bytes()))
+        .finish()
+        .map_err(|e| e.to_string())?;
+    let header: Vec<&str> = df.get_column_names().iter().map(|n| n.as_str()).collect();
     if header != ["code", "name_fi", "name_sv", "name_en"] {
         return Err("header must be code,name_fi,name_sv,name_en".into());
     }
+    let column = |name: &str| df.column(name).and_then(|c| c.str().cloned());
+    let columns = ["code", "name_fi", "name_sv", "name_en"]
+        .map(|name| column(name).map_err(|e| e.to_string()));
+    let [code, fi, sv, en] = columns;
+    let (code, fi, sv, en) = (code?, fi?, sv?, en?);
     let mut out = BTreeMap::new();
-    for (i, line) in lines.enumerate() {
-        let line = line.trim_end_matches('\r');
-        if line.is_empty() {
-            continue;
-        }
-        let f = split_csv_line(line).map_err(|e| format!("row {}: {e}", i + 1))?;
-        let valid_code = f
-            .first()
-            .is_some_and(|c| c.len() == 2 && c.chars().all(|ch| ch.is_ascii_uppercase()));
-        if f.len() != 4 || !valid_code || f.iter().any(|v| v.is_empty()) {
+    for i in 0..df.height() {
+        let row = i + 1;
+        let fields = [code.get(i), fi.get(i), sv.get(i), en.get(i)];
+        let valid_code =
+            fields[0].is_some_and(|c| c.len() == 2 && c.chars().all(|ch| ch.is_ascii_uppercase()));
+        let [Some(c), Some(f), Some(s), Some(e)] = fields else {
             return Err(format!(
-                "row {}: expected a two-letter code and three non-empty names",
-                i + 1
+                "row {row}: expected a two-letter code and three non-empty names"
+            ));
+        };
+        if !valid_code || [f, s, e].iter().any(|v| v.is_empty()) {
+            return Err(format!(
+                "row {row}: expected a two-letter code and three non-empty names"
             ));
         }
-        if out
-            .insert(f[0].clone(), Labels::new(&f[1], &f[2], &f[3]))
-            .is_some()
-        {
-            return Err(format!("row {}: duplicate code {}", i + 1, f[0]));
+        if out.insert(c.to_string(), Labels::new(f, s, e)).is_some() {
+            return Err(format!("row {row}: duplicate code {c}"));
         }
     }
     Ok(out)
-}
-
-fn split_csv_line(line: &str) -> std::result::Result<Vec<String>, String> {
-    let mut fields = Vec::new();
-    let mut field = String::new();
-    let mut chars = line.chars().peekable();
-    let mut quoted = false;
-    let mut at_start = true;
-    while let Some(c) = chars.next() {
-        if quoted {
-            if c == '"' {
-                if chars.peek() == Some(&'"') {
-                    field.push('"');
-                    chars.next();
-                } else {
-                    quoted = false;
-                    if !matches!(chars.peek(), None | Some(',')) {
-                        return Err("text after a closing quote".into());
-                    }
-                }
-            } else {
-                field.push(c);
-            }
-        } else if c == '"' && at_start {
-            quoted = true;
-            at_start = false;
-        } else if c == ',' {
-            fields.push(std::mem::take(&mut field));
-            at_start = true;
-        } else {
-            field.push(c);
-            at_start = false;
-        }
-    }
-    if quoted {
-        return Err("unterminated quote".into());
-    }
-    fields.push(field);
-    Ok(fields)
 }
 
 #[cfg(test)]
@@ -413,9 +384,12 @@ mod tests {
         std::fs::write(empty.join(COUNTRIES_FILE), "code,name\nSE,Ruotsi\n").unwrap();
         assert!(Codelists::load(&classification, &empty).is_err());
         std::fs::remove_dir_all(&empty).unwrap();
+        let quoted = "code,name_fi,name_sv,name_en\nVI,\"a, \"\"b\"\"\",c,d\n";
         assert_eq!(
-            split_csv_line(r#"VI,"a, ""b""",c"#).unwrap(),
-            vec!["VI", "a, \"b\"", "c"]
+            parse_countries(quoted).unwrap()["VI"],
+            Labels::new("a, \"b\"", "c", "d")
         );
+        assert!(parse_countries("code,name_fi,name_sv,name_en\nVI,a,,d\n").is_err());
+        assert!(parse_countries("code,name_fi,name_sv,name_en\nVI,a,b,c\nVI,a,b,c\n").is_err());
     }
 }
