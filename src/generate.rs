@@ -1533,7 +1533,7 @@ impl DefectTools {
         if self.rng.gen_bool(0.5) {
             "abc".to_string()
         } else {
-            format!("{}5", money_text(cents))
+            format!("{}5", crate::money::cents_text(cents))
         }
     }
 }
@@ -1541,11 +1541,6 @@ impl DefectTools {
 /// A date that cannot exist, in the year of `days`.
 fn impossible_date(days: i32) -> String {
     format!("{:04}-02-30", year_of(days))
-}
-
-fn money_text(cents: i64) -> String {
-    let sign = if cents < 0 { "-" } else { "" };
-    format!("{sign}{}.{:02}", cents.abs() / 100, cents.abs() % 100)
 }
 
 /// The row being corrupted, with what a defect may need from its chunk.

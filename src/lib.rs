@@ -19,6 +19,7 @@ pub mod lock;
 pub mod logging;
 pub mod lookup;
 pub mod memory;
+pub mod money;
 pub mod params;
 pub mod paths;
 pub mod period;

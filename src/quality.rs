@@ -190,7 +190,7 @@ pub fn classification_text(
     classified: &crate::classify::Classified,
     reconciliation: Option<&[crate::reconcile::BenefitReconciliation]>,
 ) -> Result<String> {
-    use crate::classify::explain::cents_text;
+    use crate::money::cents_text;
     let mut out = String::new();
     let _ = writeln!(
         out,

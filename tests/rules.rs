@@ -70,7 +70,7 @@ pub fn cell_text(df: &DataFrame, column: &str, row: usize) -> String {
 }
 
 fn euros(cents: i64) -> String {
-    kelastat::classify::explain::cents_text(cents)
+    kelastat::money::cents_text(cents)
 }
 
 fn cases() -> Vec<RuleCase> {

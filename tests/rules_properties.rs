@@ -37,7 +37,7 @@ fn award(benefit: &str, kind: Option<&str>, start: NaiveDate) -> AwardSpec {
 }
 
 fn euros(cents: i64) -> String {
-    kelastat::classify::explain::cents_text(cents)
+    kelastat::money::cents_text(cents)
 }
 
 /// A population that exercises every parameter in the month starting `month`: income ladders

@@ -44,9 +44,7 @@ fn cell(t: &Table, codes: &[&str]) -> String {
         .unwrap_or_else(|| panic!("no cell {codes:?} in {}", t.id));
     (0..t.measures.len())
         .map(|m| match (t.status[m][c], t.values[m][c]) {
-            (Status::Value, Some(v)) if t.measures[m].is_money() => {
-                kelastat::classify::explain::cents_text(v)
-            }
+            (Status::Value, Some(v)) if t.measures[m].is_money() => kelastat::money::cents_text(v),
             (Status::Value, Some(v)) => v.to_string(),
             (s, _) => s.symbol().to_string(),
         })

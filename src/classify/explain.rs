@@ -5,6 +5,7 @@ use std::fmt::Write;
 use polars::prelude::*;
 
 use crate::error::{Error, Result};
+use crate::money::cents_text;
 use crate::params::MonthParameters;
 
 use super::{Classified, AFVS, CI, FVS, GP, NP, OP, SP};
@@ -141,11 +142,6 @@ fn steps(benefit: &str) -> &'static [(&'static str, &'static str, Show)] {
         ],
         _ => &[],
     }
-}
-
-pub fn cents_text(cents: i64) -> String {
-    let sign = if cents < 0 { "-" } else { "" };
-    format!("{sign}{}.{:02}", cents.abs() / 100, cents.abs() % 100)
 }
 
 fn value_text(df: &DataFrame, column: &str, row: usize, show: Show) -> Result<String> {

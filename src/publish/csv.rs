@@ -3,6 +3,7 @@
 //! (`..` confidential, `.` not applicable, else empty); amounts with exactly two decimals and
 //! `.` as the decimal point, counts as integers; a value without status `Value` is empty.
 //! Rows are the cells in table order (the order of the codes as listed).
+use crate::money::cents_text;
 use crate::table::{Measure, Status, Table};
 
 /// The CSV text of a table (LF line ends, a header line, one line per cell).
@@ -36,13 +37,6 @@ pub fn value_text(measure: &Measure, status: Status, value: Option<i64>) -> Stri
         (Status::Value, Some(v)) => v.to_string(),
         _ => String::new(),
     }
-}
-
-/// Integer cents as a decimal with exactly two decimals and `.`: `-5` → `-0.05`.
-pub fn cents_text(cents: i64) -> String {
-    let sign = if cents < 0 { "-" } else { "" };
-    let abs = cents.unsigned_abs();
-    format!("{sign}{}.{:02}", abs / 100, abs % 100)
 }
 
 /// RFC 4180 quoting, only where needed (codes never need it; kept for safety).
@@ -104,12 +98,8 @@ pub(crate) mod tests {
     }
 
     #[test]
-    fn cents_have_exactly_two_decimals() {
-        assert_eq!(cents_text(0), "0.00");
-        assert_eq!(cents_text(5), "0.05");
-        assert_eq!(cents_text(-5), "-0.05");
-        assert_eq!(cents_text(123_456_789), "1234567.89");
-        assert_eq!(cents_text(i64::MIN), "-92233720368547758.08");
+    fn fields_are_quoted_only_where_needed() {
         assert_eq!(field("a,b"), "\"a,b\"");
+        assert_eq!(field("KU091"), "KU091");
     }
 }

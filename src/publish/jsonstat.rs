@@ -96,7 +96,7 @@ pub fn table_jsonstat(
             let index = cell * measures + m;
             match (table.status[m][cell], table.values[m][cell]) {
                 (Status::Value, Some(v)) if measure.is_money() => {
-                    values.push(super::csv::cents_text(v))
+                    values.push(crate::money::cents_text(v))
                 }
                 (Status::Value, Some(v)) => values.push(v.to_string()),
                 (st, _) => {

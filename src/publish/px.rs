@@ -259,7 +259,7 @@ fn q(s: &str) -> String {
 fn data_value(table: &Table, m: usize, cell: usize) -> String {
     match (table.status[m][cell], table.values[m][cell]) {
         (Status::Confidential, _) => "\"..\"".into(),
-        (Status::Value, Some(v)) if table.measures[m].is_money() => super::csv::cents_text(v),
+        (Status::Value, Some(v)) if table.measures[m].is_money() => crate::money::cents_text(v),
         (Status::Value, Some(v)) => v.to_string(),
         _ => "\".\"".into(),
     }
