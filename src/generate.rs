@@ -499,13 +499,10 @@ impl<'a> World<'a> {
     }
 }
 
-/// The lowest early old-age pension age of a cohort born 1952-1961 (rules.md).
+/// The lowest early old-age pension age of a cohort that has one (rules.md).
 fn early_old_age_min_age(born: i32) -> i32 {
-    if born <= 1957 {
-        63
-    } else {
-        64
-    }
+    let age = crate::classify::early_old_age_min_age(born).expect("a cohort with early pensions");
+    i32::try_from(age).expect("an age")
 }
 
 #[derive(Debug, Clone)]

@@ -69,7 +69,7 @@ fn code_of(
         (Some("national_pension"), _) => "NP_REHAB",
         (Some("guarantee_pension"), _) => "GP",
         (Some("spouse_pension"), _) => match months_since_death() {
-            Some(months) if months <= 6 => "SP_INIT",
+            Some(months) if months <= crate::classify::SP_INITIAL_MONTHS => "SP_INIT",
             _ => "SP_CONT",
         },
         (Some("orphan_pension"), _) => "OP",

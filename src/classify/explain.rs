@@ -295,7 +295,7 @@ pub fn explain_with_payments(
         first("front_veteran")?,
     );
     let _ = writeln!(out, "  income in the month (EUR):");
-    for t in super::INCOME_TYPES {
+    for t in crate::registers::INCOME_TYPES {
         let cents = value_text(&rows, &format!("inc_{t}"), 0, Show::Cents)?;
         let _ = writeln!(out, "    {t}: {cents}");
     }

@@ -19,6 +19,7 @@ use crate::keys::{
 use crate::params::MonthParameters;
 use crate::period::{last_day_of_month, ymd};
 use crate::regions::Classification;
+use crate::registers::INCOME_TYPES;
 use crate::runs::{run_sums, tag_of_position, ID, TAG};
 use arith::*;
 
@@ -30,6 +31,21 @@ pub const CI: &str = "child_increase";
 pub const FVS: &str = "front_veteran_supplement";
 pub const AFVS: &str = "additional_front_veteran_supplement";
 
+/// The lowest age of an early old-age pension by cohort (rules.md, eligibility): born up to
+/// the first year, from the age; born 1962 or later, none.
+pub const EARLY_OLD_AGE_COHORTS: [(i32, i64); 3] = [(1951, 62), (1957, 63), (1961, 64)];
+
+/// The lowest age of an early old-age pension for a cohort, `None` for a cohort without one.
+pub fn early_old_age_min_age(born: i32) -> Option<i64> {
+    EARLY_OLD_AGE_COHORTS
+        .iter()
+        .find(|(last_born, _)| born <= *last_born)
+        .map(|(_, age)| *age)
+}
+
+/// A spouse's pension is in its initial phase in the months 1 to 6 after the death (rules.md).
+pub const SP_INITIAL_MONTHS: i64 = 6;
+
 /// Income types counted by the national pension, the guarantee pension and the additional
 /// front-veterans' supplement (registers.md).
 const PENSION_INCOME: [&str; 4] = [
@@ -37,14 +53,6 @@ const PENSION_INCOME: [&str; 4] = [
     "foreign_pension",
     "survivors_pension",
     "accident_pension",
-];
-const INCOME_TYPES: [&str; 6] = [
-    "earnings_related_pension",
-    "foreign_pension",
-    "survivors_pension",
-    "accident_pension",
-    "earned_income",
-    "capital_income",
 ];
 
 pub struct Input<'a> {
@@ -320,7 +328,7 @@ fn income_frame(income: Option<&LazyFrame>, month: NaiveDate) -> Result<DataFram
                 .filter(c("month").eq(date_lit(month)))
                 .select([
                     person_key(c("person_id")).alias(ID),
-                    tag_of_position(position_in(c("income_type"), &INCOME_TYPES)).alias(TAG),
+                    tag_of_position(position_in(c("income_type"), INCOME_TYPES)).alias(TAG),
                     c("amount"),
                 ]),
         )?,
@@ -596,7 +604,7 @@ fn with_spouse_pension(lf: LazyFrame, p: &MonthParameters, month: NaiveDate) -> 
         .then(c("sp_basic_amount"))
         .otherwise(int(0));
     let additional = max0(c("sp_additional_max") - c("reduction_sp"));
-    let is_initial = c("months_since_death").lt_eq(int(6));
+    let is_initial = c("months_since_death").lt_eq(int(SP_INITIAL_MONTHS));
     let lf = lf.with_columns([
         when(is_initial.clone())
             .then(initial)
@@ -783,11 +791,17 @@ fn with_other_benefits(lf: LazyFrame, p: &MonthParameters, month: NaiveDate) -> 
 fn with_violations(lf: LazyFrame, month: NaiveDate) -> LazyFrame {
     let age = c("age");
     let born = year_of(c("birth_date"));
-    let early_age = when(born.clone().lt_eq(int(1951)))
-        .then(int(62))
-        .when(born.clone().lt_eq(int(1957)))
-        .then(int(63))
-        .otherwise(int(64));
+    // A cohort without an early pension is a violation of its own, checked first.
+    let early_age =
+        EARLY_OLD_AGE_COHORTS
+            .iter()
+            .rev()
+            .fold(int(i64::MAX), |later, &(last_born, age)| {
+                when(born.clone().lt_eq(int(i64::from(last_born))))
+                    .then(int(age))
+                    .otherwise(later)
+            });
+    let (last_cohort, _) = EARLY_OLD_AGE_COHORTS[EARLY_OLD_AGE_COHORTS.len() - 1];
     let disability_min_age = if month >= ymd(2025, 1, 1) { 18 } else { 16 };
     let np_kind = |k: &str| is(NP).and(c("kind").eq(lit(k.to_string())));
     let gp_in_force = crate::params::guarantee_pension_in_force(month);
@@ -797,7 +811,7 @@ fn with_violations(lf: LazyFrame, month: NaiveDate) -> LazyFrame {
         .then(lit("gp_not_in_force"))
         .when(np_kind("old_age").and(age.clone().lt(int(65))))
         .then(lit("old_age_below_pension_age"))
-        .when(np_kind("early_old_age").and(born.gt_eq(int(1962))))
+        .when(np_kind("early_old_age").and(born.gt(int(i64::from(last_cohort)))))
         .then(lit("early_old_age_cohort_without_early_pension"))
         .when(np_kind("early_old_age").and(age.clone().lt(early_age)))
         .then(lit("early_old_age_below_cohort_age"))
@@ -835,13 +849,17 @@ mod tests {
         let row = |person: &str| {
             let mut keys = sums.column(PERSON_KEY).unwrap().u64().unwrap().iter();
             let at = keys.position(|k| k == Some(key_of(person))).unwrap();
-            INCOME_TYPES.map(|t| {
-                let column = sums.column(&format!("inc_{t}")).unwrap();
-                column.i64().unwrap().get(at).unwrap()
-            })
+            INCOME_TYPES
+                .iter()
+                .map(|t| {
+                    let column = sums.column(&format!("inc_{t}")).unwrap();
+                    column.i64().unwrap().get(at).unwrap()
+                })
+                .collect::<Vec<_>>()
         };
         assert_eq!(sums.height(), 2);
         assert_eq!(row("P1"), [0, 120, 0, 0, 7, 0]);
         assert_eq!(row("P2"), [0; 6]);
+        assert_eq!(INCOME_TYPES.len(), 6);
     }
 }
