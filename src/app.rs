@@ -9,7 +9,7 @@ use crate::config::Pipeline;
 use crate::error::{Error, Result};
 use crate::generate::{generate, GenerateOptions};
 use crate::ingest::{ingest, Registers};
-use crate::logging::stage_spinner;
+use crate::logging::{enter_stage, stage_spinner};
 use crate::params::{MonthParameters, ParameterFile};
 use crate::period::Period;
 use crate::quality::{check_reject_share, classification_text, summary_text};
@@ -26,6 +26,9 @@ pub fn execute(cli: Cli) -> Result<()> {
         Command::Generate(args) => generate_command(&args),
         Command::Explain(args) => explain_command(&args),
         Command::Classify(args) => classify_command(&args).map(|_| ()),
+        Command::List(args) => crate::manage::list::list_command(&args),
+        Command::Diff(args) => crate::manage::diff::diff_command(&args),
+        Command::Rejects(args) => crate::manage::rejects_cmd::rejects_command(&args),
     }
 }
 
@@ -58,6 +61,7 @@ pub fn ingest_and_validate(
     out: Option<PathBuf>,
 ) -> Result<ValidationRun> {
     let dir = registers_dir.unwrap_or_else(|| pipeline.registers.clone());
+    enter_stage("ingest");
     let spinner = stage_spinner("ingest");
     let started = std::time::Instant::now();
     let registers = ingest(&dir)?;
@@ -69,6 +73,7 @@ pub fn ingest_and_validate(
         dir.display()
     );
     spinner.set_message("validate");
+    enter_stage("validate");
     let started = std::time::Instant::now();
     let classification = Classification::load(&pipeline.classifications, period.year())?;
     let validated = validate(&registers, &classification)?;
@@ -77,9 +82,9 @@ pub fn ingest_and_validate(
         tracing::info!(
             stage = "validate",
             register = c.register.as_str(),
-            read = c.read,
-            accepted = c.accepted,
-            rejected = c.rejected,
+            counts.read = c.read,
+            counts.accepted = c.accepted,
+            counts.rejected = c.rejected,
             "{}",
             c.summary_line()
         );
@@ -123,6 +128,7 @@ pub fn generate_command(args: &GenerateArgs) -> Result<()> {
             "--dirty must be a share between 0 and 1".into(),
         ));
     }
+    enter_stage("generate");
     let spinner = stage_spinner("generate");
     let started = std::time::Instant::now();
     let summary = generate(&GenerateOptions {
@@ -165,6 +171,7 @@ pub fn classify_period(
     params: &MonthParameters,
     scope: Scope,
 ) -> Result<Classified> {
+    enter_stage("classify");
     let started = std::time::Instant::now();
     let v = &run.validated;
     let (persons, columns) = match scope {
@@ -188,7 +195,7 @@ pub fn classify_period(
     tracing::info!(
         stage = "classify",
         seconds = started.elapsed().as_secs_f64(),
-        awards = classified.rows.height(),
+        counts.awards = classified.rows.height(),
         "classified the awards in force in {}",
         classified.month.format("%Y-%m")
     );

@@ -205,6 +205,9 @@ pub struct QualityReport {
     /// `None` without a payments register.
     pub reconciliation: Option<Vec<crate::reconcile::BenefitReconciliation>>,
     pub suppression: Vec<TableSuppression>,
+    /// Plausibility findings an operator accepted with `run --accept-change`.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub accepted_changes: Vec<String>,
     #[serde(skip)]
     summary: String,
 }
@@ -247,11 +250,19 @@ impl QualityReport {
                     secondary: *secondary,
                 })
                 .collect(),
+            accepted_changes: Vec::new(),
             summary,
         })
     }
 
     pub fn text(&self) -> String {
         self.summary.clone()
+    }
+
+    /// Records a plausibility finding published with `run --accept-change`.
+    pub fn record_accepted_change(&mut self, finding: String) {
+        self.summary.push_str(&finding);
+        self.summary.push('\n');
+        self.accepted_changes.push(finding);
     }
 }

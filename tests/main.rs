@@ -6,6 +6,8 @@ mod bad_rows;
 mod cli;
 mod formats;
 mod generator;
+mod manage;
+mod operations;
 mod publication;
 mod rules;
 mod rules_properties;

@@ -156,8 +156,10 @@ pub fn explain_text(
         .filter(col("person_id").eq(lit(person_id)))
         .collect()?;
     if rows.height() == 0 {
+        // The identifier stays out of the message: errors are logged at error level.
+        tracing::debug!("no award in force for person {person_id}");
         return Err(Error::Usage(format!(
-            "no award of person {person_id} is in force in {}",
+            "no award of the person given by --person is in force in {}",
             classified.month.format("%Y-%m")
         )));
     }
