@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
-# The test command: installs the real format readers (pyaxis, pyjstat, pyarrow, frictionless)
-# into a virtual environment outside the clone, then runs every Rust test; the publication
-# tests hand each published file to those readers.
+# The test command: installs the real format readers (pyaxis, pyjstat, pyarrow, DuckDB,
+# frictionless) into a virtual environment outside the clone, then runs every Rust test; the
+# publication tests hand each published file to those readers. It builds into the same target
+# directory as `cargo run` (target/, or CARGO_TARGET_DIR when set), so the README's two commands
+# share one build.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/kelastat-target}"
 VENV="${KELASTAT_VENV:-$HOME/.cache/kelastat-venv}"
 if [ ! -x "$VENV/bin/python" ]; then
   python3 -m venv "$VENV"

@@ -30,8 +30,10 @@ struct PipelineFile {
     max_change_share: f64,
 }
 
-/// The formats a pipeline may list in `formats` (all of them by default).
-pub const FORMATS: [&str; 4] = ["csv", "parquet", "px", "jsonstat"];
+/// Every format a pipeline's `formats` may list.
+pub const FORMATS: [&str; 5] = ["csv", "parquet", "px", "jsonstat", "sdmx"];
+/// The formats written when a pipeline lists none (SDMX only when asked for).
+pub const DEFAULT_FORMATS: [&str; 4] = ["csv", "parquet", "px", "jsonstat"];
 /// The tables a pipeline may list in `tables` (all of them by default), in publication order.
 pub const TABLES: [&str; 10] = [
     "recipients_by_benefit_sex_age",
@@ -151,9 +153,9 @@ impl Pipeline {
         selected(&self.tables, &TABLES)
     }
 
-    /// The formats to write: the file's `formats`, else all.
+    /// The formats to write: the file's `formats`, else `DEFAULT_FORMATS`.
     pub fn selected_formats(&self) -> Vec<String> {
-        selected(&self.formats, &FORMATS)
+        selected(&self.formats, &DEFAULT_FORMATS)
     }
 }
 

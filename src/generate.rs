@@ -1019,7 +1019,9 @@ impl<'w, 'a> Generator<'w, 'a> {
         let erp = match profile {
             Profile::OldAge | Profile::EarlyOldAge => self.old_age_erp(),
             Profile::EarningsOnly => self.euros(1500, 4000),
-            Profile::FrontVeteran => self.euros(200, 1200),
+            // Up to the incomes at which the additional supplement falls to its minimum (a
+            // national pension base at or just above the threshold) and the pension nearly ends.
+            Profile::FrontVeteran => self.euros(200, 1600),
             Profile::Disability => self.disability_erp(),
             Profile::Survivor | Profile::Orphan => 0,
         };
@@ -2439,11 +2441,12 @@ mod tests {
     #[test]
     fn years_are_those_the_parameter_file_covers() {
         let file = parameters();
-        assert_eq!(year_parameters(&file, 2012).unwrap().len(), 12);
+        // 2011 is covered whole: before March it has no guarantee pension (rules.md).
+        assert_eq!(year_parameters(&file, 2011).unwrap().len(), 12);
         assert_eq!(year_parameters(&file, 2026).unwrap()[11].month.month(), 12);
-        for year in [2011, 2027, 1980] {
+        for year in [2010, 2027, 1980] {
             let message = year_parameters(&file, year).unwrap_err().to_string();
-            assert!(message.contains("2012..=2026"), "{message}");
+            assert!(message.contains("2011..=2026"), "{message}");
         }
         let dir = tempfile::tempdir().unwrap();
         let mut opts = options(dir.path(), 10, 1, 0.0, FileFormat::Parquet);

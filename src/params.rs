@@ -98,6 +98,18 @@ pub const NAMES: &[&str] = &[
 /// known, that benefit is `not_computed` instead of the month being uncovered.
 pub const AFVS_ONLY: &[&str] = &["afvs_threshold", "afvs_step1", "afvs_step2", "afvs_minimum"];
 
+/// The guarantee pension exists from 1 March 2011 (Guarantee Pension Act 703/2010): before that
+/// month its full amount is no parameter, and a guarantee-pension award is computed as 0 with
+/// the rule violation `gp_not_in_force` (rules.md).
+pub fn guarantee_pension_in_force(month: NaiveDate) -> bool {
+    month >= NaiveDate::from_ymd_opt(2011, 3, 1).expect("a valid date")
+}
+
+/// Whether `name` may be unknown in `month` without the month being uncovered.
+fn may_be_unknown(name: &str, month: NaiveDate) -> bool {
+    AFVS_ONLY.contains(&name) || (name == "gp_full" && !guarantee_pension_in_force(month))
+}
+
 #[derive(Debug, Clone)]
 pub struct ParameterFile {
     pub path: PathBuf,
@@ -221,7 +233,7 @@ impl ParameterFile {
         for name in NAMES {
             let entry = self.entry(name, month);
             let value = entry.and_then(|e| e.value);
-            if value.is_none() && !AFVS_ONLY.contains(name) {
+            if value.is_none() && !may_be_unknown(name, month) {
                 return Err(Error::QualityGate(format!(
                     "parameter file {} does not cover parameter '{name}' for the month {}",
                     self.path.display(),

@@ -25,7 +25,7 @@ use crate::publish::{self, PublicationInfo};
 use crate::quality::{check_reject_share, QualityReport};
 use crate::table::Table;
 
-pub use crate::config::{FORMATS, TABLES};
+pub use crate::config::{DEFAULT_FORMATS, FORMATS, TABLES};
 
 /// The publication time: `SOURCE_DATE_EPOCH` (seconds) when set, else now.
 pub fn publication_time() -> Result<DateTime<Utc>> {
@@ -210,6 +210,13 @@ fn write_publication(
             .into_iter()
             .try_for_each(|w| w.join().expect("a table's writer panicked"))
     })?;
+    if formats.iter().any(|f| f == "sdmx") {
+        write(
+            dir,
+            publish::sdmx::STRUCTURE_FILE,
+            publish::sdmx::structure_xml(tables, codelists, info),
+        )?;
+    }
     write(
         dir,
         "codelists.csv",
@@ -280,12 +287,18 @@ fn write_table(
                 &format!("tables/{}.px", table.id),
                 publish::px::table_px(table, codelists, info),
             )?,
-            _ => {
+            "jsonstat" => {
                 for language in LANGUAGES {
                     let json = publish::jsonstat::table_jsonstat(table, codelists, info, language);
                     write(dir, &format!("tables/{}.{language}.json", table.id), json)?;
                 }
             }
+            "sdmx" => write(
+                dir,
+                &publish::sdmx::csv_path(table.id),
+                publish::sdmx::table_sdmx_csv(table),
+            )?,
+            other => unreachable!("formats are checked against FORMATS: {other}"),
         }
     }
     Ok(())

@@ -13,6 +13,9 @@ fn materialised(v: &kelastat::validate::Validated) -> Materialised {
 }
 
 fn accepted_equal(a: &Materialised, b: &Materialised) {
+    let names =
+        |m: &Materialised| -> Vec<String> { m.iter().map(|(c, _)| c.register.clone()).collect() };
+    assert_eq!(names(a), names(b), "the same registers on both sides");
     for ((x_counts, x), (y_counts, y)) in a.iter().zip(b) {
         assert!(x.equals_missing(y), "{}:\n{}\n{}", x_counts.register, x, y);
         assert_eq!(x_counts, y_counts);

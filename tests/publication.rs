@@ -157,15 +157,16 @@ fn payments_count_without_an_award_in_force() {
     // P2 is paid a guarantee pension without any GP award (a recipient by the payment: GP has
     // one code); P6 is paid a spouse's pension for June, before the award (A8, from
     // September): expenditure counts it, under the kind of the award that started last.
-    let dir = tempfile::TempDir::new().unwrap();
-    let fixture = root().join("tests/fixtures/publication");
-    for name in ["persons.csv", "awards.csv", "payments.csv"] {
-        std::fs::copy(fixture.join(name), dir.path().join(name)).unwrap();
-    }
-    let mut payments = std::fs::read_to_string(fixture.join("payments.csv")).unwrap();
-    payments.push_str("Y13,P2,,guarantee_pension,2024-12-01,2024-12-20,regular,30.00\n");
-    payments.push_str("Y14,P6,,spouse_pension,2024-06-01,2024-06-20,regular,20.00\n");
-    std::fs::write(dir.path().join("payments.csv"), payments).unwrap();
+    let dir = fixture_with(&[
+        (
+            "payments.csv",
+            "Y13,P2,,guarantee_pension,2024-12-01,2024-12-20,regular,30.00",
+        ),
+        (
+            "payments.csv",
+            "Y14,P6,,spouse_pension,2024-06-01,2024-06-20,regular,20.00",
+        ),
+    ]);
     let a = aggregate_dir(dir.path());
     let r = table(&a, "recipients_by_benefit_sex_age");
     assert_eq!(cell(r, &["2024", "GP", "SSS", "SSS"]), "2 65.00 65.00");
@@ -177,6 +178,40 @@ fn payments_count_without_an_award_in_force() {
     assert_eq!(cell(e, &["2024", "GP", "regular"]), "130.00 2");
     assert_eq!(cell(e, &["2024", "SP_INIT", "regular"]), "786.60 1");
     assert_eq!(cell(e, &["2024", "ALL", "SSS"]), "3325.80 6");
+}
+
+/// A copy of the hand-built registers with `extra` lines appended to the named files.
+fn fixture_with(extra: &[(&str, &str)]) -> tempfile::TempDir {
+    let dir = tempfile::TempDir::new().unwrap();
+    let fixture = root().join("tests/fixtures/publication");
+    for name in ["persons.csv", "awards.csv", "payments.csv"] {
+        let mut text = std::fs::read_to_string(fixture.join(name)).unwrap();
+        for (_, line) in extra.iter().filter(|(file, _)| *file == name) {
+            text.push_str(line);
+            text.push('\n');
+        }
+        std::fs::write(dir.path().join(name), text).unwrap();
+    }
+    dir
+}
+
+#[test]
+fn a_spouse_pension_starting_in_the_month_of_the_death_is_a_new_initial_one() {
+    // publication.md: a spouse's pension whose award starts in the month of the death or
+    // earlier (no phase yet) counts under SP_INIT, its first phase, so SP = SP_INIT + SP_CONT.
+    let dir = fixture_with(&[
+        ("persons.csv", "P7,1980-02-02,1,,091,FI,single,"),
+        (
+            "awards.csv",
+            "A9,P7,spouse_pension,,2024-03-01,,,,,,1978-01-01,2024-03-20,false,",
+        ),
+    ]);
+    let a = aggregate_dir(dir.path());
+    let n = table(&a, "new_recipients");
+    assert_eq!(cell(n, &["2024", "SP_INIT", "1", "40-44"]), "1");
+    assert_eq!(cell(n, &["2024", "SP_INIT", "SSS", "SSS"]), "2");
+    assert_eq!(cell(n, &["2024", "SP", "SSS", "SSS"]), "2");
+    assert_eq!(cell(n, &["2024", "SP_CONT", "SSS", "SSS"]), "0");
 }
 
 #[test]

@@ -26,7 +26,7 @@ struct RuleCase {
     #[serde(default)]
     income: BTreeMap<String, String>,
     awards: Vec<AwardSpec>,
-    #[allow(dead_code)]
+    /// The arithmetic behind the expected amounts, so that a reviewer can check them by hand.
     why: Option<String>,
 }
 
@@ -78,11 +78,33 @@ fn cases() -> Vec<RuleCase> {
     toml::from_str::<CaseFile>(&text).unwrap().case
 }
 
+/// A case is quoted from Kela's published worked examples when its name says so.
+fn quoted_from_kela(case: &RuleCase) -> bool {
+    case.name.starts_with("Kela ")
+}
+
+#[test]
+fn every_rule_case_not_quoted_from_kela_shows_its_arithmetic() {
+    let missing: Vec<String> = cases()
+        .into_iter()
+        .filter(|c| !quoted_from_kela(c) && c.why.as_deref().is_none_or(|w| w.trim().is_empty()))
+        .map(|c| c.name)
+        .collect();
+    assert!(missing.is_empty(), "cases without `why`: {missing:#?}");
+}
+
+/// Every case of tests/cases/rules.toml; each failing case is reported by name. To run some
+/// cases alone: `KELASTAT_RULE_CASE='<part of the name>' cargo test every_rule_case`.
 #[test]
 fn every_rule_case_gives_its_amounts_and_tags() {
     let file = parameters();
-    let cases = cases();
+    let mut cases = cases();
     assert!(cases.len() >= 50, "{} cases", cases.len());
+    if let Ok(part) = std::env::var("KELASTAT_RULE_CASE") {
+        cases.retain(|c| c.name.contains(&part));
+        assert!(!cases.is_empty(), "no case name contains {part:?}");
+        eprintln!("running {} rule case(s) matching {part:?}", cases.len());
+    }
     let mut by_month: BTreeMap<&str, Vec<(usize, &RuleCase)>> = BTreeMap::new();
     for (i, case) in cases.iter().enumerate() {
         by_month
@@ -267,4 +289,109 @@ fn the_publication_columns_count_the_same_violations() {
     assert_eq!(publication.not_computed, whole.not_computed);
     assert_eq!(publication.rows.get_column_names(), PUBLICATION_COLUMNS);
     assert_eq!(publication.rows.height(), whole.rows.height());
+}
+
+/// `explain` against the bulk computation: for every person of the sample, explain's final
+/// amount of each award (classified alone, as `kelastat explain` does) equals the amount of
+/// that award in the classified frame the publication uses; and the publication's columns of
+/// that frame equal the same columns of the full frame.
+#[test]
+fn explain_gives_every_award_of_every_sample_person_its_published_amount() {
+    use kelastat::app::{classify_period, ingest_and_validate, Scope};
+    use kelastat::keys::{key_of, AWARD_KEY};
+    let pipeline =
+        kelastat::config::Pipeline::load(&root().join("pipelines/kela_pensions.toml")).unwrap();
+    let period = month_period("2024-12");
+    let params = parameters().for_month(period.reference_month()).unwrap();
+    let run = ingest_and_validate(&pipeline, period, None, None).unwrap();
+    let publication = classify_period(&run, &params, Scope::Publication).unwrap();
+    let frame = &publication.rows;
+    let published: std::collections::HashMap<u64, i64> = frame
+        .column(AWARD_KEY)
+        .unwrap()
+        .u64()
+        .unwrap()
+        .into_no_null_iter()
+        .zip(
+            frame
+                .column("amount")
+                .unwrap()
+                .i64()
+                .unwrap()
+                .into_no_null_iter(),
+        )
+        .collect();
+    assert_eq!(published.len(), frame.height(), "one row per award");
+
+    let full = kelastat::classify::classify(&Input {
+        persons: &run.validated.persons.accepted,
+        awards: &run.validated.awards.accepted,
+        income: run.validated.income.as_ref().map(|c| &c.accepted),
+        classification: &run.classification,
+        params: &params,
+    })
+    .unwrap();
+    // Row order within a person is not part of the result: compare in award-key order.
+    let by_award = |df: &DataFrame| {
+        df.select(PUBLICATION_COLUMNS.iter().copied())
+            .unwrap()
+            .sort([AWARD_KEY], Default::default())
+            .unwrap()
+    };
+    assert!(
+        by_award(&full.rows).equals_missing(&by_award(frame)),
+        "the publication's columns differ from the full frame's"
+    );
+
+    let persons = run.validated.persons.accepted.clone().collect().unwrap();
+    let ids: Vec<String> = persons
+        .column("person_id")
+        .unwrap()
+        .str()
+        .unwrap()
+        .iter()
+        .map(|id| id.unwrap().to_string())
+        .collect();
+    // (award id, amount in cents) from explain's text, for a share of the persons.
+    let explained = |ids: &[String]| -> Vec<(String, i64)> {
+        let mut out = Vec::new();
+        for id in ids {
+            let one = classify_period(&run, &params, Scope::Person(id)).unwrap();
+            if one.rows.height() == 0 {
+                continue;
+            }
+            let text = kelastat::classify::explain::explain_text(&one, id, &params).unwrap();
+            let mut award = None;
+            for line in text.lines() {
+                if let Some(rest) = line.strip_prefix("award ") {
+                    award = Some(rest.split(' ').next().unwrap().to_string());
+                } else if let Some(rest) = line.trim().strip_prefix("= amount: ") {
+                    let euros = rest.trim_end_matches(" EUR/month");
+                    let cents = kelastat::ingest::parse_cents(euros)
+                        .unwrap_or_else(|| panic!("amount {euros:?} of {id}"));
+                    out.push((award.take().expect("an amount after its award"), cents));
+                }
+            }
+        }
+        out
+    };
+    let (a, b) = ids.split_at(ids.len() / 2);
+    let results: Vec<(String, i64)> = std::thread::scope(|scope| {
+        let first = scope.spawn(|| explained(a));
+        let mut second = explained(b);
+        second.extend(first.join().unwrap());
+        second
+    });
+    assert_eq!(results.len(), published.len(), "every award explained once");
+    let differing: Vec<String> = results
+        .iter()
+        .filter(|(award, cents)| published.get(&key_of(award)) != Some(cents))
+        .map(|(award, cents)| {
+            format!(
+                "{award}: explain {cents}, published {:?}",
+                published.get(&key_of(award))
+            )
+        })
+        .collect();
+    assert!(differing.is_empty(), "{differing:#?}");
 }

@@ -123,7 +123,12 @@ fn steps(benefit: &str) -> &'static [(&'static str, &'static str, Show)] {
             ),
             ("yearly income Y (EUR/year)", "y_np", Plain),
             ("percentage", "afvs_percent", Plain),
-            ("percentage × (base − threshold)", "afvs_raw", Cents),
+            ("percentage × max(0, base − threshold)", "afvs_raw", Cents),
+            (
+                "minimum, paid at least to every eligible person",
+                "afvs_minimum",
+                Cents,
+            ),
         ],
         _ => &[],
     }

@@ -653,7 +653,12 @@ fn with_other_benefits(lf: LazyFrame, p: &MonthParameters, month: NaiveDate) -> 
         int(1000)
             - c("early_months").fill_null(int(0)) * int(r.early_reduction_per_mille_per_month),
     );
-    let gp_full = div_round(money(p, "gp_full") * gp_factor, int(1000));
+    let gp_in_force = crate::params::guarantee_pension_in_force(month);
+    let gp_full = if gp_in_force {
+        div_round(money(p, "gp_full") * gp_factor, int(1000))
+    } else {
+        int(0)
+    };
     let gp_net = gp_full.clone() - c("np_person") - c("sp_person") - c("income_pension");
     // Orphan's pension.
     let op_additional = when(c("kind").eq(lit("child")))
@@ -718,6 +723,7 @@ fn with_other_benefits(lf: LazyFrame, p: &MonthParameters, month: NaiveDate) -> 
             gp_full.alias("gp_full_after_early"),
             gp_net.alias("gp_net"),
             op_additional.alias("op_additional_part"),
+            afvs_min.alias("afvs_minimum"),
         ])
         .with_columns([afvs[0].clone()])
         .with_columns(afvs[1..].to_vec());
@@ -729,7 +735,7 @@ fn with_other_benefits(lf: LazyFrame, p: &MonthParameters, month: NaiveDate) -> 
         .then(c("sp_amount"))
         .when(is(GP))
         .then(
-            when(c("gp_net").lt(minimum.clone()))
+            when(lit(!gp_in_force).or(c("gp_net").lt(minimum.clone())))
                 .then(int(0))
                 .otherwise(c("gp_net")),
         )
@@ -749,8 +755,10 @@ fn with_other_benefits(lf: LazyFrame, p: &MonthParameters, month: NaiveDate) -> 
         .then(money(p, "fvs"))
         .when(is(AFVS))
         .then(
-            when(c("afvs_eligible").and(c("afvs_raw").gt_eq(afvs_min)))
-                .then(c("afvs_raw"))
+            // The minimum is a floor paid to every entitled person (Front Veterans' Pension
+            // Act 9 a §: "always paid at least"), also when the base is at or below the threshold.
+            when(c("afvs_eligible"))
+                .then(max_of(c("afvs_minimum"), c("afvs_raw")))
                 .otherwise(int(0)),
         )
         .otherwise(int(0));
@@ -782,8 +790,11 @@ fn with_violations(lf: LazyFrame, month: NaiveDate) -> LazyFrame {
         .otherwise(int(64));
     let disability_min_age = if month >= ymd(2025, 1, 1) { 18 } else { 16 };
     let np_kind = |k: &str| is(NP).and(c("kind").eq(lit(k.to_string())));
+    let gp_in_force = crate::params::guarantee_pension_in_force(month);
     let violation = when(c("after_death"))
         .then(lit("award_after_death"))
+        .when(is(GP).and(lit(!gp_in_force)))
+        .then(lit("gp_not_in_force"))
         .when(np_kind("old_age").and(age.clone().lt(int(65))))
         .then(lit("old_age_below_pension_age"))
         .when(np_kind("early_old_age").and(born.gt_eq(int(1962))))

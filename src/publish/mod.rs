@@ -5,6 +5,7 @@ pub mod jsonstat;
 pub mod parquet;
 pub mod px;
 pub mod report;
+pub mod sdmx;
 
 use chrono::{DateTime, Utc};
 

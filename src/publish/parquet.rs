@@ -3,13 +3,23 @@
 //! null where the CSV's status is empty; a value without status `Value` is null. File-level
 //! key-value metadata: `table_id`, `title_fi`, `title_sv`, `title_en`, `period`, `source`,
 //! `software_version`, `parameters_sha256`.
+//!
+//! Readers built on Arrow (pyarrow, pandas, polars, DuckDB's Arrow export) rebuild a table's
+//! schema from the Arrow schema stored in the footer under `ARROW:schema`, not from the Parquet
+//! schema. polars would store one with view types (`string_view`, unknown to Arrow before 15)
+//! and without the key-value metadata, so this writer stores its own: plain UTF-8 `string` for
+//! codes and statuses, and the metadata as the schema's metadata. The column data is the same
+//! either way (Parquet `BYTE_ARRAY` with the `STRING` annotation).
 use std::fs::File;
 use std::path::Path;
 
+use base64::Engine;
 use polars::prelude::{
-    Column, DataFrame, Int128Chunked, Int64Chunked, IntoColumn, KeyValueMetadata, NewChunkedArray,
-    ParquetCompression, ParquetWriter, StringChunked,
+    ArrowField, ArrowSchema, Column, DataFrame, DataType, Int128Chunked, Int64Chunked, IntoColumn,
+    KeyValueMetadata, NewChunkedArray, ParquetCompression, ParquetWriter, StringChunked,
 };
+use polars_arrow::datatypes::{ArrowDataType, Metadata};
+use polars_arrow::io::ipc::write::{default_ipc_fields, schema_to_bytes};
 
 use super::{PublicationInfo, SOURCE_EN};
 use crate::error::{Error, Result};
@@ -24,14 +34,56 @@ pub fn write_table_parquet(
     path: &Path,
 ) -> Result<()> {
     let mut df = table_frame(table)?;
+    let metadata = metadata(table, codelists, info);
+    let mut footer = vec![(
+        ARROW_SCHEMA_KEY.to_string(),
+        arrow_schema_value(&df, &metadata),
+    )];
+    footer.extend(metadata);
     let file = File::create(path).map_err(Error::io(path))?;
+    // polars adds its own `ARROW:schema` only where the metadata has none.
     ParquetWriter::new(file)
         .with_compression(ParquetCompression::Zstd(None))
-        .with_key_value_metadata(Some(KeyValueMetadata::from_static(metadata(
-            table, codelists, info,
-        ))))
+        .with_key_value_metadata(Some(KeyValueMetadata::from_static(footer)))
         .finish(&mut df)?;
     Ok(())
+}
+
+/// The footer key under which Arrow readers find the Arrow schema.
+const ARROW_SCHEMA_KEY: &str = "ARROW:schema";
+
+/// The Arrow schema of the frame as Arrow readers expect it under `ARROW:schema`: an IPC schema
+/// message, prefixed by the continuation marker and its length, in base64. Strings are plain
+/// `Utf8`; the key-value metadata is the schema's metadata.
+fn arrow_schema_value(df: &DataFrame, metadata: &[(String, String)]) -> String {
+    let fields: ArrowSchema = df
+        .columns()
+        .iter()
+        .map(|c| {
+            let dtype = match c.dtype() {
+                DataType::String => ArrowDataType::Utf8,
+                DataType::Int64 => ArrowDataType::Int64,
+                DataType::Decimal(precision, scale) => ArrowDataType::Decimal(*precision, *scale),
+                other => unreachable!("a publication column is never {other}"),
+            };
+            let field = ArrowField::new(c.name().clone(), dtype, true);
+            (c.name().clone(), field)
+        })
+        .collect();
+    let custom: Metadata = metadata
+        .iter()
+        .map(|(k, v)| (k.as_str().into(), v.as_str().into()))
+        .collect();
+    let ipc = schema_to_bytes(
+        &fields,
+        &default_ipc_fields(fields.iter_values()),
+        Some(&custom),
+    );
+    let mut framed = Vec::with_capacity(ipc.len() + 8);
+    framed.extend_from_slice(&[0xFF; 4]);
+    framed.extend_from_slice(&(ipc.len() as u32).to_le_bytes());
+    framed.extend_from_slice(&ipc);
+    base64::engine::general_purpose::STANDARD.encode(framed)
 }
 
 /// The key-value metadata of a table's file, in a fixed order.

@@ -15,7 +15,7 @@
 //!   (a label that two codes share gets its code appended, e.g. `Ahvenanmaa (MK21)`);
 //! - `DATA` holds one line per cell: integers for counts, two decimals for amounts, and
 //!   `".."` (DATASYMBOL2, confidential) and `"."` (DATASYMBOL1, not applicable) for cells
-//!   without a value.
+//!   without a value; every data line ends with a space, and the closing `;` stands alone.
 use std::collections::HashMap;
 
 use super::{PublicationInfo, SOURCE_EN, SOURCE_FI, SOURCE_SV};
@@ -135,11 +135,9 @@ pub fn table_px(table: &Table, codelists: &Codelists, info: &PublicationInfo) ->
         let row: Vec<String> = (0..table.measures.len())
             .map(|m| data_value(table, m, cell))
             .collect();
-        px.data_row(&row, cell + 1 == table.cells());
+        px.data_row(&row);
     }
-    if table.cells() == 0 {
-        px.out.push_str(";\n");
-    }
+    px.out.push_str(";\n");
     px.out
 }
 
@@ -422,24 +420,21 @@ impl PxWriter {
         }
     }
 
-    /// One stub row of DATA, space-separated; the last row ends with `;`.
-    fn data_row(&mut self, values: &[String], last: bool) {
+    /// One stub row of DATA: each value followed by a space, so that every line of data ends
+    /// with one (Statistics Sweden's PX description: "when the data cells are on several lines
+    /// each line should have a space at the ending"); the closing `;` gets a line of its own.
+    fn data_row(&mut self, values: &[String]) {
         let mut line = String::new();
         for v in values {
-            if !line.is_empty() && line.len() + 1 + v.len() + 1 > MAX_LINE {
+            if !line.is_empty() && line.len() + v.len() + 1 > MAX_LINE {
                 self.out.push_str(&line);
                 self.out.push('\n');
                 line.clear();
             }
-            if !line.is_empty() {
-                line.push(' ');
-            }
             line.push_str(v);
+            line.push(' ');
         }
         self.out.push_str(&line);
-        if last {
-            self.out.push(';');
-        }
         self.out.push('\n');
     }
 }
@@ -523,7 +518,7 @@ mod tests {
         let (codelists, info) = setup();
         let px = table_px(&sample_table(), &codelists, &info);
         let data = px.split("DATA=\n").nth(1).unwrap();
-        assert_eq!(data, "12 654.32\n\"..\" \"..\"\n0 \".\";\n");
+        assert_eq!(data, "12 654.32 \n\"..\" \"..\" \n0 \".\" \n;\n");
     }
 
     #[test]
@@ -560,7 +555,14 @@ mod tests {
         assert!(px.contains("TIMEVAL(\"Tilastokausi\")=TLIST(A1),\"2023\",\"2024\";"));
         assert!(px.contains("DECIMALS=0;"));
         let data = px.split("DATA=\n").nth(1).unwrap();
-        assert_eq!(data.lines().count(), 2 * n);
+        let lines: Vec<&str> = data.lines().collect();
+        assert_eq!(
+            lines.len(),
+            2 * n + 1,
+            "a line per cell, then the closing `;`"
+        );
+        assert!(lines[..2 * n].iter().all(|l| l.ends_with(' ')));
+        assert_eq!(lines[2 * n], ";");
     }
 
     #[test]

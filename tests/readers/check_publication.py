@@ -8,13 +8,15 @@ For every `PUBLICATION_DIR/tables/<id>.csv` (the reference: codes, values, statu
   VALUES and CODES must have equal length for every variable in every language, the keywords
   publication.md requires must be there in every language (DATASYMBOL2="..", SOURCE, NOTEX,
   TITLE, STUB, HEADING, CONTVARIABLE, UNITS and LAST-UPDATED per measure, TIMEVAL for the
-  period), no line may exceed 256 bytes, and every value and symbol must equal the CSV's;
+  period), no line may exceed 256 bytes, every DATA line ends with a space, and every value and
+  symbol must equal the CSV's;
 - `<id>.<lang>.json` (fi, sv, en) is read with pyjstat (`Dataset.read`, then
   `write('dataframe', naming='id')`); values equal the CSV's, `null` exactly where the CSV has a
   symbol, and `status` holds that symbol; role time/geo/metric as publication.md says;
-- `<id>.parquet` is read with pyarrow: column types (codes string, counts int64, amounts
-  decimal(18,2), status string), values and symbols equal the CSV's, and the key-value metadata
-  keys exist.
+- `<id>.parquet` is read with pyarrow's `read_table`: column types (codes and statuses plain
+  `string`, not `string_view`; counts int64; amounts decimal(18,2)), values and symbols equal
+  the CSV's, and the key-value metadata keys exist with equal values in the footer, in the
+  rebuilt table's `schema.metadata` and in DuckDB's `parquet_kv_metadata`.
 
 Exits 0 when everything matches, 1 with one line per problem otherwise, 2 on bad usage.
 Requirements: tests/readers/requirements.txt.
@@ -30,6 +32,7 @@ import warnings
 from decimal import Decimal
 from pathlib import Path
 
+import duckdb
 import pyarrow as pa
 import pyarrow.parquet as pq
 from pyaxis import pyaxis
@@ -108,7 +111,16 @@ def check_px(problems, path, dims, measures, cells):
         if len(line.rstrip(b"\r")) > MAX_LINE:
             problems.add(where, f"line {number} is {len(line)} bytes (PX allows {MAX_LINE})")
     text = raw.decode("utf-8")
-    head = text.split("DATA=")[0]
+    head, _, data_part = text.partition("DATA=")
+    data_lines = data_part.split("\n")[1:]
+    closing = [i for i, line in enumerate(data_lines) if line.rstrip("\r").endswith(";")]
+    if not closing:
+        problems.add(where, "DATA is not closed by ';'")
+    else:
+        for number, line in enumerate(data_lines[:closing[0]], 1):
+            if not line.rstrip("\r").endswith(" "):
+                problems.add(where, f"DATA line {number} does not end with a space (PX format description)")
+                break
     for required in ['AXIS-VERSION="2013";', 'CODEPAGE="utf-8";', 'LANGUAGE="fi";',
                      'LANGUAGES="fi","sv","en";', "CREATION-DATE="]:
         if required not in head:
@@ -252,7 +264,8 @@ def check_jsonstat(problems, path, dims, measures, cells, order):
 
 def parquet_type_ok(kind, arrow_type):
     if kind == "dimension" or kind == "status":
-        return pa.types.is_string(arrow_type) or pa.types.is_large_string(arrow_type) or pa.types.is_string_view(arrow_type)
+        # Plain UTF-8 `string`: readers built on Arrow before 15 know no view types.
+        return arrow_type == pa.string()
     if kind == "count":
         return arrow_type == pa.int64()
     return pa.types.is_decimal(arrow_type) and arrow_type.precision == 18 and arrow_type.scale == 2
@@ -262,16 +275,24 @@ def check_parquet(problems, path, dims, measures, cells, order, money):
     where = path.name
     try:
         parquet_file = pq.ParquetFile(path)
-        table = parquet_file.read()
+        table = pq.read_table(path)
     except Exception as error:
         problems.add(where, f"pyarrow cannot read it: {type(error).__name__}: {error}")
         return
-    # The file's key-value metadata (pyarrow's table.schema.metadata comes from the embedded
-    # ARROW:schema instead, which does not carry it).
-    metadata = {k.decode(): v.decode() for k, v in (parquet_file.metadata.metadata or {}).items()}
-    for key in PARQUET_KEYS:
-        if not metadata.get(key):
-            problems.add(where, f"key-value metadata {key!r} missing or empty")
+    # The key-value metadata where readers look: the Parquet footer, the Arrow schema that
+    # pyarrow rebuilds the table from, and DuckDB's parquet_kv_metadata.
+    footer = {k.decode(): v.decode() for k, v in (parquet_file.metadata.metadata or {}).items()}
+    rebuilt = {k.decode(): v.decode() for k, v in (table.schema.metadata or {}).items()}
+    with duckdb.connect() as con:
+        rows = con.execute("SELECT key, value FROM parquet_kv_metadata(?)", [str(path)]).fetchall()
+    in_duckdb = {bytes(k).decode(): bytes(v).decode() for k, v in rows}
+    for place, metadata in [("footer", footer), ("pyarrow read_table schema", rebuilt),
+                            ("DuckDB parquet_kv_metadata", in_duckdb)]:
+        for key in PARQUET_KEYS:
+            if not metadata.get(key):
+                problems.add(where, f"key-value metadata {key!r} missing or empty in the {place}")
+            elif metadata[key] != footer.get(key):
+                problems.add(where, f"key-value metadata {key!r} differs in the {place}")
     expected = dims + [c for m in measures for c in (m, f"{m}_status")]
     if table.column_names != expected:
         problems.add(where, f"columns {table.column_names}, the CSV has {expected}")
