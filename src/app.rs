@@ -10,7 +10,7 @@ use crate::error::{Error, Result};
 use crate::findings::{findings, write_findings, FINDINGS_COLUMNS, FINDINGS_FILE};
 use crate::generate::{generate, GenerateOptions};
 use crate::ingest::{ingest, Registers};
-use crate::logging::stage_spinner;
+use crate::logging::{enter_stage, stage_spinner};
 use crate::params::{MonthParameters, ParameterFile};
 use crate::paths::shown;
 use crate::period::Period;
@@ -28,6 +28,9 @@ pub fn execute(cli: Cli) -> Result<()> {
         Command::Generate(args) => generate_command(&args),
         Command::Explain(args) => explain_command(&args),
         Command::Classify(args) => classify_command(&args).map(|_| ()),
+        Command::List(args) => crate::manage::list::list_command(&args),
+        Command::Diff(args) => crate::manage::diff::diff_command(&args),
+        Command::Rejects(args) => crate::manage::rejects_cmd::rejects_command(&args),
     }
 }
 
@@ -89,6 +92,7 @@ pub fn ingest_and_validate(
     out: Option<PathBuf>,
 ) -> Result<ValidationRun> {
     let dir = registers_dir.unwrap_or_else(|| pipeline.registers.clone());
+    enter_stage("ingest");
     let spinner = stage_spinner("ingest");
     let started = std::time::Instant::now();
     let registers = ingest(&dir)?;
@@ -100,6 +104,7 @@ pub fn ingest_and_validate(
         shown(&dir).display()
     );
     spinner.set_message("validate");
+    enter_stage("validate");
     let started = std::time::Instant::now();
     let classification = Classification::load(&pipeline.classifications, period.year())?;
     let validated = validate(&registers, &classification)?;
@@ -108,9 +113,9 @@ pub fn ingest_and_validate(
         tracing::info!(
             stage = "validate",
             register = c.register.as_str(),
-            read = c.read,
-            accepted = c.accepted,
-            rejected = c.rejected,
+            counts.read = c.read,
+            counts.accepted = c.accepted,
+            counts.rejected = c.rejected,
             "{}",
             c.summary_line()
         );
@@ -154,6 +159,7 @@ pub fn generate_command(args: &GenerateArgs) -> Result<()> {
             "--dirty must be a share between 0 and 1".into(),
         ));
     }
+    enter_stage("generate");
     let spinner = stage_spinner("generate");
     let started = std::time::Instant::now();
     let summary = generate(&GenerateOptions {
@@ -201,6 +207,7 @@ pub fn classify_period(
     params: &MonthParameters,
     scope: Scope,
 ) -> Result<Classified> {
+    enter_stage("classify");
     let started = std::time::Instant::now();
     let v = &run.validated;
     let (persons, columns) = match scope {
@@ -231,7 +238,7 @@ pub fn classify_period(
     tracing::info!(
         stage = "classify",
         seconds = started.elapsed().as_secs_f64(),
-        awards = classified.rows.height(),
+        counts.awards = classified.rows.height(),
         "classified the awards in force in {}",
         classified.month.format("%Y-%m")
     );

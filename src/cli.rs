@@ -25,7 +25,7 @@ pub struct Cli {
 pub enum Command {
     /// Ingest, validate, classify, aggregate, protect and publish one or several periods.
     #[command(
-        after_help = "Examples:\n  kelastat run pipelines/kela_pensions.toml\n  kelastat run pipelines/kela_pensions.toml --period 2024M06 --registers /data/registers --out /data/publications\n  kelastat run pipelines/kela_pensions.toml --periods 2020..2024"
+        after_help = "Examples:\n  kelastat run pipelines/kela_pensions.toml\n  kelastat run pipelines/kela_pensions.toml --period 2024M06 --registers /data/registers --out /data/publications\n  kelastat run pipelines/kela_pensions.toml --periods 2020..2024 --keep-going"
     )]
     Run(RunArgs),
 
@@ -53,6 +53,23 @@ pub enum Command {
         after_help = "Example:\n  kelastat generate --persons 5000 --year 2024 --seed 1 --out sample_data/registers\n  kelastat generate --persons 100000 --year 2024 --seed 7 --out /tmp/dirty --dirty 0.005"
     )]
     Generate(GenerateArgs),
+
+    /// The published periods of an output root: publication time, software version,
+    /// parameter-file hash, input rows, and the archived versions.
+    #[command(
+        after_help = "Example:\n  kelastat list /data/publications\n  kelastat list /data/publications --json"
+    )]
+    List(crate::manage::list::ListArgs),
+
+    /// The revisions between two publications of a period, cell by cell, per table.
+    #[command(
+        after_help = "Example:\n  kelastat diff out/archive/2024/2025-01-01T000000Z out/2024 --csv /tmp/revisions.csv"
+    )]
+    Diff(crate::manage::diff::DiffArgs),
+
+    /// The rejected rows of a period's latest run: register, source row, column, reason.
+    #[command(after_help = "Example:\n  kelastat rejects out --period 2024 --limit 20")]
+    Rejects(crate::manage::rejects_cmd::RejectsArgs),
 }
 
 #[derive(Debug, Args)]
@@ -71,6 +88,19 @@ pub struct RunArgs {
     /// Output root (overrides the pipeline's `output`).
     #[arg(long)]
     pub out: Option<PathBuf>,
+    /// A backfill goes on after a failed period, prints a line per period and ends with the
+    /// worst (highest) exit code of its periods.
+    #[arg(long)]
+    pub keep_going: bool,
+    /// Publish although the plausibility gate stops the run (an operator has verified the break).
+    #[arg(long)]
+    pub accept_change: bool,
+    /// Smallest publishable group (overrides the pipeline's `min_persons`).
+    #[arg(long)]
+    pub min_persons: Option<u32>,
+    /// Largest accepted share of rejected rows of a register (overrides `max_reject_share`).
+    #[arg(long)]
+    pub max_reject_share: Option<f64>,
 }
 
 #[derive(Debug, Args)]

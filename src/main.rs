@@ -4,8 +4,5 @@ fn main() {
     kelastat::memory::configure();
     let cli = kelastat::cli::Cli::parse();
     kelastat::logging::init(cli.log_format);
-    if let Err(err) = kelastat::app::execute(cli) {
-        tracing::error!(exit_code = err.exit_code(), "{err}");
-        std::process::exit(err.exit_code());
-    }
+    std::process::exit(kelastat::exit::execute(cli));
 }

@@ -226,15 +226,15 @@ impl ParameterFile {
             .find(|v| v.from <= day)
     }
 
-    /// The values in force on the first day of `month`: an error naming the parameter and the
-    /// month when the file does not cover it.
+    /// The values in force on the first day of `month`. A file that does not cover the month is
+    /// a quality gate (operations.md, exit 4): the error names the parameter and the month.
     pub fn for_month(&self, month: NaiveDate) -> Result<MonthParameters> {
         let mut values = BTreeMap::new();
         for name in NAMES {
             let entry = self.entry(name, month);
             let value = entry.and_then(|e| e.value);
             if value.is_none() && !may_be_unknown(name, month) {
-                return Err(Error::Usage(format!(
+                return Err(Error::QualityGate(format!(
                     "parameter file {} does not cover parameter '{name}' for the month {}",
                     self.path.display(),
                     month.format("%Y-%m")

@@ -266,6 +266,9 @@ pub struct QualityReport {
     /// `with_threshold`).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub min_persons: Option<u32>,
+    /// Plausibility findings an operator accepted with `run --accept-change`.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub accepted_changes: Vec<String>,
     #[serde(skip)]
     summary: String,
 }
@@ -309,6 +312,7 @@ impl QualityReport {
                 })
                 .collect(),
             min_persons: None,
+            accepted_changes: Vec::new(),
             summary,
         })
     }
@@ -323,6 +327,13 @@ impl QualityReport {
 
     pub fn text(&self) -> String {
         self.summary.clone()
+    }
+
+    /// Records a plausibility finding published with `run --accept-change`.
+    pub fn record_accepted_change(&mut self, finding: String) {
+        self.summary.push_str(&finding);
+        self.summary.push('\n');
+        self.accepted_changes.push(finding);
     }
 }
 

@@ -135,13 +135,13 @@ pub(crate) fn create_private_dir(dir: &Path) -> Result<()> {
 }
 
 #[cfg(unix)]
-fn set_mode(path: &Path, mode: u32) -> Result<()> {
+pub fn set_mode(path: &Path, mode: u32) -> Result<()> {
     use std::os::unix::fs::PermissionsExt;
     std::fs::set_permissions(path, std::fs::Permissions::from_mode(mode)).map_err(Error::io(path))
 }
 
 #[cfg(not(unix))]
-fn set_mode(_path: &Path, _mode: u32) -> Result<()> {
+pub fn set_mode(_path: &Path, _mode: u32) -> Result<()> {
     Ok(())
 }
 
@@ -157,4 +157,56 @@ pub(crate) fn private_file(path: &Path) -> Result<File> {
     let file = options.open(path).map_err(Error::io(path))?;
     set_mode(path, 0o600)?;
     Ok(file)
+}
+
+/// The rejects of the live publication of a period, beside the latest run's
+/// (`rejects.parquet`, which a run that then failed a gate also writes, for diagnosis).
+const PUBLISHED: &str = "published.parquet";
+
+/// Records the latest run's rejects of `period` as those of its live publication (a hard link,
+/// or a copy where links are not possible).
+pub fn mark_published(root: &Path, period: &str) -> Result<()> {
+    let dir = root.join("rejects").join(period);
+    let latest = dir.join("rejects.parquet");
+    if !latest.is_file() {
+        return Ok(());
+    }
+    let published = dir.join(PUBLISHED);
+    let tmp = dir.join(".published.parquet.tmp");
+    let _ = std::fs::remove_file(&tmp);
+    if std::fs::hard_link(&latest, &tmp).is_err() {
+        std::fs::copy(&latest, &tmp).map_err(Error::io(&tmp))?;
+        set_mode(&tmp, 0o600)?;
+    }
+    std::fs::rename(&tmp, &published).map_err(Error::io(&published))
+}
+
+/// Moves the rejects of a period's replaced publication (`published.parquet`) to
+/// `<root>/archive/rejects/<period>/<version>/rejects.parquet`, `<version>` being the name of
+/// the replaced publication's folder in `<root>/archive/<period>/`. Owner-only, like all rejects.
+pub fn archive_published(root: &Path, period: &str, version: &str) -> Result<()> {
+    let published = root.join("rejects").join(period).join(PUBLISHED);
+    if !published.is_file() {
+        return Ok(());
+    }
+    let archive = root.join("archive").join("rejects");
+    let dir = archive.join(period).join(version);
+    create_private_dir(&dir)?;
+    set_mode(&archive, 0o700)?;
+    let path = dir.join("rejects.parquet");
+    std::fs::rename(&published, &path).map_err(Error::io(&path))
+}
+
+/// Where the rejects of a publication are: the live one's (`version` `None`) or an archived
+/// version's (its folder name in `<root>/archive/<period>/`).
+pub fn published_rejects_file(root: &Path, period: &str, version: Option<&str>) -> PathBuf {
+    match version {
+        None => root.join("rejects").join(period).join(PUBLISHED),
+        Some(v) => root
+            .join("archive")
+            .join("rejects")
+            .join(period)
+            .join(v)
+            .join("rejects.parquet"),
+    }
 }

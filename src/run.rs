@@ -15,30 +15,18 @@ use crate::digest::sha256_file;
 use crate::error::{Error, Result};
 use crate::history::published_periods;
 use crate::labels::{Codelists, LANGUAGES};
+use crate::logging::enter_stage;
 use crate::params::ParameterFile;
 use crate::paths::shown;
 use crate::period::Period;
+use crate::plausibility;
 use crate::protect::protect;
+use crate::publication::publish_atomically;
 use crate::publish::{self, PublicationInfo};
 use crate::quality::QualityReport;
 use crate::table::Table;
 
-/// Every format a pipeline's `formats` may list.
-pub const FORMATS: [&str; 5] = ["csv", "parquet", "px", "jsonstat", "sdmx"];
-/// The formats written when a pipeline lists none (SDMX only when asked for).
-pub const DEFAULT_FORMATS: [&str; 4] = ["csv", "parquet", "px", "jsonstat"];
-pub const TABLES: [&str; 10] = [
-    "recipients_by_benefit_sex_age",
-    "recipients_by_area",
-    "national_pension_structure",
-    "amount_distribution",
-    "recipients_abroad_by_country",
-    "expenditure",
-    "new_recipients",
-    "guarantee_pension_by_basis",
-    "survivors_pensions",
-    "time_series",
-];
+pub use crate::config::{DEFAULT_FORMATS, FORMATS, TABLES};
 
 /// The publication time: `SOURCE_DATE_EPOCH` (seconds) when set, else now.
 pub fn publication_time() -> Result<DateTime<Utc>> {
@@ -59,56 +47,48 @@ pub fn publication_time() -> Result<DateTime<Utc>> {
     }
 }
 
-/// Checks the pipeline's `tables` and `formats` lists against the known ones.
-fn selected(
-    pipeline: &Pipeline,
-    key: &str,
-    list: &Option<Vec<String>>,
-    known: &[&str],
-    default: &[&str],
-) -> Result<Vec<String>> {
-    match list {
-        None => Ok(default.iter().map(|s| s.to_string()).collect()),
-        Some(items) => {
-            for item in items {
-                if !known.contains(&item.as_str()) {
-                    return Err(Error::Pipeline {
-                        file: pipeline.file.clone(),
-                        message: format!(
-                            "key '{key}': unknown value '{item}' (known: {})",
-                            known.join(", ")
-                        ),
-                    });
-                }
-            }
-            Ok(items.clone())
-        }
-    }
+/// What a run may be told besides its pipeline file.
+#[derive(Debug, Clone, Default)]
+pub struct RunOptions {
+    /// Register directory (instead of the pipeline's).
+    pub registers: Option<PathBuf>,
+    /// Publish although the plausibility gate finds a break.
+    pub accept_change: bool,
 }
 
 /// Runs one period and publishes it into `out/<period>/`; returns that folder.
 pub fn run_period(
     pipeline: &Pipeline,
     period: Period,
-    registers: Option<PathBuf>,
+    options: &RunOptions,
     out: &Path,
 ) -> Result<PathBuf> {
-    let tables_wanted = selected(pipeline, "tables", &pipeline.tables, &TABLES, &TABLES)?;
-    let formats = selected(
-        pipeline,
-        "formats",
-        &pipeline.formats,
-        &FORMATS,
-        &DEFAULT_FORMATS,
-    )?;
+    let tables_wanted = pipeline.selected_tables();
+    let formats = pipeline.selected_formats();
     let published_at = publication_time()?;
+    enter_stage("parameters");
     let parameters = ParameterFile::load(&pipeline.parameters)?;
     let params = parameters.for_month(period.reference_month())?;
-    let run = ingest_and_validate(pipeline, period, registers, Some(out.to_path_buf()))?;
+    let run = ingest_and_validate(
+        pipeline,
+        period,
+        options.registers.clone(),
+        Some(out.to_path_buf()),
+    )?;
     run.log_row_errors();
     run.check_reject_share(pipeline.max_reject_share)?;
+    let counts = run.validated.counts();
     let classified = classify_period(&run, &params, Scope::Publication)?;
+    let accepted_persons = counts
+        .iter()
+        .find(|c| c.register == "persons")
+        .map_or(0, |c| c.accepted);
+    let empty = plausibility::emptiness(period, accepted_persons, classified.rows.height());
+    let mut accepted_findings: Vec<String> = plausibility::gate(empty, options.accept_change)?
+        .into_iter()
+        .collect();
 
+    enter_stage("aggregate");
     let started = std::time::Instant::now();
     let (paid, reconciliation) = paid_and_reconciled(&run, &classified)?;
     let v = &run.validated;
@@ -129,6 +109,7 @@ pub fn run_period(
         aggregated.tables.len() + 1
     );
 
+    enter_stage("protect");
     let started = std::time::Instant::now();
     crate::quality::warn_if_unprotected(pipeline.min_persons);
     let suppression = protect(
@@ -138,11 +119,17 @@ pub fn run_period(
         i64::from(pipeline.min_persons),
     )?;
     let mut tables = aggregated.tables;
-    tables.push(time_series(
-        &tables,
+    let history = published_periods(out, period)?;
+    enter_stage("plausibility");
+    let recipients = recipients_all(&tables);
+    let moved = plausibility::change(
         period,
-        &published_periods(out, period)?,
-    ));
+        recipients,
+        plausibility::nearest(out, &history, period),
+        pipeline.max_change_share,
+    );
+    accepted_findings.extend(plausibility::gate(moved, options.accept_change)?);
+    tables.push(time_series(&tables, period, &history));
     tables.retain(|t| tables_wanted.iter().any(|w| w == t.id));
     tracing::info!(
         stage = "protect",
@@ -150,6 +137,7 @@ pub fn run_period(
         "protected"
     );
 
+    enter_stage("publish");
     let started = std::time::Instant::now();
     let info = PublicationInfo {
         period: period.to_string(),
@@ -162,17 +150,22 @@ pub fn run_period(
         .iter()
         .map(|s| (s.table_id.clone(), s.primary, s.secondary))
         .collect();
-    let quality = QualityReport::new(
+    let mut quality = QualityReport::new(
         &run.validated,
         &classified,
         reconciliation.as_deref(),
         &suppression,
     )?
     .with_threshold(pipeline.min_persons);
+    for finding in accepted_findings {
+        quality.record_accepted_change(finding);
+    }
     let folder = publish_atomically(out, period, |dir| {
         write_publication(dir, &tables, &formats, &codelists, &info, &quality)?;
         write_manifest(dir, pipeline, &parameters, &run, &info)
     })?;
+    crate::rejects::mark_published(out, &period.to_string())?;
+    plausibility::record(out, period, recipients)?;
     tracing::info!(
         stage = "publish",
         seconds = started.elapsed().as_secs_f64(),
@@ -181,6 +174,20 @@ pub fn run_period(
         shown(&folder).display()
     );
     Ok(folder)
+}
+
+/// The number of recipients of any benefit (`ALL`, all sexes and ages), as counted (before
+/// disclosure control, which never suppresses this national total of a real run).
+fn recipients_all(tables: &[Table]) -> i64 {
+    tables
+        .iter()
+        .find(|t| t.id == "recipients_by_benefit_sex_age")
+        .and_then(|t| {
+            let period = &t.dimensions[0].codes[0];
+            t.index(&[period.as_str(), "ALL", "SSS", "SSS"])
+                .map(|cell| t.persons[cell])
+        })
+        .unwrap_or(0)
 }
 
 fn write(dir: &Path, name: &str, content: impl AsRef<[u8]>) -> Result<()> {
@@ -224,7 +231,16 @@ fn write_publication(
     write(
         dir,
         "datapackage.json",
-        publish::datapackage::datapackage_json(tables, codelists, info),
+        // The data package describes the table CSVs only when they are written.
+        publish::datapackage::datapackage_json(
+            if formats.iter().any(|f| f == "csv") {
+                tables
+            } else {
+                &[]
+            },
+            codelists,
+            info,
+        ),
     )?;
     write(
         dir,
@@ -241,6 +257,7 @@ fn write_publication(
             info,
             &quality.text(),
             quality.min_persons,
+            formats,
         ),
     )?;
     Ok(())
@@ -361,67 +378,44 @@ fn collect_files(root: &Path, dir: &Path, out: &mut Vec<FileEntry>) -> Result<()
     Ok(())
 }
 
-/// Writes into a temporary folder of the output root and renames it to `<out>/<period>/`
-/// only when complete; a published period being replaced moves to
-/// `<out>/archive/<period>/<its publication time>/`.
-fn publish_atomically(
-    out: &Path,
-    period: Period,
-    write_all: impl FnOnce(&Path) -> Result<()>,
-) -> Result<PathBuf> {
-    std::fs::create_dir_all(out).map_err(Error::io(out))?;
-    let tmp = out.join(format!(".tmp-{period}-{}", std::process::id()));
-    if tmp.exists() {
-        std::fs::remove_dir_all(&tmp).map_err(Error::io(&tmp))?;
-    }
-    std::fs::create_dir_all(&tmp).map_err(Error::io(&tmp))?;
-    if let Err(e) = write_all(&tmp) {
-        let _ = std::fs::remove_dir_all(&tmp);
-        return Err(e);
-    }
-    let target = out.join(period.to_string());
-    if target.exists() {
-        let previous = previous_publication_time(&target).unwrap_or_else(|| "unknown".into());
-        let archive = out.join("archive").join(period.to_string()).join(&previous);
-        std::fs::create_dir_all(archive.parent().expect("archive parent"))
-            .map_err(Error::io(&archive))?;
-        let archive = unique(archive);
-        std::fs::rename(&target, &archive).map_err(Error::io(&archive))?;
-    }
-    std::fs::rename(&tmp, &target).map_err(Error::io(&target))?;
-    Ok(target)
-}
-
-fn unique(path: PathBuf) -> PathBuf {
-    let mut candidate = path.clone();
-    let mut n = 1;
-    while candidate.exists() {
-        candidate = PathBuf::from(format!("{}-{n}", path.display()));
-        n += 1;
-    }
-    candidate
-}
-
-fn previous_publication_time(folder: &Path) -> Option<String> {
-    let text = std::fs::read_to_string(folder.join("manifest.json")).ok()?;
-    let v: serde_json::Value = serde_json::from_str(&text).ok()?;
-    Some(v.get("published_at")?.as_str()?.replace(':', ""))
-}
-
-/// `run`: each period in turn under the output root's lock; stops at the first failure.
+/// `run`: each period in turn under the output root's lock, after finishing what killed runs
+/// left behind. Stops at the first failure, or with `--keep-going` runs every period, prints a
+/// line per period and fails with the worst (highest) exit code of its periods.
 pub fn run_command(args: &RunArgs) -> Result<Vec<PathBuf>> {
-    let pipeline = Pipeline::load(&args.pipeline)?;
+    let pipeline =
+        Pipeline::load(&args.pipeline)?.with_overrides(args.min_persons, args.max_reject_share)?;
     let periods = match &args.periods {
         Some(range) => crate::period::parse_range(range).map_err(Error::Usage)?,
         None => vec![resolve_period(args.period.as_deref(), &pipeline)?],
     };
     let out = args.out.clone().unwrap_or_else(|| pipeline.output.clone());
     let _lock = crate::lock::Lock::acquire(&out)?;
+    enter_stage("recover");
+    crate::publication::recover(&out)?;
+    let options = RunOptions {
+        registers: args.registers.clone(),
+        accept_change: args.accept_change,
+    };
     let mut published = Vec::new();
+    let mut worst: Option<Error> = None;
     for period in periods {
-        let folder = run_period(&pipeline, period, args.registers.clone(), &out)?;
-        println!("published {}", shown(&folder).display());
-        published.push(folder);
+        match run_period(&pipeline, period, &options, &out) {
+            Ok(folder) => {
+                println!("{period}: published {}", shown(&folder).display());
+                published.push(folder);
+            }
+            Err(e) if args.keep_going => {
+                println!("{period}: failed (exit {}): {e}", e.exit_code());
+                tracing::error!(exit_code = e.exit_code(), "{period}: {e}");
+                if worst.as_ref().is_none_or(|w| e.exit_code() > w.exit_code()) {
+                    worst = Some(e);
+                }
+            }
+            Err(e) => return Err(e),
+        }
     }
-    Ok(published)
+    match worst {
+        Some(e) => Err(e),
+        None => Ok(published),
+    }
 }

@@ -146,7 +146,7 @@ fn a_dirty_register_fails_the_gate_and_no_person_id_reaches_the_logs() {
             for line in stderr.lines() {
                 let v: serde_json::Value =
                     serde_json::from_str(line).unwrap_or_else(|_| panic!("not JSON: {line}"));
-                assert!(v.get("level").is_some() && v.get("timestamp").is_some());
+                assert!(v.get("level").is_some() && v.get("time").is_some());
             }
         }
     }

@@ -9,6 +9,8 @@ mod cli;
 mod first_run;
 mod generator;
 mod input_formats;
+mod manage;
+mod operations;
 mod rules;
 mod rules_properties;
 mod run;

@@ -352,10 +352,10 @@ proptest! {
 }
 
 #[test]
-fn a_month_outside_the_parameter_file_is_an_error_naming_the_parameter() {
+fn a_month_outside_the_parameter_file_is_a_quality_gate_naming_the_parameter() {
     let file = parameters();
     let err = file.for_month(ymd(2027, 1, 1)).unwrap_err();
-    assert_eq!(err.exit_code(), 2);
+    assert_eq!(err.exit_code(), 4, "operations.md: a quality gate");
     assert!(
         err.to_string().contains("np_full_single") && err.to_string().contains("2027-01"),
         "{err}"

@@ -223,22 +223,6 @@ fn runs_are_reproducible_and_a_replaced_publication_is_archived() {
 }
 
 #[test]
-fn a_second_run_is_refused_while_the_lock_is_held_and_a_stale_lock_is_taken_over() {
-    let out = tempfile::TempDir::new().unwrap();
-    let lock = out.path().join(".kelastat.lock");
-    std::fs::write(&lock, format!("pid {} started now\n", std::process::id())).unwrap();
-    let refused = run(out.path());
-    assert_eq!(refused.status.code(), Some(5));
-    assert!(
-        String::from_utf8_lossy(&refused.stderr).contains(&format!("pid {}", std::process::id()))
-    );
-    assert!(!out.path().join("2024").exists());
-    std::fs::write(&lock, "pid 4000000 started long ago\n").unwrap();
-    assert!(run(out.path()).status.success());
-    assert!(!lock.exists(), "the lock is released");
-}
-
-#[test]
 fn a_failing_run_leaves_the_published_version_untouched() {
     let out = tempfile::TempDir::new().unwrap();
     assert!(run(out.path()).status.success());

@@ -265,7 +265,8 @@ pub fn explain_with_payments(
         .filter(col("person_id").eq(lit(person_id)))
         .collect()?;
     if rows.height() == 0 {
-        // The identifier stays out of the message: it is logged (operations.md).
+        // The identifier stays out of the message: errors are logged at error level.
+        tracing::debug!("no award in force for person {person_id}");
         return Err(Error::Usage(format!(
             "the person given with --person has no accepted award in force in {} \
              (not in the accepted persons, or no award of theirs in force; `kelastat validate` \

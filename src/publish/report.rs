@@ -71,14 +71,45 @@ footer{margin-top:2rem;padding-bottom:2rem;border-top:1px solid #ccc;font-size:.
 @media print{.scroll{max-height:none;overflow:visible}thead th{position:static}}
 ";
 
-/// The page. `quality_summary` is plain text (quality.txt), shown preformatted;
-/// `min_persons` the confidentiality threshold the tables were protected with.
+/// "Every table is also published as …", naming the formats written, in the order of
+/// `config::FORMATS`: `tables/<id>.csv, .parquet, .px and JSON-stat` when all are.
+fn formats_note(formats: &[String]) -> String {
+    let names: Vec<&str> = crate::config::FORMATS
+        .iter()
+        .filter(|f| formats.iter().any(|w| w == *f))
+        .map(|f| match *f {
+            "csv" => ".csv",
+            "parquet" => ".parquet",
+            "px" => ".px",
+            "jsonstat" => "JSON-stat",
+            "sdmx" => "SDMX-CSV",
+            other => unreachable!("formats are checked against FORMATS: {other}"),
+        })
+        .collect();
+    let mut items: Vec<String> = names.iter().map(|n| n.to_string()).collect();
+    if let Some(first) = items.first_mut() {
+        if first.starts_with('.') {
+            *first = format!("<code>tables/&lt;id&gt;{first}</code>");
+        }
+    }
+    let list = match items.split_last() {
+        None => return String::new(),
+        Some((last, [])) => last.clone(),
+        Some((last, rest)) => format!("{} and {last}", rest.join(", ")),
+    };
+    format!("Every table is also published as {list}.")
+}
+
+/// The page. `quality_summary` is plain text (quality.txt), shown preformatted; `min_persons`
+/// the confidentiality threshold the tables were protected with; `formats` the formats the
+/// tables were written in (the page names those and no others).
 pub fn report_html(
     tables: &[Table],
     codelists: &Codelists,
     info: &PublicationInfo,
     quality_summary: &str,
     min_persons: Option<u32>,
+    formats: &[String],
 ) -> String {
     let mut h = String::with_capacity(1 << 20);
     let period = esc(&info.period);
@@ -151,9 +182,10 @@ pub fn report_html(
         "<p class=\"note\">Rahamäärät euroina kahdella desimaalilla, henkilömäärät kokonaislukuina; \
          <code>..</code> = salassa pidettävä, <code>.</code> = ei sovellu. \
          <span lang=\"en\">Amounts in euros with two decimals, persons as integers; \
-         <code>..</code> = confidential, <code>.</code> = not applicable. \
-         Every table is also published as <code>tables/&lt;id&gt;.csv</code>, .parquet, .px and JSON-stat.</span></p>\n",
+         <code>..</code> = confidential, <code>.</code> = not applicable. ",
     );
+    h.push_str(&formats_note(formats));
+    h.push_str("</span></p>\n");
     for t in tables {
         table_section(&mut h, t, codelists);
     }
@@ -1125,6 +1157,30 @@ pub(crate) mod tests {
         Codelists::load(&classification, dir).unwrap()
     }
 
+    fn all_formats() -> Vec<String> {
+        crate::config::DEFAULT_FORMATS
+            .iter()
+            .map(|f| f.to_string())
+            .collect()
+    }
+
+    #[test]
+    fn the_page_names_only_the_formats_written() {
+        let note = |f: &[&str]| formats_note(&f.iter().map(|s| s.to_string()).collect::<Vec<_>>());
+        assert_eq!(
+            note(&["jsonstat", "px", "parquet", "csv"]),
+            "Every table is also published as <code>tables/&lt;id&gt;.csv</code>, .parquet, .px and JSON-stat."
+        );
+        assert_eq!(
+            note(&["parquet", "jsonstat"]),
+            "Every table is also published as <code>tables/&lt;id&gt;.parquet</code> and JSON-stat."
+        );
+        assert_eq!(
+            note(&["jsonstat"]),
+            "Every table is also published as JSON-stat."
+        );
+    }
+
     pub(crate) fn info() -> PublicationInfo {
         PublicationInfo {
             period: "2024".into(),
@@ -1243,6 +1299,7 @@ pub(crate) mod tests {
             &info(),
             "rows read: 10\nrejected: 0 <none>",
             Some(4),
+            &all_formats(),
         )
     }
 
@@ -1318,7 +1375,7 @@ pub(crate) mod tests {
             vec![persons("recipients")],
         );
         fill(&mut t);
-        let html = report_html(&[t], &codelists(), &info(), "", Some(4));
+        let html = report_html(&[t], &codelists(), &info(), "", Some(4), &all_formats());
         assert!(html.contains("Shown for"));
         let section = &html[html.find("<section id=\"recipients_by_area\"").unwrap()..];
         assert_eq!(section.matches("<tr>").count(), 1 + 800);
