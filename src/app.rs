@@ -4,7 +4,7 @@ use std::path::PathBuf;
 use crate::aggregate::recipients::paid_in_month;
 use crate::classify::explain::explain_text;
 use crate::classify::{classify_keeping, Classified, Input, PUBLICATION_COLUMNS};
-use crate::cli::{Cli, Command, ExplainArgs, GenerateArgs, ValidateArgs};
+use crate::cli::{AuditArgs, Cli, Command, ExplainArgs, GenerateArgs, ValidateArgs};
 use crate::config::Pipeline;
 use crate::error::{Error, Result};
 use crate::generate::{generate, GenerateOptions};
@@ -26,6 +26,30 @@ pub fn execute(cli: Cli) -> Result<()> {
         Command::Generate(args) => generate_command(&args),
         Command::Explain(args) => explain_command(&args),
         Command::Classify(args) => classify_command(&args).map(|_| ()),
+        Command::Audit(args) => audit_command(&args),
+    }
+}
+
+/// `kelastat audit DIR`: the findings on stdout (text or JSON), exit 4 when any.
+pub fn audit_command(args: &AuditArgs) -> Result<()> {
+    let report = crate::audit::audit_publication(&args.dir)?;
+    if args.json {
+        let json =
+            serde_json::to_string_pretty(&report).map_err(|e| Error::Other(e.to_string()))?;
+        println!("{json}");
+    } else {
+        print!("{}", report.text());
+    }
+    if report.passed() {
+        Ok(())
+    } else {
+        Err(Error::QualityGate(format!(
+            "audit of {}: {} file, {} format and {} disclosure problems",
+            args.dir.display(),
+            report.files.len(),
+            report.formats.len(),
+            report.cells.len()
+        )))
     }
 }
 

@@ -53,6 +53,23 @@ pub enum Command {
         after_help = "Example:\n  kelastat generate --persons 5000 --year 2024 --seed 1 --out sample_data/registers\n  kelastat generate --persons 100000 --year 2024 --seed 7 --out /tmp/dirty --dirty 0.005"
     )]
     Generate(GenerateArgs),
+
+    /// Re-check a publication from its files alone: files against the manifest, the same
+    /// statuses in every format, and the disclosure audit from the published cells
+    /// (exit 0 passed, 4 failed).
+    #[command(
+        after_help = "Examples:\n  kelastat audit out/2024\n  kelastat audit out/2024 --json"
+    )]
+    Audit(AuditArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct AuditArgs {
+    /// The publication's folder, `<output root>/<period>`.
+    pub dir: PathBuf,
+    /// Print the findings as one JSON object (for machines) instead of text.
+    #[arg(long)]
+    pub json: bool,
 }
 
 #[derive(Debug, Args)]

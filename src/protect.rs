@@ -42,7 +42,7 @@ use std::collections::BTreeSet;
 use serde::Serialize;
 
 use crate::error::{Error, Result};
-use crate::table::{Link, Relation, Table};
+use crate::table::{Link, Relation, Table, Unit};
 use attack::Finding;
 use hypercube::{Cubes, Search};
 use model::Model;
@@ -55,6 +55,47 @@ pub struct SuppressionCounts {
     pub primary: usize,
     /// Other suppressed cells.
     pub secondary: usize,
+    /// Persons in the secondary cells (the information lost by secondary suppression).
+    pub secondary_persons: i64,
+    /// Persons in all the table's cells (margins included), the base of the share.
+    pub persons: i64,
+    /// For a table with a money sum (expenditure): the euros, in cents, of its secondary
+    /// cells' sums (the first money measure).
+    pub secondary_cents: Option<i64>,
+}
+
+impl SuppressionCounts {
+    /// The suppressions of one table, whose cells `suppressed` says are suppressed (read
+    /// before [`Table::suppress`] withholds the values, since the euros lost are counted).
+    pub fn of(table: &Table, suppressed: &[bool], min_persons: i64) -> SuppressionCounts {
+        let primary = |c: usize| (1..min_persons).contains(&table.persons[c]);
+        let secondary: Vec<usize> = (0..table.cells())
+            .filter(|&c| suppressed[c] && !primary(c))
+            .collect();
+        let money = table.measures.iter().position(|m| m.unit == Unit::Euro);
+        SuppressionCounts {
+            table_id: table.id.to_string(),
+            primary: (0..table.cells()).filter(|&c| primary(c)).count(),
+            secondary: secondary.len(),
+            secondary_persons: secondary.iter().map(|&c| table.persons[c]).sum(),
+            persons: table.persons.iter().sum(),
+            secondary_cents: money.map(|m| {
+                secondary
+                    .iter()
+                    .map(|&c| table.values[m][c].unwrap_or(0))
+                    .sum()
+            }),
+        }
+    }
+
+    /// Persons in the secondary cells as a share of the table's persons (0 for an empty table).
+    pub fn secondary_share(&self) -> f64 {
+        if self.persons == 0 {
+            0.0
+        } else {
+            self.secondary_persons as f64 / self.persons as f64
+        }
+    }
 }
 
 /// What the audit found.
@@ -109,7 +150,7 @@ pub fn protect(
     links: &[Link],
     min_persons: i64,
 ) -> Result<Vec<SuppressionCounts>> {
-    let model = Model::build(tables, relations, links)?;
+    let model = Model::build(tables, relations, links, true)?;
     let mut supp: Vec<bool> = (0..model.figures())
         .map(|f| {
             model.is_primary(f, min_persons)
@@ -125,8 +166,16 @@ pub fn protect(
     let mut todo: BTreeSet<usize> = (0..model.figures())
         .filter(|&f| model.is_primary(f, min_persons))
         .collect();
-    for search in [Search::QUICK, Search::WIDE] {
+    // Patterns that newly suppress a headline figure (grand total, one-way margin) only
+    // where no other pattern is found.
+    for search in [
+        Search::QUICK,
+        Search::WIDE,
+        Search::QUICK.with_headlines(),
+        Search::WIDE.with_headlines(),
+    ] {
         cubes.search = search;
+        trace_headlines(&model, &supp, min_persons, tables, "before hypercubes");
         todo.retain(
             |&k| match cubes.pattern(&model, &supp, k, min_persons, false) {
                 Some(pattern) => {
@@ -151,7 +200,9 @@ pub fn protect(
             }
         }
     }
+    trace_headlines(&model, &supp, min_persons, tables, "after hypercubes");
     todo.retain(|k| !repaired.contains(k));
+    trace_headlines(&model, &supp, min_persons, tables, "after repairs");
     let mut secondary = supp.iter().filter(|&&s| s).count() - primary;
     tracing::debug!(
         secondary,
@@ -163,11 +214,7 @@ pub fn protect(
     // safe stays safe: only the unproven figures are audited, and after that the failed ones.
     let mut rounds = 0;
     loop {
-        let findings = if todo.is_empty() {
-            Vec::new()
-        } else {
-            attack::attack(&model, &supp, min_persons, Some(&todo))?
-        };
+        let findings = attack::attack(&model, &supp, min_persons, Some(&todo))?;
         if findings.is_empty() {
             break;
         }
@@ -222,31 +269,59 @@ pub fn protect(
                 tables[t].id
             )));
         }
+        trace_headlines(&model, &supp, min_persons, tables, "round fixes");
         secondary += added + rules::close(&model, &mut supp, min_persons);
+        trace_headlines(&model, &supp, min_persons, tables, "round rules");
     }
     tracing::debug!(figures = primary, secondary, rounds, "disclosure control");
 
+    let mut suppressed: Vec<Vec<bool>> = tables
+        .iter()
+        .map(|t| (0..t.cells()).map(|c| t.is_suppressed(c)).collect())
+        .collect();
     for (f, cells) in model.cells.iter().enumerate() {
         if supp[f] {
             for &(t, c) in cells {
-                tables[t].suppress(c);
+                suppressed[t][c] = true;
             }
         }
     }
-    Ok(tables
+    let counts = tables
         .iter()
-        .map(|t| {
-            let suppressed = (0..t.cells()).filter(|&c| t.is_suppressed(c)).count();
-            let primary = (0..t.cells())
-                .filter(|&c| (1..min_persons).contains(&t.persons[c]))
-                .count();
-            SuppressionCounts {
-                table_id: t.id.to_string(),
-                primary,
-                secondary: suppressed - primary,
-            }
+        .zip(&suppressed)
+        .map(|(t, s)| SuppressionCounts::of(t, s, min_persons))
+        .collect();
+    for (table, suppressed) in tables.iter_mut().zip(&suppressed) {
+        for c in (0..table.cells()).filter(|&c| suppressed[c]) {
+            table.suppress(c);
+        }
+    }
+    Ok(counts)
+}
+
+/// Logs (at debug level) how many headline figures are suppressed as secondary, and the first.
+fn trace_headlines(model: &Model, supp: &[bool], min_persons: i64, tables: &[Table], step: &str) {
+    let list: Vec<usize> = (0..model.figures())
+        .filter(|&f| supp[f] && model.headline[f] && !model.is_primary(f, min_persons))
+        .collect();
+    let first: Vec<String> = list
+        .iter()
+        .take(8)
+        .map(|&f| {
+            let (t, c) = model.cells[f][0];
+            format!(
+                "{} {:?} {}",
+                tables[t].id,
+                tables[t].codes(c),
+                model.persons[f]
+            )
         })
-        .collect())
+        .collect();
+    tracing::debug!(
+        headline_secondary = list.len(),
+        suppressed = supp.iter().filter(|&&s| s).count(),
+        "{step}: {first:?}"
+    );
 }
 
 /// Audits published tables: every primary cell must be suppressed and withstand the
@@ -259,7 +334,31 @@ pub fn audit(
     links: &[Link],
     min_persons: i64,
 ) -> Result<AuditReport> {
-    let model = Model::build(tables, relations, links)?;
+    audit_model(tables, relations, links, min_persons, true)
+}
+
+/// Audits tables read back from a publication, which holds no true values: every suppressed
+/// cell must hold 1 in `persons` (and its other cells their published counts). Then every
+/// suppressed count is audited as a primary one (its interval must reach `min_persons`,
+/// which a cell truly of `min_persons` or more passes by itself), over whole components
+/// (the true values that the run's neighbourhood programs hold still are unknown here).
+pub fn audit_published(
+    tables: &[Table],
+    relations: &[Vec<Relation>],
+    links: &[Link],
+    min_persons: i64,
+) -> Result<AuditReport> {
+    audit_model(tables, relations, links, min_persons, false)
+}
+
+fn audit_model(
+    tables: &[Table],
+    relations: &[Vec<Relation>],
+    links: &[Link],
+    min_persons: i64,
+    truth: bool,
+) -> Result<AuditReport> {
+    let model = Model::build(tables, relations, links, truth)?;
     let supp = model.suppressed_in(tables);
     let mut failures = Vec::new();
     let failure = |t: usize, cell: usize, problem: AuditProblem| AuditFailure {
@@ -299,13 +398,14 @@ pub fn audit(
             ));
         }
     }
-    // A hypercube within the suppressed figures proves a primary figure safe; the others
-    // face the attacker's programs.
+    // A hypercube within the suppressed figures proves a primary figure safe (a point of the
+    // attacker's program built on the true values, so only in a run); the others face the
+    // attacker's programs.
     let cubes = Cubes::build(tables, relations, &model);
     let todo: BTreeSet<usize> = (0..model.figures())
         .filter(|&k| {
             model.is_primary(k, min_persons)
-                && cubes.pattern(&model, &supp, k, min_persons, true).is_none()
+                && !(truth && cubes.pattern(&model, &supp, k, min_persons, true).is_some())
         })
         .collect();
     for finding in attack::attack(&model, &supp, min_persons, Some(&todo))? {

@@ -2,6 +2,7 @@
 use std::fmt::Write;
 
 use crate::error::{Error, Result};
+use crate::protect::SuppressionCounts;
 use crate::validate::{RegisterCounts, Validated};
 
 /// One line per register (`persons: read 5000, accepted 4990, rejected 10`), then its rejects
@@ -204,6 +205,8 @@ pub struct QualityReport {
     pub benefits: Vec<BenefitTotal>,
     /// `None` without a payments register.
     pub reconciliation: Option<Vec<crate::reconcile::BenefitReconciliation>>,
+    /// The disclosure control threshold: cells of 1 to `min_persons − 1` persons are primary.
+    pub min_persons: i64,
     pub suppression: Vec<TableSuppression>,
     #[serde(skip)]
     summary: String,
@@ -214,6 +217,13 @@ pub struct TableSuppression {
     pub table: String,
     pub primary: usize,
     pub secondary: usize,
+    /// Persons in the secondary cells, and their share of all the table's cells' persons
+    /// (margins included), the information lost to secondary suppression.
+    pub secondary_persons: i64,
+    pub secondary_share: f64,
+    /// For expenditure: the euros of the secondary cells, in cents.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub secondary_cents: Option<i64>,
 }
 
 impl QualityReport {
@@ -221,16 +231,32 @@ impl QualityReport {
         validated: &Validated,
         classified: &crate::classify::Classified,
         reconciliation: Option<&[crate::reconcile::BenefitReconciliation]>,
-        suppression: &[(String, usize, usize)],
+        suppression: &[SuppressionCounts],
+        min_persons: i64,
     ) -> Result<QualityReport> {
         let mut summary = summary_text(validated);
         summary.push_str(&classification_text(classified, reconciliation)?);
         if reconciliation.is_none() {
             summary.push_str("no payments register: the expenditure table is not published and time_series has no expenditure\n");
         }
-        summary.push_str("suppressed cells (primary, secondary):\n");
-        for (table, primary, secondary) in suppression {
-            let _ = writeln!(summary, "  {table}: {primary}, {secondary}");
+        let _ = writeln!(
+            summary,
+            "disclosure control: min_persons {min_persons}; suppressed cells (primary, secondary; persons in secondary cells, share of the table's persons):"
+        );
+        for t in suppression {
+            let _ = write!(
+                summary,
+                "  {}: {}, {}; {} persons, {:.1} %",
+                t.table_id,
+                t.primary,
+                t.secondary,
+                t.secondary_persons,
+                100.0 * t.secondary_share()
+            );
+            if let Some(cents) = t.secondary_cents {
+                let _ = write!(summary, ", {} EUR", crate::publish::csv::cents_text(cents));
+            }
+            summary.push('\n');
         }
         Ok(QualityReport {
             registers: validated.counts(),
@@ -239,12 +265,17 @@ impl QualityReport {
             additional_supplements_not_computed: classified.not_computed,
             benefits: benefit_totals(classified)?,
             reconciliation: reconciliation.map(|r| r.to_vec()),
+            min_persons,
             suppression: suppression
                 .iter()
-                .map(|(table, primary, secondary)| TableSuppression {
-                    table: table.clone(),
-                    primary: *primary,
-                    secondary: *secondary,
+                .map(|t| TableSuppression {
+                    table: t.table_id.clone(),
+                    primary: t.primary,
+                    secondary: t.secondary,
+                    secondary_persons: t.secondary_persons,
+                    // Four decimals: a share, not money; rounded so the file is stable.
+                    secondary_share: (t.secondary_share() * 10_000.0).round() / 10_000.0,
+                    secondary_cents: t.secondary_cents,
                 })
                 .collect(),
             summary,

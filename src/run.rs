@@ -145,15 +145,12 @@ pub fn run_period(
         parameters_sha256: parameters.sha256.clone(),
     };
     let codelists = Codelists::load(&run.classification, &pipeline.classifications)?;
-    let suppression: Vec<(String, usize, usize)> = suppression
-        .iter()
-        .map(|s| (s.table_id.clone(), s.primary, s.secondary))
-        .collect();
     let quality = QualityReport::new(
         &run.validated,
         &classified,
         reconciliation.as_deref(),
         &suppression,
+        i64::from(pipeline.min_persons),
     )?;
     let folder = publish_atomically(out, period, |dir| {
         write_publication(dir, &tables, &formats, &codelists, &info, &quality)?;

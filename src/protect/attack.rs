@@ -33,7 +33,7 @@
 //!
 //! **Money.** A table with a money sum (expenditure) is also audited for its sums: the
 //! interval of a primary cell's sum must not be a single value (for the sums behind means,
-//! see `Model::sums`). Sums can be negative (recoveries), so the attacker has no bounds on them,
+//! see `Model::money`). Sums can be negative (recoveries), so the attacker has no bounds on them,
 //! only the relations of that table, every one an equation for sums (`Bounded` included, see
 //! `Model::money`); the sum is determined exactly when no change of the suppressed sums that
 //! keeps every relation can move it: LPs over the changes d (−1 ≤ d ≤ 1, published cells at
@@ -45,8 +45,6 @@ use microlp::{ComparisonOp, OptimizationDirection, Problem, SolveOptions, Variab
 use super::model::{self, Model, Rel};
 use crate::error::{Error, Result};
 
-/// Branch-and-bound nodes allowed for one integer program (deterministic, unlike time).
-const NODE_BUDGET: u64 = 2_000;
 /// Values closer than this to an integer are that integer (the solver's own `int_tol`).
 const INT_TOL: f64 = 1e-6;
 
@@ -68,8 +66,10 @@ impl Finding {
     }
 }
 
-/// Runs every program and returns the primary figures that fail, in figure order.
-/// Only the primary figures of `todo` (all of them when `None`) are examined.
+/// Runs every program and returns the figures that fail, in figure order: the primary
+/// figures of `todo` (all of them when `None`) for their counts, and every suppressed figure
+/// of a table with a money sum for its sum (publication.md: the interval of a suppressed
+/// expenditure cell is not a single value).
 pub(super) fn attack(
     model: &Model,
     supp: &[bool],
@@ -90,12 +90,12 @@ pub(super) fn attack(
             out.extend(component.counts(&open, min_persons)?);
         }
     }
-    for t in (0..model.sums.len()).filter(|&t| model.sums[t]) {
+    for t in (0..model.money.len()).filter(|&t| model.money[t]) {
         for (figures, rels) in components(model, supp, &|r: &Rel| r.table == t) {
             let primary: Vec<usize> = figures
                 .iter()
                 .copied()
-                .filter(|&f| wanted(f) && model.in_table(f, t))
+                .filter(|&f| model.in_table(f, t))
                 .collect();
             if !primary.is_empty() {
                 let component = Component {
@@ -190,7 +190,17 @@ impl Program<'_> {
     }
 
     /// Maximises Σ objective[i]·xᵢ with xᵢ within bounds[i].
-    fn solve(&self, objective: &[f64], bounds: &[(f64, f64)], integer: bool) -> Result<Outcome> {
+    ///
+    /// `capped` adds, per (position, cap), min(xᵢ, cap) to the objective (a variable tᵢ ≤ cap,
+    /// tᵢ ≤ xᵢ): a figure counts towards the objective up to `min_persons` only, without
+    /// bounding the figure itself (a suppressed figure may hold more than `min_persons`).
+    fn solve(
+        &self,
+        objective: &[f64],
+        bounds: &[(f64, f64)],
+        integer: bool,
+        capped: &[(usize, f64)],
+    ) -> Result<Outcome> {
         let mut problem = Problem::new(OptimizationDirection::Maximize);
         let vars: Vec<Variable> = (0..self.vars.len())
             .map(|i| {
@@ -206,6 +216,10 @@ impl Program<'_> {
                 }
             })
             .collect();
+        for &(i, cap) in capped {
+            let t = problem.add_var(1.0, (0.0, cap));
+            problem.add_constraint([(t, 1.0), (vars[i], -1.0)], ComparisonOp::Le, 0.0);
+        }
         for &r in &self.rels {
             let rel = &self.model.rels[r];
             let mut sum: Vec<(usize, f64)> = rel.parts.iter().map(|&p| (p, 1.0)).collect();
@@ -226,7 +240,8 @@ impl Program<'_> {
             }
         }
         let mut options = SolveOptions::default();
-        options.node_limit = Some(NODE_BUDGET);
+        // No node limit: the branch and bound runs to optimality, so that no budget can
+        // turn an undecided figure into a safe one.
         // Presolve may fix variables by an optimality argument; a feasibility question must
         // keep every integer point reachable.
         options.dual_fixing = false;
@@ -321,7 +336,12 @@ impl Component<'_> {
 
     /// The neighbourhood of `k` within `radius` relations, or the whole component where that
     /// neighbourhood holds more than half of it.
+    /// Without the true values (a publication read back) only the whole component is sound:
+    /// the neighbourhood's inner program holds the outside at the truth.
     fn neighbourhood_or_whole(&self, k: usize, radius: usize) -> (Vec<usize>, Vec<usize>) {
+        if !self.model.truth {
+            return (self.figures.to_vec(), self.rels.to_vec());
+        }
         let (inside, rels) = self.neighbourhood(k, radius);
         if inside.len() * 2 > self.figures.len() {
             (self.figures.to_vec(), self.rels.to_vec())
@@ -436,24 +456,24 @@ impl Component<'_> {
 
     /// The program's LP solution maximising the sum of `targets`, each capped at `cap`.
     fn maximise(&self, program: &Program, targets: &[usize], cap: f64) -> Result<Vec<f64>> {
-        let mut bounds = self.bounds(program);
-        let mut objective = vec![0.0; bounds.len()];
-        for &f in targets {
-            let i = program.position(f);
-            bounds[i].1 = cap;
-            objective[i] = 1.0;
-        }
-        match program.solve(&objective, &bounds, false)? {
+        let bounds = self.bounds(program);
+        let objective = vec![0.0; bounds.len()];
+        let capped: Vec<(usize, f64)> = targets
+            .iter()
+            .map(|&f| (program.position(f), cap))
+            .collect();
+        match program.solve(&objective, &bounds, false, &capped)? {
             Outcome::Solved(y) => Ok(y),
             _ => Err(program.inconsistent()),
         }
     }
 
-    /// An integer point of the program with `k` at `cap`, if the node budget finds one.
+    /// An integer point of the program with `k` at least `cap` (the integer values of `k`
+    /// need not form an interval, so `k` = `cap` alone would not decide).
     fn integer_point(&self, program: &Program, k: usize, cap: f64) -> Result<Outcome> {
         let mut bounds = self.bounds(program);
-        bounds[program.position(k)] = (cap, cap);
-        program.solve(&vec![0.0; bounds.len()], &bounds, true)
+        bounds[program.position(k)].0 = cap;
+        program.solve(&vec![0.0; bounds.len()], &bounds, true, &[])
     }
 
     /// Suppressed figures are ≥ 1. A suppressed zero (never made here, reported by the audit)
@@ -524,7 +544,7 @@ fn change(program: &Program, k: usize) -> Result<Vec<f64>> {
     let bounds = vec![(-1.0, 1.0); program.vars.len()];
     let mut objective = vec![0.0; program.vars.len()];
     objective[program.position(k)] = 1.0;
-    match program.solve(&objective, &bounds, false)? {
+    match program.solve(&objective, &bounds, false, &[])? {
         Outcome::Solved(d) => Ok(d),
         _ => Err(program.inconsistent()),
     }
@@ -638,7 +658,7 @@ pub(super) fn repair(
     let moves: std::collections::BTreeMap<usize, (Variable, Variable)> = movable
         .iter()
         .map(|&f| {
-            let cost = (model.persons[f] as f64).sqrt();
+            let cost = model.cost[f] as f64;
             let up = problem.add_var(cost, (0.0, f64::INFINITY));
             let down = problem.add_var(cost, (0.0, (model.persons[f] - 1) as f64));
             (f, (up, down))
