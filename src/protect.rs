@@ -9,13 +9,14 @@
 //!    beside a published total must leave each primary part room to reach `min_persons`
 //!    (known sum K of m parts: K − m + 1 ≥ `min_persons`), and a count under `ALL` must not
 //!    equal its only nonzero benefit. The partner taken is the published cell with persons > 0
-//!    that leaves the fewest relations with a lone suppressed cell, then the fewest persons,
-//!    then the first in table and cell order.
+//!    that is no headline figure (grand total, one-way margin) if any, then leaves the fewest
+//!    relations with a lone suppressed cell, then costs least (`Model::cost`), then the first
+//!    in table and cell order.
 //! 3. **Audit and repair** ([`attack`]): the attacker's programs over the suppressed cells of
 //!    all tables together. Every primary cell still exposed (typically one boxed in by several
 //!    relations at once, such as a count under `ALL` that bounds its benefits) is repaired by a
 //!    program that finds the published cells around it whose suppression lets it reach
-//!    `min_persons` at the least cost (√persons per person moved), else its cheapest
+//!    `min_persons` at the least cost (`Model::cost` per person moved), else its cheapest
 //!    neighbour; the rules run again, and the failed cells are audited again, until the audit
 //!    passes. When nothing is left to suppress the run fails with [`Error::QualityGate`]
 //!    (exit 4).
@@ -24,7 +25,8 @@
 //! *figures*, one per group of linked cells ([`model`]), so they are suppressed together and
 //! the relations of both tables bind them. The pattern depends only on the input: every
 //! choice is by cost, then position, the relations and cells are visited in a fixed order,
-//! and the solver is deterministic (its integer search is bounded by a node count, not time).
+//! and the solver is deterministic (its integer search runs to optimality, with no node or
+//! time limit).
 //!
 //! Only whole cells are suppressed ([`Table::suppress`]): count, means, medians and money
 //! together, so the one audit of the counts covers the amount sums (count × mean) as well,
@@ -135,7 +137,8 @@ pub enum AuditProblem {
     /// The attacker can show the count is below `min_persons` (it is at most `max`), which
     /// includes knowing it exactly.
     CountDisclosed { max: i64 },
-    /// The attacker's integer program was not settled within its node budget.
+    /// The solver stopped without settling the attacker's integer program (treated as a
+    /// failure, never as safe).
     CountUndecided,
     /// A money sum (expenditure) of a primary cell is determined by the published sums.
     SumDetermined,
@@ -334,31 +337,8 @@ pub fn audit(
     links: &[Link],
     min_persons: i64,
 ) -> Result<AuditReport> {
-    audit_model(tables, relations, links, min_persons, true)
-}
+    let model = Model::build(tables, relations, links, true)?;
 
-/// Audits tables read back from a publication, which holds no true values: every suppressed
-/// cell must hold 1 in `persons` (and its other cells their published counts). Then every
-/// suppressed count is audited as a primary one (its interval must reach `min_persons`,
-/// which a cell truly of `min_persons` or more passes by itself), over whole components
-/// (the true values that the run's neighbourhood programs hold still are unknown here).
-pub fn audit_published(
-    tables: &[Table],
-    relations: &[Vec<Relation>],
-    links: &[Link],
-    min_persons: i64,
-) -> Result<AuditReport> {
-    audit_model(tables, relations, links, min_persons, false)
-}
-
-fn audit_model(
-    tables: &[Table],
-    relations: &[Vec<Relation>],
-    links: &[Link],
-    min_persons: i64,
-    truth: bool,
-) -> Result<AuditReport> {
-    let model = Model::build(tables, relations, links, truth)?;
     let supp = model.suppressed_in(tables);
     let mut failures = Vec::new();
     let failure = |t: usize, cell: usize, problem: AuditProblem| AuditFailure {
@@ -398,14 +378,13 @@ fn audit_model(
             ));
         }
     }
-    // A hypercube within the suppressed figures proves a primary figure safe (a point of the
-    // attacker's program built on the true values, so only in a run); the others face the
-    // attacker's programs.
+    // A hypercube within the suppressed figures proves a primary figure safe; the others
+    // face the attacker's programs.
     let cubes = Cubes::build(tables, relations, &model);
     let todo: BTreeSet<usize> = (0..model.figures())
         .filter(|&k| {
             model.is_primary(k, min_persons)
-                && !(truth && cubes.pattern(&model, &supp, k, min_persons, true).is_some())
+                && cubes.pattern(&model, &supp, k, min_persons, true).is_none()
         })
         .collect();
     for finding in attack::attack(&model, &supp, min_persons, Some(&todo))? {
@@ -427,4 +406,38 @@ fn audit_model(
         primary_cells,
         failures,
     })
+}
+
+/// Audits tables read back from a publication, which holds no true values: every suppressed
+/// cell must hold 1 in `persons` (and its other cells their published counts). Then every
+/// suppressed count is audited as a primary one (its interval must reach `min_persons`,
+/// which a cell truly of `min_persons` or more passes by itself).
+///
+/// How: the program's integer points are what the attacker cannot rule out. One of them, x̂,
+/// maximising how many suppressed counts reach `min_persons` ([`attack::feasible_point`]),
+/// takes the place of the true values: every figure it puts at `min_persons` or more passes
+/// by x̂ itself, and the others are audited as in a run with x̂ as the truth, which is sound
+/// because the run's proofs only need the truth to be *a* point of the program (a proof of
+/// safety is another point; a proof of disclosure holds for every point).
+pub fn audit_published(
+    tables: &[Table],
+    relations: &[Vec<Relation>],
+    links: &[Link],
+    min_persons: i64,
+) -> Result<AuditReport> {
+    let model = Model::build(tables, relations, links, false)?;
+    let supp = model.suppressed_in(tables);
+    let point = attack::feasible_point(&model, &supp, min_persons)?;
+    let mut stand_in = tables.to_vec();
+    for (f, cells) in model.cells.iter().enumerate() {
+        for &(t, c) in cells {
+            stand_in[t].persons[c] = point[f];
+        }
+    }
+    let mut report = audit(&stand_in, relations, links, min_persons)?;
+    report.primary_cells = tables
+        .iter()
+        .map(|t| (0..t.cells()).filter(|&c| t.is_suppressed(c)).count())
+        .sum();
+    Ok(report)
 }

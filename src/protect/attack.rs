@@ -25,11 +25,11 @@
 //! 3. A point proves safety only when every value in it is an integer (the coefficients are
 //!    ±1 and the constants integers, so it is then a point of the integer program exactly).
 //!    Tables with margins are network-like and LP vertices are nearly always integral; when
-//!    one is not, the integer program itself is solved (branch and bound with a fixed node
-//!    budget, so the answer does not depend on the machine's speed), asking for an integer
-//!    point with the figure at `min_persons`. The LP maximum bounds the integer one from
-//!    above, so an LP maximum below `min_persons` is a failure; an integer program left
-//!    undecided in the whole component counts as a failure, which only costs a suppression.
+//!    one is not, the integer program itself is solved (branch and bound to optimality, with
+//!    no node or time limit, so that no budget can turn an undecided figure into a safe one),
+//!    asking for an integer point with the figure at least `min_persons`. The LP maximum
+//!    bounds the integer one from above, so an LP maximum below `min_persons` is a failure,
+//!    and so is an integer program without such a point in the whole component.
 //!
 //! **Money.** A table with a money sum (expenditure) is also audited for its sums: the
 //! interval of a primary cell's sum must not be a single value (for the sums behind means,
@@ -51,8 +51,8 @@ const INT_TOL: f64 = 1e-6;
 /// A primary figure the attacker learns too much about.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(super) enum Finding {
-    /// The count's maximum is below `min_persons`: at most `max` (`None`: the integer program
-    /// was not settled within its node budget).
+    /// The count's maximum is below `min_persons`: at most `max` (`None`: the solver stopped
+    /// without settling the integer program).
     Count { figure: usize, max: Option<i64> },
     /// The money sum of the figure in `table` is determined exactly.
     Money { figure: usize, table: usize },
@@ -178,7 +178,7 @@ struct Program<'a> {
 enum Outcome {
     Solved(Vec<f64>),
     Infeasible,
-    /// The node budget ran out before an integer point was found.
+    /// The solver stopped without an answer (never taken as safe).
     Undecided,
 }
 
@@ -550,6 +550,44 @@ fn change(program: &Program, k: usize) -> Result<Vec<f64>> {
     }
 }
 
+/// One integer point of the attacker's program over the suppressed figures (published
+/// figures at their values): the persons of every figure, suppressed ones replaced by the
+/// point's values. Each component's program maximises Σ min(xᵢ, `min_persons`), so that the
+/// point puts as many figures as it can at `min_persons` or more; its LP vertex is taken when
+/// integral, else the integer program is solved. A publication read back holds no true
+/// values; this point stands in for them (see `audit_published`).
+pub(super) fn feasible_point(model: &Model, supp: &[bool], min_persons: i64) -> Result<Vec<i64>> {
+    let cap = min_persons as f64;
+    let mut persons = model.persons.clone();
+    for (figures, rels) in components(model, supp, &|r: &Rel| r.persons) {
+        let component = Component {
+            model,
+            supp,
+            figures: &figures,
+            rels: &rels,
+        };
+        let program = Program {
+            model,
+            vars: figures.clone(),
+            rels: rels.clone(),
+            money: false,
+        };
+        let mut y = component.maximise(&program, &figures, cap)?;
+        if !integral(&y) {
+            let bounds = component.bounds(&program);
+            let capped: Vec<(usize, f64)> = (0..figures.len()).map(|i| (i, cap)).collect();
+            y = match program.solve(&vec![0.0; bounds.len()], &bounds, true, &capped)? {
+                Outcome::Solved(y) => y,
+                _ => return Err(program.inconsistent()),
+            };
+        }
+        for (&f, v) in figures.iter().zip(&y) {
+            persons[f] = v.round() as i64;
+        }
+    }
+    Ok(persons)
+}
+
 /// Whether a point with the primary figure `k` at `min_persons` is found near it (the inner
 /// programs of the audit within 1 and 2 relations). A cheap check before a repair, since the
 /// repairs of other figures often free this one too; `false` proves nothing.
@@ -601,8 +639,7 @@ pub(super) struct Repair {
 /// chosen by a program: around `k`, the suppressed figures within `radius` relations are
 /// unknowns as in the audit, `k` is set to `min_persons`, and every published figure with
 /// persons > 0 in a relation touching them may move away from its value at a cost per person
-/// moved (√persons: larger figures cost more, but a large one that settles the matter is
-/// preferred to many small ones). The relations of those figures are constraints too, so a
+/// moved (`Model::cost`: persons, dearer for margins and dearest for headline figures). The relations of those figures are constraints too, so a
 /// moved figure must be balanced where it sits elsewhere; everything further out stays at its
 /// true value. The figures that move are the suppressions needed: with them suppressed, the
 /// solution is a point of the attacker's program with `k` at `min_persons`. `None` when no

@@ -713,7 +713,16 @@ proptest! {
                 expected.push(c);
             }
         }
-        let report = audit(&[t.clone()], &[r], &[], MIN).unwrap();
+        let report = audit(&[t.clone()], &[r.clone()], &[], MIN).unwrap();
+        let failing: Vec<usize> = report.failures.iter().map(|f| f.cell).collect();
+        prop_assert_eq!(&failing, &expected);
+        // From the published cells alone (suppressed ones read back as 1) the same cells fail:
+        // a secondary cell truly holds `MIN` or more, so its interval reaches `MIN`.
+        let mut read_back = t.clone();
+        for c in (0..n).filter(|&c| t.is_suppressed(c)) {
+            read_back.persons[c] = 1;
+        }
+        let report = audit_published(&[read_back], &[r], &[], MIN).unwrap();
         let failing: Vec<usize> = report.failures.iter().map(|f| f.cell).collect();
         prop_assert_eq!(failing, expected);
     }
