@@ -136,9 +136,10 @@ pub fn audit_publication(dir: &Path) -> Result<PublicationAudit> {
         if !csv.is_file() {
             continue;
         }
-        let table = read_csv_table(&csv, id)?;
+        let mut table = read_csv_table(&csv, id)?;
         report.formats.extend(compare_formats(dir, &table)?);
         if id != "time_series" {
+            report.cells.extend(published_counts(&mut table));
             tables.push(table);
         }
     }
@@ -159,9 +160,7 @@ pub fn audit_publication(dir: &Path) -> Result<PublicationAudit> {
         .map(|t| (0..t.cells()).filter(|&c| t.is_suppressed(c)).count())
         .sum();
     let found = crate::protect::audit_published(&tables, &relations, &links, min_persons)?;
-    report.cells = found
-        .failures
-        .into_iter()
+    report.cells.extend(found.failures.into_iter()
         .map(|f| CellProblem {
             table: f.table_id,
             codes: f.codes,
@@ -177,8 +176,7 @@ pub fn audit_publication(dir: &Path) -> Result<PublicationAudit> {
                 }
                 other => format!("{other:?}"),
             },
-        })
-        .collect();
+        }));
     Ok(report)
 }
 
@@ -376,6 +374,32 @@ pub fn read_csv_table(path: &Path, id: &'static str) -> Result<Table> {
         };
     }
     Ok(table)
+}
+
+/// Cells whose count is published while another measure is suppressed: every measure of a
+/// suppressed cell is suppressed with it, so such a cell is reported, and for the attacker it
+/// is published (its count is known), which is how the rest of the audit treats it.
+fn published_counts(table: &mut Table) -> Vec<CellProblem> {
+    let Some(count) = table.measures.iter().position(|m| m.unit == Unit::Persons) else {
+        return Vec::new();
+    };
+    let mut out = Vec::new();
+    for cell in 0..table.cells() {
+        if table.status[count][cell] != Status::Confidential && table.is_suppressed(cell) {
+            out.push(CellProblem {
+                table: table.id.into(),
+                codes: table.codes(cell).into_iter().map(String::from).collect(),
+                problem: "the count is published while other measures of the cell are suppressed"
+                    .into(),
+            });
+            for status in &mut table.status {
+                if status[cell] == Status::Confidential {
+                    status[cell] = Status::Value;
+                }
+            }
+        }
+    }
+    out
 }
 
 /// The cells whose status in the JSON-stat datasets or the PX file differs from the CSV.
