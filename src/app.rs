@@ -4,7 +4,7 @@ use std::path::PathBuf;
 use crate::aggregate::recipients::paid_in_month;
 use crate::classify::explain::explain_with_payments;
 use crate::classify::{classify_keeping, Classified, Input, PUBLICATION_COLUMNS};
-use crate::cli::{Cli, Command, ExplainArgs, GenerateArgs, ValidateArgs};
+use crate::cli::{AuditArgs, Cli, Command, ExplainArgs, GenerateArgs, ValidateArgs};
 use crate::config::Pipeline;
 use crate::error::{Error, Result};
 use crate::findings::{findings, write_findings, FINDINGS_COLUMNS, FINDINGS_FILE};
@@ -31,6 +31,30 @@ pub fn execute(cli: Cli) -> Result<()> {
         Command::List(args) => crate::manage::list::list_command(&args),
         Command::Diff(args) => crate::manage::diff::diff_command(&args),
         Command::Rejects(args) => crate::manage::rejects_cmd::rejects_command(&args),
+        Command::Audit(args) => audit_command(&args),
+    }
+}
+
+/// `kelastat audit DIR`: the findings on stdout (text or JSON), exit 4 when any.
+pub fn audit_command(args: &AuditArgs) -> Result<()> {
+    let report = crate::audit::audit_publication(&args.dir)?;
+    if args.json {
+        let json =
+            serde_json::to_string_pretty(&report).map_err(|e| Error::Other(e.to_string()))?;
+        println!("{json}");
+    } else {
+        print!("{}", report.text());
+    }
+    if report.passed() {
+        Ok(())
+    } else {
+        Err(Error::QualityGate(format!(
+            "audit of {}: {} file, {} format and {} disclosure problems",
+            args.dir.display(),
+            report.files.len(),
+            report.formats.len(),
+            report.cells.len()
+        )))
     }
 }
 

@@ -70,6 +70,22 @@ pub enum Command {
     /// The rejected rows of a period's latest run: register, source row, column, reason.
     #[command(after_help = "Example:\n  kelastat rejects out --period 2024 --limit 20")]
     Rejects(crate::manage::rejects_cmd::RejectsArgs),
+    /// Re-check a publication from its files alone: files against the manifest, the same
+    /// statuses in every format, and the disclosure audit from the published cells
+    /// (exit 0 passed, 4 failed).
+    #[command(
+        after_help = "Examples:\n  kelastat audit out/2024\n  kelastat audit out/2024 --json"
+    )]
+    Audit(AuditArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct AuditArgs {
+    /// The publication's folder, `<output root>/<period>`.
+    pub dir: PathBuf,
+    /// Print the findings as one JSON object (for machines) instead of text.
+    #[arg(long)]
+    pub json: bool,
 }
 
 #[derive(Debug, Args)]

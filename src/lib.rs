@@ -4,6 +4,7 @@
 //! publish. `registers` is the input contract as data; `regions` the reference classification.
 pub mod aggregate;
 pub mod app;
+pub mod audit;
 pub mod classify;
 pub mod cli;
 pub mod config;

@@ -9,13 +9,14 @@
 //!    beside a published total must leave each primary part room to reach `min_persons`
 //!    (known sum K of m parts: K − m + 1 ≥ `min_persons`), and a count under `ALL` must not
 //!    equal its only nonzero benefit. The partner taken is the published cell with persons > 0
-//!    that leaves the fewest relations with a lone suppressed cell, then the fewest persons,
-//!    then the first in table and cell order.
+//!    that is no headline figure (grand total, one-way margin) if any, then leaves the fewest
+//!    relations with a lone suppressed cell, then costs least (`Model::cost`), then the first
+//!    in table and cell order.
 //! 3. **Audit and repair** ([`attack`]): the attacker's programs over the suppressed cells of
 //!    all tables together. Every primary cell still exposed (typically one boxed in by several
 //!    relations at once, such as a count under `ALL` that bounds its benefits) is repaired by a
 //!    program that finds the published cells around it whose suppression lets it reach
-//!    `min_persons` at the least cost (√persons per person moved), else its cheapest
+//!    `min_persons` at the least cost (`Model::cost` per person moved), else its cheapest
 //!    neighbour; the rules run again, and the failed cells are audited again, until the audit
 //!    passes. When nothing is left to suppress the run fails with [`Error::QualityGate`]
 //!    (exit 4).
@@ -24,7 +25,8 @@
 //! *figures*, one per group of linked cells ([`model`]), so they are suppressed together and
 //! the relations of both tables bind them. The pattern depends only on the input: every
 //! choice is by cost, then position, the relations and cells are visited in a fixed order,
-//! and the solver is deterministic (its integer search is bounded by a node count, not time).
+//! and the solver is deterministic (its integer search runs to optimality, with no node or
+//! time limit).
 //!
 //! Only whole cells are suppressed ([`Table::suppress`]): count, means, medians and money
 //! together, so the one audit of the counts covers the amount sums (count × mean) as well,
@@ -42,7 +44,7 @@ use std::collections::BTreeSet;
 use serde::Serialize;
 
 use crate::error::{Error, Result};
-use crate::table::{Link, Relation, Table};
+use crate::table::{Link, Relation, Table, Unit};
 use attack::Finding;
 use hypercube::{Cubes, Search};
 use model::Model;
@@ -55,6 +57,47 @@ pub struct SuppressionCounts {
     pub primary: usize,
     /// Other suppressed cells.
     pub secondary: usize,
+    /// Persons in the secondary cells (the information lost by secondary suppression).
+    pub secondary_persons: i64,
+    /// Persons in all the table's cells (margins included), the base of the share.
+    pub persons: i64,
+    /// For a table with a money sum (expenditure): the euros, in cents, of its secondary
+    /// cells' sums (the first money measure).
+    pub secondary_cents: Option<i64>,
+}
+
+impl SuppressionCounts {
+    /// The suppressions of one table, whose cells `suppressed` says are suppressed (read
+    /// before [`Table::suppress`] withholds the values, since the euros lost are counted).
+    pub fn of(table: &Table, suppressed: &[bool], min_persons: i64) -> SuppressionCounts {
+        let primary = |c: usize| (1..min_persons).contains(&table.persons[c]);
+        let secondary: Vec<usize> = (0..table.cells())
+            .filter(|&c| suppressed[c] && !primary(c))
+            .collect();
+        let money = table.measures.iter().position(|m| m.unit == Unit::Euro);
+        SuppressionCounts {
+            table_id: table.id.to_string(),
+            primary: (0..table.cells()).filter(|&c| primary(c)).count(),
+            secondary: secondary.len(),
+            secondary_persons: secondary.iter().map(|&c| table.persons[c]).sum(),
+            persons: table.persons.iter().sum(),
+            secondary_cents: money.map(|m| {
+                secondary
+                    .iter()
+                    .map(|&c| table.values[m][c].unwrap_or(0))
+                    .sum()
+            }),
+        }
+    }
+
+    /// Persons in the secondary cells as a share of the table's persons (0 for an empty table).
+    pub fn secondary_share(&self) -> f64 {
+        if self.persons == 0 {
+            0.0
+        } else {
+            self.secondary_persons as f64 / self.persons as f64
+        }
+    }
 }
 
 /// What the audit found.
@@ -94,7 +137,8 @@ pub enum AuditProblem {
     /// The attacker can show the count is below `min_persons` (it is at most `max`), which
     /// includes knowing it exactly.
     CountDisclosed { max: i64 },
-    /// The attacker's integer program was not settled within its node budget.
+    /// The solver stopped without settling the attacker's integer program (treated as a
+    /// failure, never as safe).
     CountUndecided,
     /// A money sum (expenditure) of a primary cell is determined by the published sums.
     SumDetermined,
@@ -109,7 +153,7 @@ pub fn protect(
     links: &[Link],
     min_persons: i64,
 ) -> Result<Vec<SuppressionCounts>> {
-    let model = Model::build(tables, relations, links)?;
+    let model = Model::build(tables, relations, links, true)?;
     let mut supp: Vec<bool> = (0..model.figures())
         .map(|f| {
             model.is_primary(f, min_persons)
@@ -125,8 +169,16 @@ pub fn protect(
     let mut todo: BTreeSet<usize> = (0..model.figures())
         .filter(|&f| model.is_primary(f, min_persons))
         .collect();
-    for search in [Search::QUICK, Search::WIDE] {
+    // Patterns that newly suppress a headline figure (grand total, one-way margin) only
+    // where no other pattern is found.
+    for search in [
+        Search::QUICK,
+        Search::WIDE,
+        Search::QUICK.with_headlines(),
+        Search::WIDE.with_headlines(),
+    ] {
         cubes.search = search;
+        trace_headlines(&model, &supp, min_persons, tables, "before hypercubes");
         todo.retain(
             |&k| match cubes.pattern(&model, &supp, k, min_persons, false) {
                 Some(pattern) => {
@@ -151,7 +203,9 @@ pub fn protect(
             }
         }
     }
+    trace_headlines(&model, &supp, min_persons, tables, "after hypercubes");
     todo.retain(|k| !repaired.contains(k));
+    trace_headlines(&model, &supp, min_persons, tables, "after repairs");
     let mut secondary = supp.iter().filter(|&&s| s).count() - primary;
     tracing::debug!(
         secondary,
@@ -163,11 +217,7 @@ pub fn protect(
     // safe stays safe: only the unproven figures are audited, and after that the failed ones.
     let mut rounds = 0;
     loop {
-        let findings = if todo.is_empty() {
-            Vec::new()
-        } else {
-            attack::attack(&model, &supp, min_persons, Some(&todo))?
-        };
+        let findings = attack::attack(&model, &supp, min_persons, Some(&todo))?;
         if findings.is_empty() {
             break;
         }
@@ -222,31 +272,59 @@ pub fn protect(
                 tables[t].id
             )));
         }
+        trace_headlines(&model, &supp, min_persons, tables, "round fixes");
         secondary += added + rules::close(&model, &mut supp, min_persons);
+        trace_headlines(&model, &supp, min_persons, tables, "round rules");
     }
     tracing::debug!(figures = primary, secondary, rounds, "disclosure control");
 
+    let mut suppressed: Vec<Vec<bool>> = tables
+        .iter()
+        .map(|t| (0..t.cells()).map(|c| t.is_suppressed(c)).collect())
+        .collect();
     for (f, cells) in model.cells.iter().enumerate() {
         if supp[f] {
             for &(t, c) in cells {
-                tables[t].suppress(c);
+                suppressed[t][c] = true;
             }
         }
     }
-    Ok(tables
+    let counts = tables
         .iter()
-        .map(|t| {
-            let suppressed = (0..t.cells()).filter(|&c| t.is_suppressed(c)).count();
-            let primary = (0..t.cells())
-                .filter(|&c| (1..min_persons).contains(&t.persons[c]))
-                .count();
-            SuppressionCounts {
-                table_id: t.id.to_string(),
-                primary,
-                secondary: suppressed - primary,
-            }
+        .zip(&suppressed)
+        .map(|(t, s)| SuppressionCounts::of(t, s, min_persons))
+        .collect();
+    for (table, suppressed) in tables.iter_mut().zip(&suppressed) {
+        for c in (0..table.cells()).filter(|&c| suppressed[c]) {
+            table.suppress(c);
+        }
+    }
+    Ok(counts)
+}
+
+/// Logs (at debug level) how many headline figures are suppressed as secondary, and the first.
+fn trace_headlines(model: &Model, supp: &[bool], min_persons: i64, tables: &[Table], step: &str) {
+    let list: Vec<usize> = (0..model.figures())
+        .filter(|&f| supp[f] && model.headline[f] && !model.is_primary(f, min_persons))
+        .collect();
+    let first: Vec<String> = list
+        .iter()
+        .take(8)
+        .map(|&f| {
+            let (t, c) = model.cells[f][0];
+            format!(
+                "{} {:?} {}",
+                tables[t].id,
+                tables[t].codes(c),
+                model.persons[f]
+            )
         })
-        .collect())
+        .collect();
+    tracing::debug!(
+        headline_secondary = list.len(),
+        suppressed = supp.iter().filter(|&&s| s).count(),
+        "{step}: {first:?}"
+    );
 }
 
 /// Audits published tables: every primary cell must be suppressed and withstand the
@@ -259,7 +337,8 @@ pub fn audit(
     links: &[Link],
     min_persons: i64,
 ) -> Result<AuditReport> {
-    let model = Model::build(tables, relations, links)?;
+    let model = Model::build(tables, relations, links, true)?;
+
     let supp = model.suppressed_in(tables);
     let mut failures = Vec::new();
     let failure = |t: usize, cell: usize, problem: AuditProblem| AuditFailure {
@@ -327,4 +406,38 @@ pub fn audit(
         primary_cells,
         failures,
     })
+}
+
+/// Audits tables read back from a publication, which holds no true values: every suppressed
+/// cell must hold 1 in `persons` (and its other cells their published counts). Then every
+/// suppressed count is audited as a primary one (its interval must reach `min_persons`,
+/// which a cell truly of `min_persons` or more passes by itself).
+///
+/// How: the program's integer points are what the attacker cannot rule out. One of them, x̂,
+/// maximising how many suppressed counts reach `min_persons` ([`attack::feasible_point`]),
+/// takes the place of the true values: every figure it puts at `min_persons` or more passes
+/// by x̂ itself, and the others are audited as in a run with x̂ as the truth, which is sound
+/// because the run's proofs only need the truth to be *a* point of the program (a proof of
+/// safety is another point; a proof of disclosure holds for every point).
+pub fn audit_published(
+    tables: &[Table],
+    relations: &[Vec<Relation>],
+    links: &[Link],
+    min_persons: i64,
+) -> Result<AuditReport> {
+    let model = Model::build(tables, relations, links, false)?;
+    let supp = model.suppressed_in(tables);
+    let point = attack::feasible_point(&model, &supp, min_persons)?;
+    let mut stand_in = tables.to_vec();
+    for (f, cells) in model.cells.iter().enumerate() {
+        for &(t, c) in cells {
+            stand_in[t].persons[c] = point[f];
+        }
+    }
+    let mut report = audit(&stand_in, relations, links, min_persons)?;
+    report.primary_cells = tables
+        .iter()
+        .map(|t| (0..t.cells()).filter(|&c| t.is_suppressed(c)).count())
+        .sum();
+    Ok(report)
 }

@@ -4,6 +4,8 @@ use std::fmt::Write;
 use std::path::Path;
 
 use crate::error::{Error, Result};
+use crate::money::cents_text;
+use crate::protect::SuppressionCounts;
 use crate::row_errors::RowErrors;
 use crate::validate::{RegisterCounts, Validated};
 
@@ -190,7 +192,6 @@ pub fn classification_text(
     classified: &crate::classify::Classified,
     reconciliation: Option<&[crate::reconcile::BenefitReconciliation]>,
 ) -> Result<String> {
-    use crate::money::cents_text;
     let mut out = String::new();
     let _ = writeln!(
         out,
@@ -261,11 +262,9 @@ pub struct QualityReport {
     pub benefits: Vec<BenefitTotal>,
     /// `None` without a payments register.
     pub reconciliation: Option<Vec<crate::reconcile::BenefitReconciliation>>,
+    /// The disclosure control threshold: cells of 1 to `min_persons − 1` persons are primary.
+    pub min_persons: i64,
     pub suppression: Vec<TableSuppression>,
-    /// The confidentiality threshold: cells of fewer persons are suppressed (`None` until
-    /// `with_threshold`).
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub min_persons: Option<u32>,
     /// Plausibility findings an operator accepted with `run --accept-change`.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub accepted_changes: Vec<String>,
@@ -278,6 +277,13 @@ pub struct TableSuppression {
     pub table: String,
     pub primary: usize,
     pub secondary: usize,
+    /// Persons in the secondary cells, and their share of all the table's cells' persons
+    /// (margins included), the information lost to secondary suppression.
+    pub secondary_persons: i64,
+    pub secondary_share: f64,
+    /// For expenditure: the euros of the secondary cells, in cents.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub secondary_cents: Option<i64>,
 }
 
 impl QualityReport {
@@ -285,16 +291,32 @@ impl QualityReport {
         validated: &Validated,
         classified: &crate::classify::Classified,
         reconciliation: Option<&[crate::reconcile::BenefitReconciliation]>,
-        suppression: &[(String, usize, usize)],
+        suppression: &[SuppressionCounts],
+        min_persons: i64,
     ) -> Result<QualityReport> {
         let mut summary = summary_text(validated);
         summary.push_str(&classification_text(classified, reconciliation)?);
         if reconciliation.is_none() {
             summary.push_str("no payments register: the expenditure table is not published and time_series has no expenditure\n");
         }
-        summary.push_str("suppressed cells (primary, secondary):\n");
-        for (table, primary, secondary) in suppression {
-            let _ = writeln!(summary, "  {table}: {primary}, {secondary}");
+        let _ = writeln!(
+            summary,
+            "disclosure control: min_persons {min_persons}; suppressed cells (primary, secondary; persons in secondary cells, share of the table's persons):"
+        );
+        for t in suppression {
+            let _ = write!(
+                summary,
+                "  {}: {}, {}; {} persons, {:.1} %",
+                t.table_id,
+                t.primary,
+                t.secondary,
+                t.secondary_persons,
+                100.0 * t.secondary_share()
+            );
+            if let Some(cents) = t.secondary_cents {
+                let _ = write!(summary, ", {} EUR", cents_text(cents));
+            }
+            summary.push('\n');
         }
         Ok(QualityReport {
             registers: validated.counts(),
@@ -303,25 +325,28 @@ impl QualityReport {
             additional_supplements_not_computed: classified.not_computed,
             benefits: benefit_totals(classified)?,
             reconciliation: reconciliation.map(|r| r.to_vec()),
+            min_persons,
             suppression: suppression
                 .iter()
-                .map(|(table, primary, secondary)| TableSuppression {
-                    table: table.clone(),
-                    primary: *primary,
-                    secondary: *secondary,
+                .map(|t| TableSuppression {
+                    table: t.table_id.clone(),
+                    primary: t.primary,
+                    secondary: t.secondary,
+                    secondary_persons: t.secondary_persons,
+                    // Four decimals: a share, not money; rounded so the file is stable.
+                    secondary_share: (t.secondary_share() * 10_000.0).round() / 10_000.0,
+                    secondary_cents: t.secondary_cents,
                 })
                 .collect(),
-            min_persons: None,
             accepted_changes: Vec::new(),
             summary,
         })
     }
 
-    /// Records the confidentiality threshold and says, in the text, what was hidden and why;
-    /// a threshold of 1 (nothing protected) is said loudly.
-    pub fn with_threshold(mut self, min_persons: u32) -> QualityReport {
-        self.min_persons = Some(min_persons);
-        self.summary.push_str(&suppression_text(min_persons));
+    /// Says, in the text, what the threshold hid and why; a threshold of 1 (nothing
+    /// protected) is said loudly.
+    pub fn with_threshold(mut self) -> QualityReport {
+        self.summary.push_str(&suppression_text(self.min_persons));
         self
     }
 
@@ -338,7 +363,7 @@ impl QualityReport {
 }
 
 /// What suppression means for the reader of a publication with threshold `min_persons`.
-pub fn suppression_text(min_persons: u32) -> String {
+pub fn suppression_text(min_persons: i64) -> String {
     if min_persons <= 1 {
         return format!(
             "WARNING: min_persons = {min_persons}: no cell is suppressed. This publication is NOT \

@@ -146,17 +146,14 @@ pub fn run_period(
         parameters_sha256: parameters.sha256.clone(),
     };
     let codelists = Codelists::load(&run.classification, &pipeline.classifications)?;
-    let suppression: Vec<(String, usize, usize)> = suppression
-        .iter()
-        .map(|s| (s.table_id.clone(), s.primary, s.secondary))
-        .collect();
     let mut quality = QualityReport::new(
         &run.validated,
         &classified,
         reconciliation.as_deref(),
         &suppression,
+        i64::from(pipeline.min_persons),
     )?
-    .with_threshold(pipeline.min_persons);
+    .with_threshold();
     for finding in accepted_findings {
         quality.record_accepted_change(finding);
     }
@@ -256,7 +253,7 @@ fn write_publication(
             codelists,
             info,
             &quality.text(),
-            quality.min_persons,
+            Some(quality.min_persons),
             formats,
         ),
     )?;

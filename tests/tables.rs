@@ -12,7 +12,7 @@ fn hand_built() -> Aggregated {
     aggregate_dir(&root().join("tests/fixtures/publication"))
 }
 
-fn aggregate_dir(dir: &std::path::Path) -> Aggregated {
+pub fn aggregate_dir(dir: &std::path::Path) -> Aggregated {
     let period: kelastat::period::Period = "2024".parse().unwrap();
     let params = parameters().for_month(period.reference_month()).unwrap();
     let classified = classify_dir(dir, &params);

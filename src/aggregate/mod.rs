@@ -90,12 +90,7 @@ pub fn aggregate(input: &Input) -> Result<Aggregated> {
         tables.extend(spent);
         tables.push(new);
         tables.extend(rest);
-        let cl = input.classification;
-        let relations = tables
-            .iter()
-            .map(|t| relations(t, &table_hierarchies(t, cl)))
-            .collect();
-        let links = links(&tables);
+        let (relations, links) = attacker_knowledge(&tables, input.classification);
         Ok(Aggregated {
             tables,
             relations,
@@ -500,6 +495,20 @@ fn survivors_category(
         }),
         _ => None,
     }
+}
+
+/// What the attacker knows besides the published cells: each table's relations (from its
+/// dimensions and the classification) and the links between the tables. The run's
+/// disclosure control and `kelastat audit` (from a publication's files) both use this.
+pub fn attacker_knowledge(
+    tables: &[Table],
+    classification: &Classification,
+) -> (Vec<Vec<Relation>>, Vec<Link>) {
+    let relations = tables
+        .iter()
+        .map(|t| relations(t, &table_hierarchies(t, classification)))
+        .collect();
+    (relations, links(tables))
 }
 
 /// The additivity the attacker knows, per table (publication.md, "Additivity").

@@ -25,15 +25,15 @@
 //! 3. A point proves safety only when every value in it is an integer (the coefficients are
 //!    ±1 and the constants integers, so it is then a point of the integer program exactly).
 //!    Tables with margins are network-like and LP vertices are nearly always integral; when
-//!    one is not, the integer program itself is solved (branch and bound with a fixed node
-//!    budget, so the answer does not depend on the machine's speed), asking for an integer
-//!    point with the figure at `min_persons`. The LP maximum bounds the integer one from
-//!    above, so an LP maximum below `min_persons` is a failure; an integer program left
-//!    undecided in the whole component counts as a failure, which only costs a suppression.
+//!    one is not, the integer program itself is solved (branch and bound to optimality, with
+//!    no node or time limit, so that no budget can turn an undecided figure into a safe one),
+//!    asking for an integer point with the figure at least `min_persons`. The LP maximum
+//!    bounds the integer one from above, so an LP maximum below `min_persons` is a failure,
+//!    and so is an integer program without such a point in the whole component.
 //!
 //! **Money.** A table with a money sum (expenditure) is also audited for its sums: the
 //! interval of a primary cell's sum must not be a single value (for the sums behind means,
-//! see `Model::sums`). Sums can be negative (recoveries), so the attacker has no bounds on them,
+//! see `Model::money`). Sums can be negative (recoveries), so the attacker has no bounds on them,
 //! only the relations of that table, every one an equation for sums (`Bounded` included, see
 //! `Model::money`); the sum is determined exactly when no change of the suppressed sums that
 //! keeps every relation can move it: LPs over the changes d (−1 ≤ d ≤ 1, published cells at
@@ -45,16 +45,14 @@ use microlp::{ComparisonOp, OptimizationDirection, Problem, SolveOptions, Variab
 use super::model::{self, Model, Rel};
 use crate::error::{Error, Result};
 
-/// Branch-and-bound nodes allowed for one integer program (deterministic, unlike time).
-const NODE_BUDGET: u64 = 2_000;
 /// Values closer than this to an integer are that integer (the solver's own `int_tol`).
 const INT_TOL: f64 = 1e-6;
 
 /// A primary figure the attacker learns too much about.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(super) enum Finding {
-    /// The count's maximum is below `min_persons`: at most `max` (`None`: the integer program
-    /// was not settled within its node budget).
+    /// The count's maximum is below `min_persons`: at most `max` (`None`: the solver stopped
+    /// without settling the integer program).
     Count { figure: usize, max: Option<i64> },
     /// The money sum of the figure in `table` is determined exactly.
     Money { figure: usize, table: usize },
@@ -68,8 +66,10 @@ impl Finding {
     }
 }
 
-/// Runs every program and returns the primary figures that fail, in figure order.
-/// Only the primary figures of `todo` (all of them when `None`) are examined.
+/// Runs every program and returns the figures that fail, in figure order: the primary
+/// figures of `todo` (all of them when `None`) for their counts, and every suppressed figure
+/// of a table with a money sum for its sum (publication.md: the interval of a suppressed
+/// expenditure cell is not a single value).
 pub(super) fn attack(
     model: &Model,
     supp: &[bool],
@@ -90,12 +90,12 @@ pub(super) fn attack(
             out.extend(component.counts(&open, min_persons)?);
         }
     }
-    for t in (0..model.sums.len()).filter(|&t| model.sums[t]) {
+    for t in (0..model.money.len()).filter(|&t| model.money[t]) {
         for (figures, rels) in components(model, supp, &|r: &Rel| r.table == t) {
             let primary: Vec<usize> = figures
                 .iter()
                 .copied()
-                .filter(|&f| wanted(f) && model.in_table(f, t))
+                .filter(|&f| model.in_table(f, t))
                 .collect();
             if !primary.is_empty() {
                 let component = Component {
@@ -178,7 +178,7 @@ struct Program<'a> {
 enum Outcome {
     Solved(Vec<f64>),
     Infeasible,
-    /// The node budget ran out before an integer point was found.
+    /// The solver stopped without an answer (never taken as safe).
     Undecided,
 }
 
@@ -190,7 +190,17 @@ impl Program<'_> {
     }
 
     /// Maximises Σ objective[i]·xᵢ with xᵢ within bounds[i].
-    fn solve(&self, objective: &[f64], bounds: &[(f64, f64)], integer: bool) -> Result<Outcome> {
+    ///
+    /// `capped` adds, per (position, cap), min(xᵢ, cap) to the objective (a variable tᵢ ≤ cap,
+    /// tᵢ ≤ xᵢ): a figure counts towards the objective up to `min_persons` only, without
+    /// bounding the figure itself (a suppressed figure may hold more than `min_persons`).
+    fn solve(
+        &self,
+        objective: &[f64],
+        bounds: &[(f64, f64)],
+        integer: bool,
+        capped: &[(usize, f64)],
+    ) -> Result<Outcome> {
         let mut problem = Problem::new(OptimizationDirection::Maximize);
         let vars: Vec<Variable> = (0..self.vars.len())
             .map(|i| {
@@ -206,6 +216,10 @@ impl Program<'_> {
                 }
             })
             .collect();
+        for &(i, cap) in capped {
+            let t = problem.add_var(1.0, (0.0, cap));
+            problem.add_constraint([(t, 1.0), (vars[i], -1.0)], ComparisonOp::Le, 0.0);
+        }
         for &r in &self.rels {
             let rel = &self.model.rels[r];
             let mut sum: Vec<(usize, f64)> = rel.parts.iter().map(|&p| (p, 1.0)).collect();
@@ -226,7 +240,8 @@ impl Program<'_> {
             }
         }
         let mut options = SolveOptions::default();
-        options.node_limit = Some(NODE_BUDGET);
+        // No node limit: the branch and bound runs to optimality, so that no budget can
+        // turn an undecided figure into a safe one.
         // Presolve may fix variables by an optimality argument; a feasibility question must
         // keep every integer point reachable.
         options.dual_fixing = false;
@@ -321,7 +336,12 @@ impl Component<'_> {
 
     /// The neighbourhood of `k` within `radius` relations, or the whole component where that
     /// neighbourhood holds more than half of it.
+    /// Without the true values (a publication read back) only the whole component is sound:
+    /// the neighbourhood's inner program holds the outside at the truth.
     fn neighbourhood_or_whole(&self, k: usize, radius: usize) -> (Vec<usize>, Vec<usize>) {
+        if !self.model.truth {
+            return (self.figures.to_vec(), self.rels.to_vec());
+        }
         let (inside, rels) = self.neighbourhood(k, radius);
         if inside.len() * 2 > self.figures.len() {
             (self.figures.to_vec(), self.rels.to_vec())
@@ -436,24 +456,24 @@ impl Component<'_> {
 
     /// The program's LP solution maximising the sum of `targets`, each capped at `cap`.
     fn maximise(&self, program: &Program, targets: &[usize], cap: f64) -> Result<Vec<f64>> {
-        let mut bounds = self.bounds(program);
-        let mut objective = vec![0.0; bounds.len()];
-        for &f in targets {
-            let i = program.position(f);
-            bounds[i].1 = cap;
-            objective[i] = 1.0;
-        }
-        match program.solve(&objective, &bounds, false)? {
+        let bounds = self.bounds(program);
+        let objective = vec![0.0; bounds.len()];
+        let capped: Vec<(usize, f64)> = targets
+            .iter()
+            .map(|&f| (program.position(f), cap))
+            .collect();
+        match program.solve(&objective, &bounds, false, &capped)? {
             Outcome::Solved(y) => Ok(y),
             _ => Err(program.inconsistent()),
         }
     }
 
-    /// An integer point of the program with `k` at `cap`, if the node budget finds one.
+    /// An integer point of the program with `k` at least `cap` (the integer values of `k`
+    /// need not form an interval, so `k` = `cap` alone would not decide).
     fn integer_point(&self, program: &Program, k: usize, cap: f64) -> Result<Outcome> {
         let mut bounds = self.bounds(program);
-        bounds[program.position(k)] = (cap, cap);
-        program.solve(&vec![0.0; bounds.len()], &bounds, true)
+        bounds[program.position(k)].0 = cap;
+        program.solve(&vec![0.0; bounds.len()], &bounds, true, &[])
     }
 
     /// Suppressed figures are ≥ 1. A suppressed zero (never made here, reported by the audit)
@@ -524,10 +544,48 @@ fn change(program: &Program, k: usize) -> Result<Vec<f64>> {
     let bounds = vec![(-1.0, 1.0); program.vars.len()];
     let mut objective = vec![0.0; program.vars.len()];
     objective[program.position(k)] = 1.0;
-    match program.solve(&objective, &bounds, false)? {
+    match program.solve(&objective, &bounds, false, &[])? {
         Outcome::Solved(d) => Ok(d),
         _ => Err(program.inconsistent()),
     }
+}
+
+/// One integer point of the attacker's program over the suppressed figures (published
+/// figures at their values): the persons of every figure, suppressed ones replaced by the
+/// point's values. Each component's program maximises Σ min(xᵢ, `min_persons`), so that the
+/// point puts as many figures as it can at `min_persons` or more; its LP vertex is taken when
+/// integral, else the integer program is solved. A publication read back holds no true
+/// values; this point stands in for them (see `audit_published`).
+pub(super) fn feasible_point(model: &Model, supp: &[bool], min_persons: i64) -> Result<Vec<i64>> {
+    let cap = min_persons as f64;
+    let mut persons = model.persons.clone();
+    for (figures, rels) in components(model, supp, &|r: &Rel| r.persons) {
+        let component = Component {
+            model,
+            supp,
+            figures: &figures,
+            rels: &rels,
+        };
+        let program = Program {
+            model,
+            vars: figures.clone(),
+            rels: rels.clone(),
+            money: false,
+        };
+        let mut y = component.maximise(&program, &figures, cap)?;
+        if !integral(&y) {
+            let bounds = component.bounds(&program);
+            let capped: Vec<(usize, f64)> = (0..figures.len()).map(|i| (i, cap)).collect();
+            y = match program.solve(&vec![0.0; bounds.len()], &bounds, true, &capped)? {
+                Outcome::Solved(y) => y,
+                _ => return Err(program.inconsistent()),
+            };
+        }
+        for (&f, v) in figures.iter().zip(&y) {
+            persons[f] = v.round() as i64;
+        }
+    }
+    Ok(persons)
 }
 
 /// Whether a point with the primary figure `k` at `min_persons` is found near it (the inner
@@ -581,8 +639,7 @@ pub(super) struct Repair {
 /// chosen by a program: around `k`, the suppressed figures within `radius` relations are
 /// unknowns as in the audit, `k` is set to `min_persons`, and every published figure with
 /// persons > 0 in a relation touching them may move away from its value at a cost per person
-/// moved (√persons: larger figures cost more, but a large one that settles the matter is
-/// preferred to many small ones). The relations of those figures are constraints too, so a
+/// moved (`Model::cost`: persons, dearer for margins and dearest for headline figures). The relations of those figures are constraints too, so a
 /// moved figure must be balanced where it sits elsewhere; everything further out stays at its
 /// true value. The figures that move are the suppressions needed: with them suppressed, the
 /// solution is a point of the attacker's program with `k` at `min_persons`. `None` when no
@@ -638,7 +695,7 @@ pub(super) fn repair(
     let moves: std::collections::BTreeMap<usize, (Variable, Variable)> = movable
         .iter()
         .map(|&f| {
-            let cost = (model.persons[f] as f64).sqrt();
+            let cost = model.cost[f] as f64;
             let up = problem.add_var(cost, (0.0, f64::INFINITY));
             let down = problem.add_var(cost, (0.0, (model.persons[f] - 1) as f64));
             (f, (up, down))

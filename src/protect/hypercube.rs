@@ -15,12 +15,12 @@
 //! `ALL` and the relations of linked tables count too) hold for x + z, then x + z is a point
 //! of the attacker's integer program with k at `min_persons`: the interval reaches
 //! `min_persons` and, holding the true x < `min_persons` too, is not a single value. For a
-//! table with money (expenditure, and the sums count × mean behind means) the certificate
+//! table with a money sum (expenditure) the certificate
 //! must also keep every relation of the table as an equation of the sums (they add up under
 //! `ALL` too), which shows the sum of k is not determined either.
 //!
 //! [`Cubes::pattern`] searches the cheapest such z for a primary figure (the published figures
-//! it moves are the secondary suppressions, cost their persons each, zero when already
+//! it moves are the secondary suppressions, each at its `Model::cost`, zero when already
 //! suppressed); with `free_only` it looks for one within the suppressed figures, which is the
 //! audit's proof. The search ranks each dimension's candidate changes by the line of cells
 //! through k that they move and tries the products of the best few, cheapest first. A figure
@@ -43,6 +43,8 @@ pub(super) struct Search {
     pub products: usize,
     /// The cheapest hypercubes continued into a linked table, and their continuations tried.
     pub linked: usize,
+    /// Headline figures (grand totals, one-way margins) may be newly suppressed.
+    pub headlines: bool,
 }
 
 impl Search {
@@ -50,13 +52,24 @@ impl Search {
         keep: 10,
         products: 4_096,
         linked: 64,
+        headlines: false,
     };
     /// For the few figures the quick search leaves without a pattern.
     pub const WIDE: Search = Search {
         keep: 40,
         products: 100_000,
         linked: 256,
+        headlines: false,
     };
+
+    /// This search, allowed to take headline figures: for the figures no other pattern
+    /// protects.
+    pub const fn with_headlines(self) -> Search {
+        Search {
+            headlines: true,
+            ..self
+        }
+    }
 }
 
 /// A change of one dimension: (code, coefficient), sorted by code.
@@ -266,6 +279,7 @@ impl Cubes {
                 supp,
                 moved: &moved,
                 free_only,
+                headlines: self.search.headlines,
             };
             let (_, z) = self
                 .step(&view, t, cell, short)
@@ -548,6 +562,8 @@ struct View<'a> {
     supp: &'a [bool],
     moved: &'a BTreeMap<usize, i64>,
     free_only: bool,
+    /// Published headline figures may move (be newly suppressed).
+    headlines: bool,
 }
 
 impl View<'_> {
@@ -555,19 +571,24 @@ impl View<'_> {
         self.model.persons[f] + self.moved.get(&f).copied().unwrap_or(0)
     }
 
-    /// What moving figure `f` by `z` costs in new suppressions (its persons; nothing when it
+    /// What moving figure `f` by `z` costs in new suppressions (its cost; nothing when it
     /// is suppressed already or moved by an earlier step), or `None` when it may not move: it
     /// has no persons (zeros are published), it would fall below 1, or, with `free_only`, it
-    /// is published.
+    /// is published, or it is a published headline figure and the search avoids those.
     fn cost(&self, f: usize, z: i64) -> Option<f64> {
         let x = self.model.persons[f];
-        if x < 1 || self.now(f) + z < 1 || (self.free_only && !self.supp[f]) {
+        let published = !self.supp[f] && !self.moved.contains_key(&f);
+        if x < 1
+            || self.now(f) + z < 1
+            || (self.free_only && !self.supp[f])
+            || (published && !self.headlines && self.model.headline[f])
+        {
             return None;
         }
         Some(if self.supp[f] || self.moved.contains_key(&f) {
             0.0
         } else {
-            x as f64
+            self.model.cost[f] as f64
         })
     }
 

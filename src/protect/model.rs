@@ -13,14 +13,15 @@ use crate::table::{Link, Relation, Table};
 pub(super) struct Rel {
     /// The table whose relation this is (money sums are audited per table).
     pub table: usize,
-    /// `Relation::Bounded` (a person count under `ALL`) rather than `Relation::Sum`.
+    /// For the person counts `max(parts) ≤ total ≤ Σ parts` (`Relation::Bounded`, and every
+    /// relation of a table with a money sum) rather than `total = Σ parts`; the money sums
+    /// add up over every relation of their table.
     pub bounded: bool,
     pub total: usize,
     pub parts: Vec<usize>,
-    /// The relation holds for the person counts. The same `Sum` relations serve counts and
-    /// money, but some hold only for money (expenditure over payment types and benefits,
-    /// where one person can count under several codes): the persons then do not add up, the
-    /// attacker cannot know such an equation for counts, and it is used for money alone.
+    /// The relation is used for the person counts: always for a publication read back
+    /// (the attacker knows the declared relations), and in a run where the true counts obey
+    /// it (one that does not is a fault upstream, logged and left out).
     pub persons: bool,
 }
 
@@ -41,17 +42,82 @@ pub(super) struct Model {
     pub rels: Vec<Rel>,
     /// Figure → the relations it appears in.
     pub rels_of: Vec<Vec<usize>>,
-    /// Table → it publishes money: a sum (expenditure) or means, which with the counts give
-    /// the sums (count × mean, to within half a cent per person). Sums add up over every
-    /// relation, `Bounded` ones included: a person's amount under `ALL` is the sum of their
-    /// amounts, so the sum under `ALL` is the sum over the benefits even though the counts
-    /// are not. The rules keep a lone suppressed figure out of such a relation.
-    pub money: Vec<bool>,
     /// Table → it publishes a money sum in EUR of the period (expenditure), which gets a
-    /// money audit of its own. (Auditing the sums behind the means too would be sound but
-    /// was too slow on the big tables; for them the rules' partner in every relation covers
-    /// the direct disclosure, and the counts' audit the rest of the pattern.)
-    pub sums: Vec<bool>,
+    /// money audit of its own, over every relation of the table as an equation of the sums.
+    /// The sums behind means (count × mean) are not modelled: the attacker's relations are
+    /// those of the person counts (publication.md, "Additivity"), under which a count under
+    /// `ALL` is only bounded by its benefits.
+    pub money: Vec<bool>,
+    /// Figure → what suppressing it costs: its persons, times one plus the number of its
+    /// dimensions at a total code (so a margin costs more than the cells it sums), times
+    /// [`HEADLINE_PENALTY`] for a headline figure.
+    pub cost: Vec<i64>,
+    /// Figure → a grand total or a one-way margin (every dimension with totals at its top
+    /// total but at most one) in one of its tables: suppressed as secondary only when no
+    /// other pattern exists.
+    pub headline: Vec<bool>,
+    /// The persons are the true ones (see [`Model::build`]).
+    pub truth: bool,
+}
+
+/// The cost factor of a headline figure (see [`Model::headline`]): high enough that any
+/// pattern of other figures is cheaper.
+pub(super) const HEADLINE_PENALTY: i64 = 1_000_000;
+
+/// Per dimension of one table, which codes are totals and which are parts of its relations.
+struct Levels {
+    /// Dimension → code → (is a total, is a part).
+    roles: Vec<Vec<(bool, bool)>>,
+}
+
+impl Levels {
+    fn of(table: &Table, relations: &[Relation]) -> Levels {
+        let mut roles: Vec<Vec<(bool, bool)>> = table
+            .dimensions
+            .iter()
+            .map(|d| vec![(false, false); d.codes.len()])
+            .collect();
+        for r in relations {
+            let (Relation::Sum { total, parts } | Relation::Bounded { total, parts }) = r;
+            let total_codes = table.codes(*total);
+            for &p in parts {
+                for (d, part_code) in table.codes(p).into_iter().enumerate() {
+                    if part_code != total_codes[d] {
+                        let dim = &table.dimensions[d];
+                        let position = |c: &str| dim.codes.iter().position(|x| x == c);
+                        if let (Some(tc), Some(pc)) =
+                            (position(total_codes[d]), position(part_code))
+                        {
+                            roles[d][tc].0 = true;
+                            roles[d][pc].1 = true;
+                        }
+                    }
+                }
+            }
+        }
+        Levels { roles }
+    }
+
+    /// For one cell: the number of its dimensions at a total code, and the number of the
+    /// dimensions with a top total where the cell is not at it.
+    fn of_cell(&self, table: &Table, mut cell: usize) -> (usize, usize) {
+        let mut totals = 0;
+        let mut off_top = 0;
+        for (d, dim) in table.dimensions.iter().enumerate().rev() {
+            let n = dim.codes.len();
+            let code = cell % n;
+            cell /= n;
+            let roles = &self.roles[d];
+            totals += usize::from(roles[code].0);
+            // The top total is the dimension's first code (`SSS`, `ALL`; `NP` in the table of
+            // the national pension's kinds) when that code is a total of no larger one.
+            let has_top = roles[0].0 && !roles[0].1;
+            if has_top && code != 0 {
+                off_top += 1;
+            }
+        }
+        (totals, off_top)
+    }
 }
 
 fn find(parent: &mut [usize], mut x: usize) -> usize {
@@ -76,7 +142,15 @@ pub(super) fn root(parent: &mut [usize], x: usize) -> usize {
 }
 
 impl Model {
-    pub fn build(tables: &[Table], relations: &[Vec<Relation>], links: &[Link]) -> Result<Model> {
+    /// With `truth`, `tables` hold the true persons of every cell (the run); without, they
+    /// are read back from a publication, every suppressed cell holding 1 (so every suppressed
+    /// figure counts as primary) and the attacker's relations are those declared.
+    pub fn build(
+        tables: &[Table],
+        relations: &[Vec<Relation>],
+        links: &[Link],
+        truth: bool,
+    ) -> Result<Model> {
         if relations.len() != tables.len() {
             return Err(Error::Other(format!(
                 "disclosure control: {} tables but {} relation lists",
@@ -137,6 +211,14 @@ impl Model {
             }
         }
 
+        let money: Vec<bool> = tables
+            .iter()
+            .map(|t| {
+                t.measures
+                    .iter()
+                    .any(|m| m.unit == crate::table::Unit::Euro)
+            })
+            .collect();
         let mut rels = Vec::new();
         for (t, list) in relations.iter().enumerate() {
             for r in list {
@@ -149,6 +231,11 @@ impl Model {
                     .iter()
                     .map(|&p| Ok(figure_of[global(t, p)?]))
                     .collect::<Result<Vec<usize>>>()?;
+                // In a table with a money sum (expenditure) the relations add up the money;
+                // its persons (recipients during the period) count once in a total however
+                // many of its parts they fall in, so for them every relation is bounded.
+                // (For the money programs a bounded relation is an equation, see `Rel`.)
+                let bounded = bounded || money[t];
                 let p: Vec<i64> = parts.iter().map(|&f| persons[f]).collect();
                 let sum: i64 = p.iter().sum();
                 let holds = if bounded {
@@ -156,10 +243,10 @@ impl Model {
                 } else {
                     persons[total] == sum
                 };
-                if bounded && !holds {
+                if truth && !holds {
                     tracing::warn!(
                         table = tables[t].id,
-                        "a bounded relation does not hold for the person counts; ignored"
+                        "a relation does not hold for the person counts; ignored"
                     );
                 }
                 rels.push(Rel {
@@ -167,7 +254,7 @@ impl Model {
                     bounded,
                     total,
                     parts,
-                    persons: holds,
+                    persons: holds || !truth,
                 });
             }
         }
@@ -179,22 +266,22 @@ impl Model {
                 }
             }
         }
-        let money = tables
+        let levels: Vec<Levels> = tables
             .iter()
-            .map(|t| {
-                t.measures
-                    .iter()
-                    .any(|m| m.unit != crate::table::Unit::Persons)
-            })
+            .zip(relations)
+            .map(|(t, r)| Levels::of(t, r))
             .collect();
-        let sums = tables
-            .iter()
-            .map(|t| {
-                t.measures
-                    .iter()
-                    .any(|m| m.unit == crate::table::Unit::Euro)
-            })
-            .collect();
+        let mut cost = vec![0; cells.len()];
+        let mut headline = vec![false; cells.len()];
+        for (f, list) in cells.iter().enumerate() {
+            for &(t, cell) in list {
+                let (totals, top_missing) = levels[t].of_cell(&tables[t], cell);
+                let is_headline = top_missing <= 1;
+                let weight = (1 + totals as i64) * if is_headline { HEADLINE_PENALTY } else { 1 };
+                cost[f] = cost[f].max(persons[f] * weight);
+                headline[f] |= is_headline;
+            }
+        }
         Ok(Model {
             ids: tables.iter().map(|t| t.id).collect(),
             cells,
@@ -202,7 +289,9 @@ impl Model {
             rels,
             rels_of,
             money,
-            sums,
+            cost,
+            headline,
+            truth,
         })
     }
 

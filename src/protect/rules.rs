@@ -31,8 +31,14 @@ fn lonely(model: &Model, supp: &[bool], f: usize) -> usize {
         .count()
 }
 
-/// The cheapest published figure with persons > 0 among `candidates`: fewest new lone
-/// suppressions, then fewest persons, then lowest number.
+/// How a candidate partner ranks, lowest first: a headline figure (grand total or one-way
+/// margin) last, then the fewest new lone suppressions, then the lowest cost, then the lowest
+/// number.
+fn rank(model: &Model, supp: &[bool], f: usize) -> (bool, usize, i64, usize) {
+    (model.headline[f], lonely(model, supp, f), model.cost[f], f)
+}
+
+/// The cheapest published figure with persons > 0 among `candidates` (see [`rank`]).
 fn cheapest(
     model: &Model,
     supp: &[bool],
@@ -40,7 +46,7 @@ fn cheapest(
 ) -> Option<usize> {
     candidates
         .filter(|&f| !supp[f] && model.persons[f] > 0)
-        .min_by_key(|&f| (lonely(model, supp, f), model.persons[f], f))
+        .min_by_key(|&f| rank(model, supp, f))
 }
 
 /// What one relation still needs: a figure to suppress, or `None` when it is safe on its own.
@@ -163,7 +169,7 @@ pub(super) fn partner(
     seen[f] = true;
     let mut ring = vec![f];
     while !ring.is_empty() {
-        let mut best: Option<(usize, i64, usize)> = None;
+        let mut best: Option<(bool, usize, i64, usize)> = None;
         let mut next = Vec::new();
         for &g in &ring {
             for &r in &model.rels_of[g] {
@@ -178,7 +184,7 @@ pub(super) fn partner(
                             next.push(h);
                         }
                     } else if model.persons[h] > 0 {
-                        let cost = (lonely(model, supp, h), model.persons[h], h);
+                        let cost = rank(model, supp, h);
                         if best.is_none_or(|b| cost < b) {
                             best = Some(cost);
                         }
@@ -186,7 +192,7 @@ pub(super) fn partner(
                 }
             }
         }
-        if let Some((_, _, h)) = best {
+        if let Some((_, _, _, h)) = best {
             return Some(h);
         }
         next.sort_unstable();

@@ -93,7 +93,10 @@ fn a_single_small_cell_is_protected_by_the_smallest_box() {
         vec![SuppressionCounts {
             table_id: "sex_age".into(),
             primary: 1,
-            secondary: 3
+            secondary: 3,
+            secondary_persons: 10 + 12 + 9,
+            persons: 272,
+            secondary_cents: None,
         }]
     );
     assert!(t.status.iter().all(|s| expected
@@ -206,14 +209,16 @@ fn a_two_level_area_hierarchy_is_protected_at_every_level() {
     // KU1 men (2) pairs with KU2 men (15) in MK1 = KU1 + KU2 and with KU1 women (13) in the
     // sex total; KU2 women (10) closes the box, and MK1's totals stay published.
     // ABROAD men and women (2 + 3 beside a published 5) may each be 1 to 4: enough. But in
-    // ALL = SSS + ABROAD each is alone. SSS men (50) would be alone in three relations
-    // (the sex total, SSS = MK1 + MK2 and ALL's), ALL men (52) only in the sex total: ALL men
-    // goes, then ALL women, which pairs with both.
+    // ALL = SSS + ABROAD each is alone. ALL men and women are one-way margins (area at its
+    // top total), which a pattern takes only when no other exists: SSS men and women move
+    // against ABROAD's instead, balanced down the hierarchy by MK1's and its KU cells.
     assert_eq!(
         got,
         vec![
-            vec!["ALL", "1"],
-            vec!["ALL", "2"],
+            vec!["SSS", "1"],
+            vec!["SSS", "2"],
+            vec!["MK1", "1"],
+            vec!["MK1", "2"],
             vec!["KU1", "1"],
             vec!["KU1", "2"],
             vec!["KU2", "1"],
@@ -227,7 +232,10 @@ fn a_two_level_area_hierarchy_is_protected_at_every_level() {
         vec![SuppressionCounts {
             table_id: "area".into(),
             primary: 3,
-            secondary: 5
+            secondary: 7,
+            secondary_persons: 50 + 50 + 17 + 23 + 13 + 15 + 10,
+            persons: persons.iter().sum(),
+            secondary_cents: None,
         }]
     );
     let report = audit(&[t], &[r], &[], MIN).unwrap();
@@ -295,10 +303,11 @@ fn a_count_under_all_is_bounded_by_its_benefits() {
 }
 
 #[test]
-fn amount_sums_add_up_under_all_even_where_counts_do_not() {
+fn a_count_under_all_takes_no_partner_for_the_sums_behind_means() {
     // One municipality, sex SSS only: ALL (40 persons, mean given) ≥ each benefit, ≤ their
     // sum. C has 2 persons: its count is safe by the bounds (ALL − A − B = 40 − 30 − 12 < 0,
-    // so C ∈ [1, 40]), but ALL's amount sum minus A's and B's is C's: a partner must go.
+    // so C ∈ [1, 40]). The attacker's relations are those of the counts (publication.md,
+    // "Additivity"): no protection is spent on ALL across benefits, so C stays alone.
     let dims = vec![Dimension {
         id: "benefit",
         codes: strings(&["ALL", "A", "B", "C"]),
@@ -329,8 +338,7 @@ fn amount_sums_add_up_under_all_even_where_counts_do_not() {
     only.suppress(3);
     assert!(audit(&[only], &[r.clone()], &[], MIN).unwrap().passed());
     protect(std::slice::from_mut(&mut t), &[r.clone()], &[], MIN).unwrap();
-    // B (12) is the smallest partner; ALL (40) would be as lonely but larger.
-    assert_eq!(suppressed(&t), vec![2, 3]);
+    assert_eq!(suppressed(&t), vec![3]);
     assert!(audit(&[t], &[r], &[], MIN).unwrap().passed());
 }
 
@@ -567,10 +575,11 @@ fn expenditure_is_audited_on_its_own_relations() {
     );
 
     protect(std::slice::from_mut(&mut t), &[r.clone()], &[], MIN).unwrap();
-    // A's recoveries pair with B's (5 persons, fewer than ALL's 6) under ALL = A + B, and with
-    // A's total (20, as cheap as A regular and first) under SSS = Σ types; B's total closes
-    // the box, which every money relation keeps open.
-    assert_eq!(suppressed(&t), vec![3, 5, 6, 8]);
+    // Every cell here but the four inside is a headline figure (a one-way margin). The
+    // box inside (A and B × regular and recovery) would move B's regular count above B's
+    // total, which the bounded counts forbid, so the box through ALL is taken: ALL's
+    // regular and recovery cells with A's, which keeps every money relation open.
+    assert_eq!(suppressed(&t), vec![1, 2, 4, 5]);
     assert!(audit(&[t], &[r], &[], MIN).unwrap().passed());
 }
 
@@ -589,6 +598,73 @@ fn protect_is_deterministic_and_never_suppresses_zeros() {
     assert_eq!(a, b);
     assert!((0..a.cells()).all(|c| a.persons[c] > 0 || !a.is_suppressed(c)));
     assert!(audit(&[a], &[r], &[], MIN).unwrap().passed());
+}
+
+/// The textbook case of sdcTable's documentation and of the tau-ARGUS manual: a table with
+/// row and column totals (here 3 × 3 inside, 4 × 4 with margins) where the suppressed cells
+/// do not close: the cell alone in its column is the published column total minus the
+/// published cells, so the attacker recomputes it exactly.
+#[test]
+fn the_textbook_table_with_a_recomputable_cell_is_caught() {
+    let interior: [[i64; 4]; 3] = [[20, 2, 15, 0], [18, 11, 9, 0], [7, 13, 3, 0]];
+    let (mut t, r) = grid(&interior);
+    // r1c2 (2) and r3c3 (3) are primary; the pattern closes r1c2 with r1c3, r2c2, r2c3 but
+    // leaves r3c3 alone in its row and column.
+    for codes in [
+        ["r1", "c2"],
+        ["r1", "c3"],
+        ["r2", "c2"],
+        ["r2", "c3"],
+        ["r3", "c3"],
+    ] {
+        let c = cell(&t, &codes);
+        t.suppress(c);
+    }
+    let report = audit(&[t.clone()], &[r.clone()], &[], MIN).unwrap();
+    let failing: Vec<Vec<String>> = report.failures.iter().map(|f| f.codes.clone()).collect();
+    assert_eq!(failing, vec![strings(&["r3", "c3"])], "{report:?}");
+    assert_eq!(
+        report.failures[0].problem,
+        AuditProblem::CountDisclosed { max: 3 }
+    );
+    // Closing the box (r3c2 as well) fixes it, and the box of r1c2 needed no change.
+    let c = cell(&t, &["r3", "c2"]);
+    t.suppress(c);
+    let report = audit(&[t], &[r], &[], MIN).unwrap();
+    assert!(report.passed(), "{report:?}");
+}
+
+/// A published row total minus its published parts equals the number of suppressed parts:
+/// each suppressed part is then exactly 1, whatever the columns allow.
+#[test]
+fn suppressed_parts_that_must_each_be_one_are_caught() {
+    // Men: total 31 = 15 + 1 + 1 + 14. The two ones are suppressed, and so are women's cells
+    // under them (so that no column gives them away): the men's row alone pins them.
+    let interior: [[i64; 4]; 2] = [[15, 1, 1, 14], [12, 9, 8, 10]];
+    let (mut t, r) = grid(&interior);
+    for codes in [["r1", "c2"], ["r1", "c3"], ["r2", "c2"], ["r2", "c3"]] {
+        let c = cell(&t, &codes);
+        t.suppress(c);
+    }
+    let report = audit(&[t], &[r], &[], MIN).unwrap();
+    let failing: Vec<(Vec<String>, AuditProblem)> = report
+        .failures
+        .iter()
+        .map(|f| (f.codes.clone(), f.problem.clone()))
+        .collect();
+    assert_eq!(
+        failing,
+        vec![
+            (
+                strings(&["r1", "c2"]),
+                AuditProblem::CountDisclosed { max: 1 }
+            ),
+            (
+                strings(&["r1", "c3"]),
+                AuditProblem::CountDisclosed { max: 1 }
+            ),
+        ]
+    );
 }
 
 /// Random 2-D tables with margins (and a bounded third row over the others, on the side).
@@ -637,7 +713,16 @@ proptest! {
                 expected.push(c);
             }
         }
-        let report = audit(&[t.clone()], &[r], &[], MIN).unwrap();
+        let report = audit(&[t.clone()], &[r.clone()], &[], MIN).unwrap();
+        let failing: Vec<usize> = report.failures.iter().map(|f| f.cell).collect();
+        prop_assert_eq!(&failing, &expected);
+        // From the published cells alone (suppressed ones read back as 1) the same cells fail:
+        // a secondary cell truly holds `MIN` or more, so its interval reaches `MIN`.
+        let mut read_back = t.clone();
+        for c in (0..n).filter(|&c| t.is_suppressed(c)) {
+            read_back.persons[c] = 1;
+        }
+        let report = audit_published(&[read_back], &[r], &[], MIN).unwrap();
         let failing: Vec<usize> = report.failures.iter().map(|f| f.cell).collect();
         prop_assert_eq!(failing, expected);
     }

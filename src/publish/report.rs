@@ -108,7 +108,7 @@ pub fn report_html(
     codelists: &Codelists,
     info: &PublicationInfo,
     quality_summary: &str,
-    min_persons: Option<u32>,
+    min_persons: Option<i64>,
     formats: &[String],
 ) -> String {
     let mut h = String::with_capacity(1 << 20);
@@ -231,7 +231,7 @@ pub fn report_html(
 
 /// What the symbol `..` hides and why, under the header; a publication protected by nothing
 /// (threshold 1) says so in a warning.
-fn confidentiality_note(h: &mut String, min_persons: Option<u32>) {
+fn confidentiality_note(h: &mut String, min_persons: Option<i64>) {
     let Some(n) = min_persons else {
         return;
     };
