@@ -4,6 +4,7 @@ mod scenario;
 
 mod bad_rows;
 mod cli;
+mod disclosure;
 mod formats;
 mod generator;
 mod publication;
