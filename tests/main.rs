@@ -6,6 +6,7 @@ mod scenario;
 mod analyst;
 mod bad_rows;
 mod cli;
+mod disclosure;
 mod first_run;
 mod generator;
 mod input_formats;
