@@ -23,6 +23,76 @@ fn the_sample_passes_the_exact_audit_and_counts_its_information_loss() {
     assert!(area.secondary_share() > 0.0 && area.secondary_share() < 1.0);
 }
 
+/// What the attacker is told must be true: on the sample's true (unprotected) tables, every
+/// declared relation holds (person counts add up over `Sum` relations and lie between their
+/// largest part and their parts' sum over `Bounded` ones; in `expenditure`, where one person
+/// counts once in a total, the counts are bounded over every relation and the euros add up),
+/// and every linked pair of cells holds the same figures.
+#[test]
+fn the_declared_relations_and_links_hold_on_the_samples_true_tables() {
+    use kelastat::table::Relation;
+    let a = aggregate_dir(&root().join("sample_data/registers"));
+    let mut checked = 0;
+    for (t, table) in a.tables.iter().enumerate() {
+        let persons = &table.persons;
+        let money = table.id == "expenditure";
+        let euros = |cell: usize| table.values[0][cell].unwrap();
+        for relation in &a.relations[t] {
+            let (total, parts, bounded) = match relation {
+                Relation::Sum { total, parts } => (*total, parts, money),
+                Relation::Bounded { total, parts } => (*total, parts, true),
+            };
+            let sum: i64 = parts.iter().map(|&p| persons[p]).sum();
+            let largest = parts.iter().map(|&p| persons[p]).max().unwrap_or(0);
+            let at = || format!("{} {:?}", table.id, table.codes(total));
+            if bounded {
+                assert!(
+                    largest <= persons[total] && persons[total] <= sum,
+                    "{}: {largest} <= {} <= {sum} fails",
+                    at(),
+                    persons[total]
+                );
+            } else {
+                assert_eq!(persons[total], sum, "{}: the persons do not add up", at());
+            }
+            if money && matches!(relation, Relation::Sum { .. }) {
+                let parts_euros: i64 = parts.iter().map(|&p| euros(p)).sum();
+                assert_eq!(
+                    euros(total),
+                    parts_euros,
+                    "{}: the euros do not add up",
+                    at()
+                );
+            }
+            checked += 1;
+        }
+    }
+    assert!(checked > 10_000, "{checked} relations");
+    assert!(!a.links.is_empty());
+    for link in &a.links {
+        let (x, y) = (&a.tables[link.table_a], &a.tables[link.table_b]);
+        assert_eq!(
+            x.persons[link.cell_a],
+            y.persons[link.cell_b],
+            "{} {:?} ~ {} {:?}",
+            x.id,
+            x.codes(link.cell_a),
+            y.id,
+            y.codes(link.cell_b)
+        );
+        // The figures both tables publish (the count, and the mean where both have one).
+        for (m, measure) in x.measures.iter().enumerate() {
+            if let Some(n) = y.measure(measure.id) {
+                assert_eq!(
+                    x.values[m][link.cell_a], y.values[n][link.cell_b],
+                    "{}",
+                    measure.id
+                );
+            }
+        }
+    }
+}
+
 fn publish(out: &std::path::Path) -> std::path::PathBuf {
     let result = kelastat()
         .args(["run", "pipelines/kela_pensions.toml", "--out"])
