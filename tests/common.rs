@@ -99,3 +99,33 @@ pub fn kelastat() -> std::process::Command {
     cmd.current_dir(root());
     cmd
 }
+
+/// Every file under `dir`, at any depth.
+pub fn walk(dir: &Path) -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    for e in std::fs::read_dir(dir).unwrap() {
+        let p = e.unwrap().path();
+        if p.is_dir() {
+            out.extend(walk(&p));
+        } else {
+            out.push(p);
+        }
+    }
+    out
+}
+
+/// A copy of the sample pipeline in `dir` (`sample.toml`), its paths made absolute, with
+/// `extra` keys appended.
+pub fn sample_pipeline_with(dir: &Path, extra: &str) -> PathBuf {
+    let text = std::fs::read_to_string(root().join("pipelines/kela_pensions.toml"))
+        .unwrap()
+        .replace("../", &format!("{}/", root().display()))
+        .replace(
+            "\"parameters.toml\"",
+            &format!("\"{}/pipelines/parameters.toml\"", root().display()),
+        )
+        + extra;
+    let pipeline = dir.join("sample.toml");
+    std::fs::write(&pipeline, text).unwrap();
+    pipeline
+}

@@ -1,7 +1,7 @@
 //! The run guarantees of operations.md, checked on the binary: every exit code, a panic, logs
 //! for schedulers, the lock, publication under injected faults, and the plausibility gate.
 use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Command, Output, Stdio};
 
 use tempfile::TempDir;
@@ -61,19 +61,6 @@ pub fn whole_publication(folder: &Path) -> String {
     manifest["published_at"].as_str().unwrap().to_string()
 }
 
-pub fn walk(dir: &Path) -> Vec<PathBuf> {
-    let mut out = Vec::new();
-    for e in std::fs::read_dir(dir).unwrap() {
-        let p = e.unwrap().path();
-        if p.is_dir() {
-            out.extend(walk(&p));
-        } else {
-            out.push(p);
-        }
-    }
-    out
-}
-
 /// The pid of a process that has ended (a child waited for), never a guessed one.
 fn dead_pid() -> u32 {
     let mut child = Command::new("true").spawn().unwrap();
@@ -100,16 +87,7 @@ fn every_exit_code_of_operations_md_from_the_binary() {
     let (status, _) = code(kelastat().args(["validate", "pipelines/no_such.toml"]));
     assert_eq!(status, Some(2));
     let dir = TempDir::new().unwrap();
-    let pipeline = dir.path().join("typo.toml");
-    let text = std::fs::read_to_string(root().join("pipelines/kela_pensions.toml"))
-        .unwrap()
-        .replace("../", &format!("{}/", root().display()))
-        .replace(
-            "\"parameters.toml\"",
-            &format!("\"{}/pipelines/parameters.toml\"", root().display()),
-        )
-        + "tables = [\"recipients_by_sexx\"]\n";
-    std::fs::write(&pipeline, text).unwrap();
+    let pipeline = sample_pipeline_with(dir.path(), "tables = [\"recipients_by_sexx\"]\n");
     for command in ["validate", "classify", "run"] {
         let (status, err) = code(kelastat().args([command, pipeline.to_str().unwrap()]));
         assert_eq!(status, Some(2), "{command}: {err}");
@@ -426,16 +404,7 @@ fn without_csv_every_output_describes_what_was_written_and_history_reads_any_for
     use kelastat::history::published_periods;
     use kelastat::period::Period;
     let dir = TempDir::new().unwrap();
-    let pipeline = dir.path().join("no_csv.toml");
-    let text = std::fs::read_to_string(root().join("pipelines/kela_pensions.toml"))
-        .unwrap()
-        .replace("../", &format!("{}/", root().display()))
-        .replace(
-            "\"parameters.toml\"",
-            &format!("\"{}/pipelines/parameters.toml\"", root().display()),
-        )
-        + "formats = [\"parquet\", \"jsonstat\"]\n";
-    std::fs::write(&pipeline, text).unwrap();
+    let pipeline = sample_pipeline_with(dir.path(), "formats = [\"parquet\", \"jsonstat\"]\n");
     let (with_csv, without) = (dir.path().join("all"), dir.path().join("no_csv"));
     let (status, err) = code(&mut run_into(&with_csv, EPOCH_A));
     assert_eq!(status, Some(0), "{err}");

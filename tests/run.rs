@@ -33,19 +33,6 @@ fn files(dir: &Path) -> Vec<(String, Vec<u8>)> {
     out
 }
 
-fn walk(dir: &Path) -> Vec<std::path::PathBuf> {
-    let mut out = Vec::new();
-    for e in std::fs::read_dir(dir).unwrap() {
-        let p = e.unwrap().path();
-        if p.is_dir() {
-            out.extend(walk(&p));
-        } else {
-            out.push(p);
-        }
-    }
-    out
-}
-
 #[test]
 fn a_publication_has_every_file_and_real_readers_accept_it() {
     let out = tempfile::TempDir::new().unwrap();
@@ -268,23 +255,13 @@ fn a_failing_run_leaves_the_published_version_untouched() {
 #[test]
 fn sdmx_files_are_published_when_asked_for_and_sdmx_readers_accept_them() {
     let dir = tempfile::TempDir::new().unwrap();
-    let pipeline = dir.path().join("sdmx.toml");
-    let sample = root().join("sample_data");
-    std::fs::write(
-        &pipeline,
-        format!(
-            "name = \"sdmx\"\nperiod = \"2024\"\nregisters = {:?}\nclassifications = {:?}\n\
-             parameters = {:?}\noutput = \"out\"\nformats = [\"csv\", \"sdmx\"]\n",
-            sample.join("registers"),
-            sample.join("classifications"),
-            root().join("pipelines/parameters.toml"),
-        ),
-    )
-    .unwrap();
+    let pipeline = sample_pipeline_with(dir.path(), "formats = [\"csv\", \"sdmx\"]\n");
     let out = dir.path().join("out");
     let result = kelastat()
         .arg("run")
         .arg(&pipeline)
+        .arg("--out")
+        .arg(&out)
         .env("SOURCE_DATE_EPOCH", EPOCH)
         .output()
         .unwrap();
