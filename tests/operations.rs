@@ -220,7 +220,7 @@ fn explain_of_an_unknown_person_keeps_the_identifier_out_of_the_logs() {
             .unwrap();
         assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
         assert!(
-            stderr(&out).contains("no award of the person"),
+            stderr(&out).contains("the person given with --person has no accepted award in force"),
             "{}",
             stderr(&out)
         );
