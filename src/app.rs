@@ -28,6 +28,7 @@ pub fn execute(cli: Cli) -> Result<()> {
         Command::Generate(args) => generate_command(&args),
         Command::Explain(args) => explain_command(&args),
         Command::Classify(args) => classify_command(&args).map(|_| ()),
+        Command::Serve(args) => crate::serve::serve_command(&args),
     }
 }
 

@@ -13,3 +13,4 @@ mod rules;
 mod rules_properties;
 mod run;
 mod schema_errors;
+mod serve;
