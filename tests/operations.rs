@@ -92,7 +92,7 @@ fn every_exit_code_of_operations_md_from_the_binary() {
         let (status, err) = code(kelastat().args([command, pipeline.to_str().unwrap()]));
         assert_eq!(status, Some(2), "{command}: {err}");
         assert!(
-            err.contains("recipients_by_sexx") && err.contains("typo.toml"),
+            err.contains("recipients_by_sexx") && err.contains("sample.toml"),
             "{err}"
         );
     }
