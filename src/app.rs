@@ -32,6 +32,7 @@ pub fn execute(cli: Cli) -> Result<()> {
         Command::Diff(args) => crate::manage::diff::diff_command(&args),
         Command::Rejects(args) => crate::manage::rejects_cmd::rejects_command(&args),
         Command::Audit(args) => audit_command(&args),
+        Command::Serve(args) => crate::serve::serve_command(&args),
     }
 }
 

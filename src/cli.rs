@@ -77,6 +77,13 @@ pub enum Command {
         after_help = "Examples:\n  kelastat audit out/2024\n  kelastat audit out/2024 --json"
     )]
     Audit(AuditArgs),
+
+    /// Serve the live publications of an output root through the PxWeb API 2.0 (under
+    /// /api/v2) and the table explorer (at /).
+    #[command(
+        after_help = "Example:\n  kelastat serve /data/publications --addr 127.0.0.1:8080\n  then open http://127.0.0.1:8080/ or ask http://127.0.0.1:8080/api/v2/tables"
+    )]
+    Serve(ServeArgs),
 }
 
 #[derive(Debug, Args)]
@@ -86,6 +93,27 @@ pub struct AuditArgs {
     /// Print the findings as one JSON object (for machines) instead of text.
     #[arg(long)]
     pub json: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct ServeArgs {
+    /// The output root whose `<period>/` publications are served (never `archive/` or `rejects/`).
+    pub out: PathBuf,
+    /// Address to listen on (port 0: any free port; the address bound is printed on stdout).
+    #[arg(long, default_value = "127.0.0.1:8080")]
+    pub addr: String,
+    /// Most data cells one request may fetch (`maxDataCells`); more is refused with 403.
+    #[arg(long, default_value_t = 150_000)]
+    pub max_cells: usize,
+    /// Most calls one client address may make per time window (`maxCallsPerTimeWindow`).
+    #[arg(long, default_value_t = 30)]
+    pub max_calls: u32,
+    /// The rate limit's time window in seconds (`timeWindow`).
+    #[arg(long, default_value_t = 10)]
+    pub time_window: u64,
+    /// Seconds between two looks at the output root for new or replaced publications.
+    #[arg(long, default_value_t = 2)]
+    pub rescan: u64,
 }
 
 #[derive(Debug, Args)]

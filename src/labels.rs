@@ -106,6 +106,25 @@ impl Codelists {
         })
     }
 
+    /// Labels as a publication's `codelists.csv` lists them (dimension, code, labels): the
+    /// areas and countries it names; every other label is fixed or derived from the code.
+    pub fn from_published(rows: impl IntoIterator<Item = (String, String, Labels)>) -> Codelists {
+        let mut areas = HashMap::new();
+        let mut countries = BTreeMap::new();
+        for (dimension, code, labels) in rows {
+            match dimension.as_str() {
+                "area" => {
+                    areas.insert(code, labels);
+                }
+                "country" => {
+                    countries.insert(code, labels);
+                }
+                _ => {}
+            }
+        }
+        Codelists { areas, countries }
+    }
+
     /// The label of a code of a dimension; a code without a known label is its own label.
     pub fn code(&self, dimension: &str, code: &str) -> Labels {
         let file = label_file();

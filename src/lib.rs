@@ -40,6 +40,7 @@ pub mod rejects;
 pub mod row_errors;
 pub mod run;
 pub mod runs;
+pub mod serve;
 pub mod table;
 pub mod validate;
 

@@ -16,4 +16,5 @@ mod rules;
 mod rules_properties;
 mod run;
 mod schema_errors;
+mod serve;
 mod tables;

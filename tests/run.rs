@@ -107,7 +107,7 @@ fn a_publication_has_every_file_and_real_readers_accept_it() {
 /// The Python interpreter with the real readers (scripts/test.sh sets `KELASTAT_PYTHON`), or
 /// `None` when the reader checks are skipped on purpose (`KELASTAT_SKIP_READERS=1`). Anything
 /// else fails: a silently skipped reader check would pass having checked nothing.
-fn readers_python(test: &str) -> Option<String> {
+pub(crate) fn readers_python(test: &str) -> Option<String> {
     let skip = std::env::var("KELASTAT_SKIP_READERS").is_ok_and(|v| v == "1");
     match std::env::var("KELASTAT_PYTHON") {
         Ok(python) => {

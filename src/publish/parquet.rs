@@ -33,6 +33,17 @@ pub fn write_table_parquet(
     info: &PublicationInfo,
     path: &Path,
 ) -> Result<()> {
+    let file = File::create(path).map_err(Error::io(path))?;
+    write_table_parquet_to(table, codelists, info, file)
+}
+
+/// Writes the table as Parquet to any writer (a file, or memory for `serve`).
+pub fn write_table_parquet_to(
+    table: &Table,
+    codelists: &Codelists,
+    info: &PublicationInfo,
+    writer: impl std::io::Write,
+) -> Result<()> {
     let mut df = table_frame(table)?;
     let metadata = metadata(table, codelists, info);
     let mut footer = vec![(
@@ -40,9 +51,8 @@ pub fn write_table_parquet(
         arrow_schema_value(&df, &metadata),
     )];
     footer.extend(metadata);
-    let file = File::create(path).map_err(Error::io(path))?;
     // polars adds its own `ARROW:schema` only where the metadata has none.
-    ParquetWriter::new(file)
+    ParquetWriter::new(writer)
         .with_compression(ParquetCompression::Zstd(None))
         .with_key_value_metadata(Some(KeyValueMetadata::from_static(footer)))
         .finish(&mut df)?;
