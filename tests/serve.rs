@@ -377,3 +377,88 @@ fn serve_limits_calls_and_cells_and_picks_up_a_new_period() {
     let wait: u64 = reply.header("retry-after").unwrap().parse().unwrap();
     assert!((1..=60).contains(&wait));
 }
+
+/// The explorer in headless Chromium (Debian's `chromium`): a shared URL holding a selection
+/// renders the table with `..` for a suppressed cell, a chart, and download links that return
+/// the selection; no script error. Skipped, saying so, where /usr/bin/chromium is not installed.
+#[test]
+fn explorer_shows_a_selection_in_headless_chromium() {
+    let chromium = Path::new("/usr/bin/chromium");
+    if !chromium.exists() {
+        eprintln!(
+            "explorer_shows_a_selection_in_headless_chromium: SKIPPED (apt-get install chromium)"
+        );
+        return;
+    }
+    let out = tempfile::TempDir::new().unwrap();
+    publish(out.path());
+    let served = Served::start(out.path(), &["--max-calls", "10000"]);
+    let profile = tempfile::TempDir::new().unwrap();
+    let page = format!(
+        "{}/?lang=en&table=recipients_by_benefit_sex_age&v.period=2024&v.benefit=ALL,NP,GP&v.sex=SSS&v.age_group=SSS&v.measure=recipients",
+        served.base()
+    );
+    let result = Command::new(chromium)
+        .args([
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-quic",
+            "--no-first-run",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+            "--enable-logging=stderr",
+            "--v=0",
+            "--virtual-time-budget=8000",
+            "--dump-dom",
+        ])
+        .arg(format!("--user-data-dir={}", profile.path().display()))
+        .arg(&page)
+        .output()
+        .unwrap();
+    let dom = String::from_utf8_lossy(&result.stdout);
+    let log = String::from_utf8_lossy(&result.stderr);
+    assert!(!log.contains("Uncaught"), "{log}");
+    let csv = std::fs::read_to_string(
+        out.path()
+            .join("2024/tables/recipients_by_benefit_sex_age.csv"),
+    )
+    .unwrap();
+    // The rows of the three benefits' totals, as the page shows them (English labels).
+    for (code, label) in [
+        ("ALL", "All Kela pension benefits"),
+        ("NP", "National pension"),
+        ("GP", "Guarantee pension"),
+    ] {
+        let row = csv
+            .lines()
+            .find(|l| l.starts_with(&format!("2024,{code},SSS,SSS,")))
+            .unwrap();
+        let fields: Vec<&str> = row.split(',').collect();
+        let shown = if fields[5] == ".." {
+            "..".to_string()
+        } else {
+            // en-GB grouping: 1996 → 1,996.
+            let n: u64 = fields[4].parse().unwrap();
+            if n >= 1000 {
+                format!("{},{:03}", n / 1000, n % 1000)
+            } else {
+                n.to_string()
+            }
+        };
+        let cell = format!(
+            "<td>{label}</td><td>Total</td><td>All age groups</td><td class=\"n\">{shown}</td>"
+        );
+        assert!(dom.contains(&cell), "{cell} not in {dom}");
+    }
+    assert!(dom.contains("<svg"), "no chart: {dom}");
+    let href = dom
+        .split("href=\"")
+        .map(|s| s.split('"').next().unwrap().replace("&amp;", "&"))
+        .find(|h| h.contains("outputFormat=csv"))
+        .expect("a CSV download link");
+    let download = served.get(&href);
+    assert_eq!(download.status, 200);
+    assert_eq!(download.text().lines().count(), 4, "{}", download.text());
+}

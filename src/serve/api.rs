@@ -735,9 +735,11 @@ fn choose(t: &ApiTable, requested: &Requested) -> Result<Vec<Vec<usize>>, Proble
                     .iter()
                     .position(|v| v == code)
                     .expect("total is a code")],
-                None => return Err(Problem::bad_request(format!(
+                None => {
+                    return Err(Problem::bad_request(format!(
                     "variable '{variable}' must be selected: it has no total to leave it out with"
-                ))),
+                )))
+                }
             }
         };
         if positions.is_empty() {
