@@ -163,9 +163,30 @@ pub fn protect(
         })
         .collect();
     let primary = supp.iter().filter(|&&s| s).count();
+    // The pattern search leaves out the relations that only bound a total from above
+    // (`Relation::AtMost`, new recipients over benefits): with them its hypercubes would
+    // reach for the totals, where the audit, which knows them, finds a figure safe without.
+    // Its proofs hold for the whole model only away from those relations, so every primary
+    // figure of a table that has them is audited below with all the attacker knows (and
+    // every primary figure, should such a table be linked to another).
+    let upper_only = |r: &Relation| matches!(r, Relation::AtMost { .. });
+    let searched: Vec<Vec<Relation>> = relations
+        .iter()
+        .map(|list| list.iter().filter(|r| !upper_only(r)).cloned().collect())
+        .collect();
+    let search_model = Model::build(tables, &searched, links, true)?;
+    let upper_only_in: Vec<bool> = relations.iter().map(|l| l.iter().any(upper_only)).collect();
+    let linked = model
+        .cells
+        .iter()
+        .any(|cells| cells.len() > 1 && cells.iter().any(|&(t, _)| upper_only_in[t]));
+    let recheck: Vec<usize> = (0..model.figures())
+        .filter(|&f| model.is_primary(f, min_persons))
+        .filter(|&f| linked || model.cells[f].iter().any(|&(t, _)| upper_only_in[t]))
+        .collect();
     // Secondary suppression: the cheapest hypercube of each primary figure, searched widely
     // for the few the quick search misses.
-    let mut cubes = Cubes::build(tables, relations, &model);
+    let mut cubes = Cubes::build(tables, &searched, &search_model);
     let mut todo: BTreeSet<usize> = (0..model.figures())
         .filter(|&f| model.is_primary(f, min_persons))
         .collect();
@@ -180,7 +201,7 @@ pub fn protect(
         cubes.search = search;
         trace_headlines(&model, &supp, min_persons, tables, "before hypercubes");
         todo.retain(
-            |&k| match cubes.pattern(&model, &supp, k, min_persons, false) {
+            |&k| match cubes.pattern(&search_model, &supp, k, min_persons, false) {
                 Some(pattern) => {
                     pattern.figures.into_iter().for_each(|g| supp[g] = true);
                     false
@@ -194,7 +215,7 @@ pub fn protect(
     let mut repaired = BTreeSet::new();
     for &k in &todo {
         for radius in [1, 2] {
-            if let Some(repair) = attack::repair(&model, &supp, k, min_persons, radius)? {
+            if let Some(repair) = attack::repair(&search_model, &supp, k, min_persons, radius)? {
                 repair.figures.into_iter().for_each(|g| supp[g] = true);
                 if repair.proven {
                     repaired.insert(k);
@@ -205,6 +226,7 @@ pub fn protect(
     }
     trace_headlines(&model, &supp, min_persons, tables, "after hypercubes");
     todo.retain(|k| !repaired.contains(k));
+    todo.extend(recheck);
     trace_headlines(&model, &supp, min_persons, tables, "after repairs");
     let mut secondary = supp.iter().filter(|&&s| s).count() - primary;
     tracing::debug!(

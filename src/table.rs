@@ -159,7 +159,7 @@ mod tests {
             dimension: "sex",
             total: "SSS".into(),
             parts: vec!["1".into(), "2".into()],
-            bounded: false,
+            additivity: Additivity::Sum,
         };
         let r = relations(&t, &[h]);
         assert_eq!(
@@ -186,6 +186,17 @@ pub enum Relation {
     Sum { total: usize, parts: Vec<usize> },
     /// Person counts over benefits: `max(parts) <= total <= Σ parts`.
     Bounded { total: usize, parts: Vec<usize> },
+    /// New recipients over benefits: `total <= Σ parts`. A person new under the total is new
+    /// under one of its parts, but a change of kind is new under the part alone.
+    AtMost { total: usize, parts: Vec<usize> },
+}
+
+/// How a hierarchy's total relates to its parts (see [`Relation`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Additivity {
+    Sum,
+    Bounded,
+    AtMost,
 }
 
 /// A figure published in two tables: both cells carry the same value and status.
@@ -197,14 +208,14 @@ pub struct Link {
     pub cell_b: usize,
 }
 
-/// A hierarchy of one dimension: `total` is the sum (or, for `bounded`, the bounded union)
-/// of `parts`, in every combination of the other dimensions' codes.
+/// A hierarchy of one dimension: `total` is the sum of `parts` (or bounded by them, as
+/// `additivity` says), in every combination of the other dimensions' codes.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Hierarchy {
     pub dimension: &'static str,
     pub total: String,
     pub parts: Vec<String>,
-    pub bounded: bool,
+    pub additivity: Additivity,
 }
 
 /// The relations a set of hierarchies induces on a table.
@@ -234,10 +245,10 @@ pub fn relations(table: &Table, hierarchies: &[Hierarchy]) -> Vec<Relation> {
             }
             let base = cell - total * stride;
             let parts = parts.iter().map(|p| base + p * stride).collect();
-            out.push(if h.bounded {
-                Relation::Bounded { total: cell, parts }
-            } else {
-                Relation::Sum { total: cell, parts }
+            out.push(match h.additivity {
+                Additivity::Sum => Relation::Sum { total: cell, parts },
+                Additivity::Bounded => Relation::Bounded { total: cell, parts },
+                Additivity::AtMost => Relation::AtMost { total: cell, parts },
             });
         }
     }

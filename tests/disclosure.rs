@@ -25,7 +25,8 @@ fn the_sample_passes_the_exact_audit_and_counts_its_information_loss() {
 
 /// What the attacker is told must be true: on the sample's true (unprotected) tables, every
 /// declared relation holds (person counts add up over `Sum` relations and lie between their
-/// largest part and their parts' sum over `Bounded` ones; in `expenditure`, where one person
+/// largest part and their parts' sum over `Bounded` ones, and are at most their parts' sum
+/// over `AtMost` ones (new recipients over benefits); in `expenditure`, where one person
 /// counts once in a total, the counts are bounded over every relation and the euros add up),
 /// and every linked pair of cells holds the same figures.
 #[test]
@@ -38,12 +39,17 @@ fn the_declared_relations_and_links_hold_on_the_samples_true_tables() {
         let money = table.id == "expenditure";
         let euros = |cell: usize| table.values[0][cell].unwrap();
         for relation in &a.relations[t] {
-            let (total, parts, bounded) = match relation {
-                Relation::Sum { total, parts } => (*total, parts, money),
-                Relation::Bounded { total, parts } => (*total, parts, true),
+            let (total, parts, bounded, lower) = match relation {
+                Relation::Sum { total, parts } => (*total, parts, money, true),
+                Relation::Bounded { total, parts } => (*total, parts, true, true),
+                Relation::AtMost { total, parts } => (*total, parts, true, false),
             };
             let sum: i64 = parts.iter().map(|&p| persons[p]).sum();
-            let largest = parts.iter().map(|&p| persons[p]).max().unwrap_or(0);
+            let largest = if lower {
+                parts.iter().map(|&p| persons[p]).max().unwrap_or(0)
+            } else {
+                0
+            };
             let at = || format!("{} {:?}", table.id, table.codes(total));
             if bounded {
                 assert!(
@@ -68,6 +74,20 @@ fn the_declared_relations_and_links_hold_on_the_samples_true_tables() {
         }
     }
     assert!(checked > 10_000, "{checked} relations");
+    // The attacker knows that new recipients under NP, SP and ALL are at most their parts.
+    let new = a
+        .tables
+        .iter()
+        .position(|t| t.id == "new_recipients")
+        .unwrap();
+    let at_most = a.relations[new]
+        .iter()
+        .filter(|r| matches!(r, Relation::AtMost { .. }))
+        .count();
+    assert!(
+        at_most >= 3 * 3,
+        "{at_most} AtMost relations in new_recipients"
+    );
     assert!(!a.links.is_empty());
     for link in &a.links {
         let (x, y) = (&a.tables[link.table_a], &a.tables[link.table_b]);

@@ -1,7 +1,7 @@
 //! The publication's codes (publication.md, "Dimensions and codes") and how register values map
 //! onto them.
 use crate::regions::Classification;
-use crate::table::Hierarchy;
+use crate::table::{Additivity, Hierarchy};
 
 /// The twelve base benefit codes: every recipient row has exactly one of these.
 pub const BASE_BENEFITS: [&str; 12] = [
@@ -169,7 +169,7 @@ fn sum(dimension: &'static str, total: &str, parts: Vec<String>) -> Hierarchy {
         dimension,
         total: total.into(),
         parts,
-        bounded: false,
+        additivity: Additivity::Sum,
     }
 }
 
@@ -186,11 +186,29 @@ pub fn total_hierarchy(dimension: &'static str, codes: &[String]) -> Hierarchy {
 /// with `additive_all` ALL = Σ base codes (money, or where a person counts once per base code).
 pub fn benefit_hierarchies(additive_all: bool) -> Vec<Hierarchy> {
     let mut all = sum("benefit", "ALL", strings(&BASE_BENEFITS));
-    all.bounded = !additive_all;
+    if !additive_all {
+        all.additivity = Additivity::Bounded;
+    }
     vec![
         sum("benefit", "NP", strings(&NP_KINDS)),
         sum("benefit", "SP", strings(&SP_PHASES)),
         all,
+    ]
+}
+
+/// New recipients over benefits (publication.md, "Additivity"): SP = Σ its phases (a new
+/// spouse's pension counts under the phase of its start); a person new under NP or ALL is new
+/// under one of its parts, but a change of kind, or a new benefit beside an old one, is new
+/// under the part alone, so those totals are at most the sum of their parts and nothing more.
+pub fn new_recipient_hierarchies() -> Vec<Hierarchy> {
+    let at_most = |total: &str, parts: &[&str]| Hierarchy {
+        additivity: Additivity::AtMost,
+        ..sum("benefit", total, strings(parts))
+    };
+    vec![
+        at_most("NP", &NP_KINDS),
+        sum("benefit", "SP", strings(&SP_PHASES)),
+        at_most("ALL", &BASE_BENEFITS),
     ]
 }
 

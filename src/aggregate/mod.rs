@@ -519,7 +519,7 @@ fn table_hierarchies(table: &Table, classification: &Classification) -> Vec<Hier
             "sex" | "age_group" | "country" | "np_composition" | "amount_band" | "gp_basis"
             | "survivors_category" | "payment_type" => out.push(total_hierarchy(d.id, &d.codes)),
             "area" => out.extend(area_hierarchies(classification)),
-            "benefit" if table.id == "new_recipients" => {}
+            "benefit" if table.id == "new_recipients" => out.extend(new_recipient_hierarchies()),
             // Expenditure adds up over benefits; person counts are bounded under ALL.
             "benefit" => out.extend(benefit_hierarchies(table.id == "expenditure")),
             _ => {}

@@ -2,7 +2,8 @@
 //!
 //! **Counts.** The attacker knows every published figure, that every suppressed figure is an
 //! integer ≥ 1 (zeros are published), every relation that holds for person counts (`Sum` as
-//! an equation, `Bounded` as `total ≥ each part` and `total ≤ Σ parts`) and, through the
+//! an equation, `Bounded` as `total ≥ each part` and `total ≤ Σ parts`, `AtMost` as the latter
+//! alone) and, through the
 //! figures, every link. A primary figure k (true value x*ₖ < `min_persons`) passes when the
 //! attacker's maximum reaches `min_persons`. That alone is the whole test: the true values are
 //! a feasible point, so min ≤ x*ₖ < `min_persons` ≤ max and the interval is not a single value.
@@ -226,7 +227,7 @@ impl Program<'_> {
             sum.push((rel.total, -1.0));
             // Money adds up under `ALL` too (see `Model::money`).
             if rel.bounded && !self.money {
-                for &p in &rel.parts {
+                for &p in rel.parts.iter().filter(|_| rel.lower) {
                     self.constrain(
                         &mut problem,
                         &vars,
@@ -732,7 +733,7 @@ pub(super) fn repair(
         let mut sum: Vec<(usize, f64)> = rel.parts.iter().map(|&p| (p, 1.0)).collect();
         sum.push((rel.total, -1.0));
         if rel.bounded {
-            for &p in &rel.parts {
+            for &p in rel.parts.iter().filter(|_| rel.lower) {
                 constrain(
                     &mut problem,
                     &[(rel.total, 1.0), (p, -1.0)],

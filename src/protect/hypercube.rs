@@ -201,7 +201,9 @@ impl Cubes {
                 for r in rels {
                     let (bounded, total, parts) = match r {
                         Relation::Sum { total, parts } => (false, *total, parts),
-                        Relation::Bounded { total, parts } => (true, *total, parts),
+                        Relation::Bounded { total, parts } | Relation::AtMost { total, parts } => {
+                            (true, *total, parts)
+                        }
                     };
                     let Some(&first) = parts.first() else {
                         continue;
@@ -610,7 +612,7 @@ impl View<'_> {
             let counts = !rel.persons
                 || if rel.bounded {
                     let y = |f: usize| self.now(f) + dz(f);
-                    rel.parts.iter().all(|&p| y(p) <= y(rel.total))
+                    (!rel.lower || rel.parts.iter().all(|&p| y(p) <= y(rel.total)))
                         && y(rel.total) <= rel.parts.iter().map(|&p| y(p)).sum::<i64>()
                 } else {
                     balanced

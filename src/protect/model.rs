@@ -17,6 +17,9 @@ pub(super) struct Rel {
     /// relation of a table with a money sum) rather than `total = Σ parts`; the money sums
     /// add up over every relation of their table.
     pub bounded: bool,
+    /// For a bounded relation of the person counts: the total is at least each part too
+    /// (`Relation::Bounded`, not `Relation::AtMost`).
+    pub lower: bool,
     pub total: usize,
     pub parts: Vec<usize>,
     /// The relation is used for the person counts: always for a publication read back
@@ -78,7 +81,9 @@ impl Levels {
             .map(|d| vec![(false, false); d.codes.len()])
             .collect();
         for r in relations {
-            let (Relation::Sum { total, parts } | Relation::Bounded { total, parts }) = r;
+            let (Relation::Sum { total, parts }
+            | Relation::Bounded { total, parts }
+            | Relation::AtMost { total, parts }) = r;
             let total_codes = table.codes(*total);
             for &p in parts {
                 for (d, part_code) in table.codes(p).into_iter().enumerate() {
@@ -222,9 +227,10 @@ impl Model {
         let mut rels = Vec::new();
         for (t, list) in relations.iter().enumerate() {
             for r in list {
-                let (bounded, total, parts) = match r {
-                    Relation::Sum { total, parts } => (false, total, parts),
-                    Relation::Bounded { total, parts } => (true, total, parts),
+                let (bounded, lower, total, parts) = match r {
+                    Relation::Sum { total, parts } => (false, true, total, parts),
+                    Relation::Bounded { total, parts } => (true, true, total, parts),
+                    Relation::AtMost { total, parts } => (true, false, total, parts),
                 };
                 let total = figure_of[global(t, *total)?];
                 let parts = parts
@@ -239,7 +245,7 @@ impl Model {
                 let p: Vec<i64> = parts.iter().map(|&f| persons[f]).collect();
                 let sum: i64 = p.iter().sum();
                 let holds = if bounded {
-                    p.iter().all(|&x| x <= persons[total]) && persons[total] <= sum
+                    (!lower || p.iter().all(|&x| x <= persons[total])) && persons[total] <= sum
                 } else {
                     persons[total] == sum
                 };
@@ -252,6 +258,7 @@ impl Model {
                 rels.push(Rel {
                     table: t,
                     bounded,
+                    lower,
                     total,
                     parts,
                     persons: holds || !truth,

@@ -72,6 +72,10 @@ fn cheapest(
 /// - the total published, one part suppressed and the other parts all zero: the part equals
 ///   the total; suppress the total. Otherwise the part lies in [max(1, total − Σ others),
 ///   total], which is wide enough: a published total is ≥ `min_persons`.
+///
+/// `AtMost` (total ≤ Σ parts, new recipients): the total suppressed beside published parts
+/// lies in [1, Σ parts]; a primary total needs Σ parts ≥ `min_persons`, else a nonzero part
+/// is suppressed. A suppressed part has no upper bound here.
 fn needs(model: &Model, supp: &[bool], rel: &Rel, min_persons: i64) -> Option<usize> {
     let suppressed: Vec<usize> = rel.parts.iter().copied().filter(|&f| supp[f]).collect();
     let total_suppressed = supp[rel.total];
@@ -92,10 +96,19 @@ fn needs(model: &Model, supp: &[bool], rel: &Rel, min_persons: i64) -> Option<us
                     .copied()
                     .filter(|&f| model.persons[f] > 0)
                     .collect();
-                if nonzero.len() <= 1 {
+                let exposed = if rel.lower {
+                    nonzero.len() <= 1
+                } else {
+                    let sum: i64 = nonzero.iter().map(|&f| model.persons[f]).sum();
+                    model.is_primary(rel.total, min_persons) && sum < min_persons
+                };
+                if exposed {
                     return cheapest(model, supp, nonzero.into_iter());
                 }
             }
+            return None;
+        }
+        if !rel.lower {
             return None;
         }
         if suppressed.len() == 1 {

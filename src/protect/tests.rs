@@ -1,5 +1,5 @@
 use super::*;
-use crate::table::{relations, Dimension, Hierarchy, Measure, Unit};
+use crate::table::{relations, Additivity, Dimension, Hierarchy, Measure, Unit};
 use proptest::prelude::*;
 
 const MIN: i64 = 4;
@@ -36,7 +36,7 @@ fn total(dimension: &'static str, parts: &[&str]) -> Hierarchy {
         dimension,
         total: "SSS".into(),
         parts: strings(parts),
-        bounded: false,
+        additivity: Additivity::Sum,
     }
 }
 
@@ -193,7 +193,7 @@ fn a_two_level_area_hierarchy_is_protected_at_every_level() {
         dimension: "area",
         total: tot.into(),
         parts: strings(parts),
-        bounded: false,
+        additivity: Additivity::Sum,
     };
     let h = vec![
         sum("ALL", &["SSS", "ABROAD"]),
@@ -265,7 +265,7 @@ fn a_count_under_all_is_bounded_by_its_benefits() {
             dimension: "benefit",
             total: "ALL".into(),
             parts: strings(&["A", "B", "C"]),
-            bounded: true,
+            additivity: Additivity::Bounded,
         },
         total("sex", &["1", "2"]),
     ];
@@ -302,6 +302,71 @@ fn a_count_under_all_is_bounded_by_its_benefits() {
     assert!(!report.passed());
 }
 
+/// New recipients: ALL ≤ Σ benefits, and nothing more (a new benefit beside an old one is
+/// new under the benefit alone). That upper bound is a lower bound on each benefit, which
+/// the attacker turns into an upper bound on its neighbours.
+///
+/// ```text
+///        SSS   a   b   c
+/// ALL     37  30   2   5
+/// OP      32  30   2   0
+/// CI       5   0   0   5
+/// ```
+#[test]
+fn a_new_recipients_total_at_most_its_parts_bounds_them_from_below() {
+    let persons = [37, 30, 2, 5, 32, 30, 2, 0, 5, 0, 0, 5];
+    let t = table(
+        "new_recipients",
+        &[
+            ("benefit", &["ALL", "OP", "CI"]),
+            ("age_group", &["SSS", "a", "b", "c"]),
+        ],
+        &persons,
+    );
+    let h = vec![
+        Hierarchy {
+            dimension: "benefit",
+            total: "ALL".into(),
+            parts: strings(&["OP", "CI"]),
+            additivity: Additivity::AtMost,
+        },
+        total("age_group", &["a", "b", "c"]),
+    ];
+    let r = relations(&t, &h);
+    let sums: Vec<Relation> = r
+        .iter()
+        .filter(|r| matches!(r, Relation::Sum { .. }))
+        .cloned()
+        .collect();
+    // Protected as if the benefits were unrelated, ALL b takes ALL c (5) and OP b takes OP
+    // a (30), which leaves ALL a = 30 published: OP a ≥ 30 − CI a = 30, so OP b ≤ 2, and
+    // ALL b ≤ OP b + CI b ≤ 2.
+    let mut unaware = t.clone();
+    protect(
+        std::slice::from_mut(&mut unaware),
+        &[sums.clone()],
+        &[],
+        MIN,
+    )
+    .unwrap();
+    assert!(!unaware.is_suppressed(cell(&unaware, &["ALL", "a"])));
+    assert!(audit(&[unaware.clone()], &[sums], &[], MIN)
+        .unwrap()
+        .passed());
+    let report = audit(&[unaware], &[r.clone()], &[], MIN).unwrap();
+    let failing: Vec<Vec<&str>> = report.failures.iter().map(|f| t.codes(f.cell)).collect();
+    assert_eq!(
+        failing,
+        vec![vec!["ALL", "b"], vec!["OP", "b"]],
+        "{report:?}"
+    );
+    // Protected with the bound, the pattern passes an attacker who knows it.
+    let mut aware = t.clone();
+    protect(std::slice::from_mut(&mut aware), &[r.clone()], &[], MIN).unwrap();
+    let report = audit(&[aware], &[r], &[], MIN).unwrap();
+    assert!(report.passed(), "{report:?}");
+}
+
 #[test]
 fn a_count_under_all_takes_no_partner_for_the_sums_behind_means() {
     // One municipality, sex SSS only: ALL (40 persons, mean given) ≥ each benefit, ≤ their
@@ -330,7 +395,7 @@ fn a_count_under_all_takes_no_partner_for_the_sums_behind_means() {
         dimension: "benefit",
         total: "ALL".into(),
         parts: strings(&["A", "B", "C"]),
-        bounded: true,
+        additivity: Additivity::Bounded,
     }];
     let r = relations(&t, &h);
     // The counts alone are safe with only C suppressed.
@@ -471,13 +536,13 @@ fn grid(interior: &[[i64; 4]]) -> (Table, Vec<Relation>) {
             dimension: "row",
             total: "SSS".into(),
             parts: row_codes[1..].to_vec(),
-            bounded: false,
+            additivity: Additivity::Sum,
         },
         Hierarchy {
             dimension: "col",
             total: "SSS".into(),
             parts: col_codes[1..].to_vec(),
-            bounded: false,
+            additivity: Additivity::Sum,
         },
     ];
     let r = relations(&t, &h);
@@ -555,7 +620,7 @@ fn expenditure_is_audited_on_its_own_relations() {
             dimension: "benefit",
             total: "ALL".into(),
             parts: strings(&["A", "B"]),
-            bounded: false,
+            additivity: Additivity::Sum,
         },
         total("payment_type", &["regular", "recovery"]),
     ];
@@ -938,7 +1003,7 @@ fn area_table() -> (Table, Vec<Relation>) {
         dimension: "area",
         total: tot,
         parts,
-        bounded: false,
+        additivity: Additivity::Sum,
     };
     let mut h = vec![
         sum("ALL".into(), strings(&["SSS", "ABROAD"])),
@@ -984,19 +1049,19 @@ fn area_table() -> (Table, Vec<Relation>) {
         dimension: "benefit",
         total: "NP".into(),
         parts: strings(&base[..4]),
-        bounded: false,
+        additivity: Additivity::Sum,
     });
     h.push(Hierarchy {
         dimension: "benefit",
         total: "SP".into(),
         parts: strings(&["SP_INIT", "SP_CONT"]),
-        bounded: false,
+        additivity: Additivity::Sum,
     });
     h.push(Hierarchy {
         dimension: "benefit",
         total: "ALL".into(),
         parts: strings(&base),
-        bounded: true,
+        additivity: Additivity::Bounded,
     });
     h.push(total("sex", &["1", "2"]));
     let r = relations(&t, &h);
