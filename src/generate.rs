@@ -55,12 +55,25 @@ pub struct GenerateOptions {
     pub parameters: PathBuf,
 }
 
-/// Rows written per register, and the defects injected by the validator's reason code
-/// (a duplicated key counts both copies, since both are rejected).
+/// Rows written per register, the defects injected by the validator's reason code
+/// (a duplicated key counts both copies, since both are rejected), and every row the
+/// validator must reject: the injected ones and those whose person or award they reject.
 #[derive(Debug, Clone)]
 pub struct GenerateSummary {
     pub rows: Vec<(Register, usize)>,
     pub injected: BTreeMap<String, usize>,
+    /// In register and row order.
+    pub rejects: Vec<InjectedReject>,
+}
+
+/// A row `--dirty` makes the validator reject, with the reason it must give: a defect of the
+/// row itself, or (`orphan_reference`, `unknown_award`) its rejected person or award.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub struct InjectedReject {
+    pub register: Register,
+    /// The row's number in its file, from 1 (the rejects file's `source_row`).
+    pub row: usize,
+    pub reason: &'static str,
 }
 
 /// Writes `persons`, `awards`, `income` and `payments` for `opts` into `opts.out`.
@@ -74,7 +87,7 @@ pub fn generate(opts: &GenerateOptions) -> Result<GenerateSummary> {
     let world = World::new(&classification, &parameters, opts.year)?;
     std::fs::create_dir_all(&opts.out).map_err(Error::io(&opts.out))?;
     let mut sinks = Sinks::create(&opts.out, opts.format)?;
-    let injected = std::thread::scope(|scope| -> Result<BTreeMap<String, usize>> {
+    let (injected, rejects) = std::thread::scope(|scope| -> Result<Injected> {
         let (sender, receiver) = sync_channel::<Chunk>(1);
         let world = &world;
         let producer = scope.spawn(move || produce_chunks(world, opts, sender));
@@ -91,6 +104,7 @@ pub fn generate(opts: &GenerateOptions) -> Result<GenerateSummary> {
     Ok(GenerateSummary {
         rows: sinks.finish()?,
         injected,
+        rejects,
     })
 }
 
@@ -141,13 +155,16 @@ fn year_parameters(file: &ParameterFile, year: i32) -> Result<Vec<MonthParameter
     })
 }
 
+/// The defects injected by reason, and the rows they make the validator reject.
+type Injected = (BTreeMap<String, usize>, Vec<InjectedReject>);
+
 /// The generator thread: persons in chunks, each corrupted and sent to the writer.
 /// Returns the defects injected.
 fn produce_chunks<'a>(
     world: &World<'a>,
     opts: &GenerateOptions,
     sender: SyncSender<Chunk<'a>>,
-) -> Result<BTreeMap<String, usize>> {
+) -> Result<Injected> {
     let mut generator = Generator::new(world, opts.seed);
     let mut corruptor = Corruptor::new(opts.seed, opts.dirty, opts.format, world);
     let mut remaining = opts.persons;
@@ -160,7 +177,7 @@ fn produce_chunks<'a>(
             break;
         }
     }
-    Ok(corruptor.counts)
+    Ok((corruptor.counts, corruptor.rejects))
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -1548,6 +1565,8 @@ struct Target<'r, R> {
     rejected: &'r mut [bool],
     overrides: &'r mut Vec<TextOverride>,
     births: &'r [i32],
+    /// The earlier row a duplicated key was copied from (rejected with the same reason).
+    source: Option<usize>,
 }
 
 impl<R> Target<'_, R> {
@@ -1573,6 +1592,7 @@ impl<R> Target<'_, R> {
         let id = *key(&mut self.rows[source]);
         *key(&mut self.rows[self.row]) = id;
         self.rejected[source] = true;
+        self.source = Some(source);
         Some(2)
     }
 }
@@ -1583,6 +1603,9 @@ struct Corruptor {
     tools: DefectTools,
     rate: f64,
     counts: BTreeMap<String, usize>,
+    /// Every rejected row so far, and the rows of each register written before this chunk.
+    rejects: Vec<InjectedReject>,
+    rows_before: [usize; 4],
 }
 
 impl Corruptor {
@@ -1598,12 +1621,24 @@ impl Corruptor {
             },
             rate,
             counts: BTreeMap::new(),
+            rejects: Vec::new(),
+            rows_before: [0; 4],
         }
     }
 
     /// Corrupts rows with probability `rate`. Rows already rejected by a cascade (their
     /// person or award corrupted) are left alone, so that every count is exact.
     fn corrupt(&mut self, chunk: &mut Chunk) {
+        let offsets = self.rows_before;
+        let lengths = [
+            chunk.persons.len(),
+            chunk.awards.len(),
+            chunk.income.len(),
+            chunk.payments.len(),
+        ];
+        for (before, n) in self.rows_before.iter_mut().zip(lengths) {
+            *before += n;
+        }
         if self.rate <= 0.0 {
             return;
         }
@@ -1611,7 +1646,7 @@ impl Corruptor {
         let [persons_text, awards_text, income_text, payments_text] = &mut chunk.overrides;
         let births = &chunk.births;
         let mut bad_person = vec![false; chunk.persons.len()];
-        self.corrupt_register(
+        let direct = self.corrupt_register(
             Register::Persons,
             PERSON_DEFECTS,
             person_defect,
@@ -1621,10 +1656,14 @@ impl Corruptor {
                 rejected: &mut bad_person,
                 overrides: persons_text,
                 births,
+                source: None,
             },
         );
+        self.record(Register::Persons, offsets[0], &bad_person, direct, |_| {
+            unreachable!("a person is rejected only for its own defect")
+        });
         let mut bad_award: Vec<bool> = chunk.awards.iter().map(|a| bad_person[a.person]).collect();
-        self.corrupt_register(
+        let direct = self.corrupt_register(
             Register::Awards,
             AWARD_DEFECTS,
             award_defect,
@@ -1634,10 +1673,14 @@ impl Corruptor {
                 rejected: &mut bad_award,
                 overrides: awards_text,
                 births,
+                source: None,
             },
         );
+        self.record(Register::Awards, offsets[1], &bad_award, direct, |_| {
+            "orphan_reference"
+        });
         let mut bad_income: Vec<bool> = chunk.income.iter().map(|r| bad_person[r.person]).collect();
-        self.corrupt_register(
+        let direct = self.corrupt_register(
             Register::Income,
             INCOME_DEFECTS,
             income_defect,
@@ -1647,14 +1690,18 @@ impl Corruptor {
                 rejected: &mut bad_income,
                 overrides: income_text,
                 births,
+                source: None,
             },
         );
+        self.record(Register::Income, offsets[2], &bad_income, direct, |_| {
+            "orphan_reference"
+        });
         let mut bad_payment: Vec<bool> = chunk
             .payments
             .iter()
             .map(|p| bad_person[p.person] || p.award.is_some_and(|a| bad_award[a]))
             .collect();
-        self.corrupt_register(
+        let direct = self.corrupt_register(
             Register::Payments,
             PAYMENT_DEFECTS,
             payment_defect,
@@ -1664,19 +1711,52 @@ impl Corruptor {
                 rejected: &mut bad_payment,
                 overrides: payments_text,
                 births,
+                source: None,
             },
         );
+        // A payment of a rejected person fails the person check first; of a rejected award
+        // alone, the award check.
+        let payments = &chunk.payments;
+        self.record(Register::Payments, offsets[3], &bad_payment, direct, |i| {
+            if bad_person[payments[i].person] {
+                "orphan_reference"
+            } else {
+                "unknown_award"
+            }
+        });
+    }
+
+    /// Records every rejected row of a register's chunk: with its own defect's reason where
+    /// it has one (`direct`), else the reason of the cascade that rejects it.
+    fn record(
+        &mut self,
+        register: Register,
+        offset: usize,
+        rejected: &[bool],
+        direct: BTreeMap<usize, &'static str>,
+        cascade: impl Fn(usize) -> &'static str,
+    ) {
+        for (row, _) in rejected.iter().enumerate().filter(|(_, bad)| **bad) {
+            let reason = direct.get(&row).copied().unwrap_or_else(|| cascade(row));
+            self.rejects.push(InjectedReject {
+                register,
+                row: offset + row + 1,
+                reason,
+            });
+        }
     }
 
     /// Gives each row not yet rejected, with probability `rate`, one of `defects`: tried in
-    /// random order until one applies to the row.
+    /// random order until one applies to the row. Returns the rows it rejects, with reasons
+    /// (a duplicated key: both copies).
     fn corrupt_register<R>(
         &mut self,
         register: Register,
         defects: &[Defect],
         apply: DefectFn<R>,
         mut target: Target<R>,
-    ) {
+    ) -> BTreeMap<usize, &'static str> {
+        let mut direct = BTreeMap::new();
         let mut order = defects.to_vec();
         for row in 0..target.rows.len() {
             if target.rejected[row] || !self.tools.rng.gen_bool(self.rate) {
@@ -1687,14 +1767,17 @@ impl Corruptor {
             for &defect in &order {
                 if let Some(rejected_rows) = apply(&mut self.tools, defect, &mut target) {
                     target.rejected[row] = true;
-                    *self
-                        .counts
-                        .entry(defect.reason(register).to_string())
-                        .or_insert(0) += rejected_rows;
+                    let reason = defect.reason(register);
+                    direct.insert(row, reason);
+                    if let Some(source) = target.source.take() {
+                        direct.insert(source, reason);
+                    }
+                    *self.counts.entry(reason.to_string()).or_insert(0) += rejected_rows;
                     break;
                 }
             }
         }
+        direct
     }
 }
 

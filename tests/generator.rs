@@ -4,6 +4,8 @@ use std::path::Path;
 
 use kelastat::generate::{generate, GenerateOptions, GenerateSummary};
 use kelastat::registers::FileFormat;
+use kelastat::validate::Validated;
+use polars::prelude::DataType;
 use tempfile::TempDir;
 
 use crate::common::*;
@@ -20,6 +22,60 @@ fn make(dir: &Path, persons: usize, seed: u64, format: FileFormat, dirty: f64) -
         parameters: root().join("pipelines/parameters.toml"),
     })
     .unwrap()
+}
+
+/// One rejected row: register, source row (from 1), reason.
+type Reject = (String, usize, String);
+
+/// The rejects file's rows (`rejects::collect_rejects`), sorted.
+fn rejects_of(validated: &Validated) -> Vec<Reject> {
+    let frame = kelastat::rejects::collect_rejects(validated).unwrap();
+    let register = frame.column("register").unwrap().str().unwrap().clone();
+    let rows = frame
+        .column("source_row")
+        .unwrap()
+        .cast(&DataType::Int64)
+        .unwrap();
+    let reason = frame.column("reason").unwrap().str().unwrap().clone();
+    let mut out: Vec<Reject> = (0..frame.height())
+        .map(|i| {
+            (
+                register.get(i).unwrap().to_string(),
+                usize::try_from(rows.i64().unwrap().get(i).unwrap()).unwrap(),
+                reason.get(i).unwrap().to_string(),
+            )
+        })
+        .collect();
+    out.sort();
+    out
+}
+
+/// The rows the generator says it made the validator reject, sorted.
+fn injected_rejects(summary: &GenerateSummary) -> Vec<Reject> {
+    let mut out: Vec<Reject> = summary
+        .rejects
+        .iter()
+        .map(|r| (r.register.name().to_string(), r.row, r.reason.to_string()))
+        .collect();
+    out.sort();
+    out
+}
+
+/// `found` and `expected` are the same rows with the same reasons; else the first differences.
+fn assert_same_rejects(found: &[Reject], expected: &[Reject], what: &str) {
+    if found == expected {
+        return;
+    }
+    let missing: Vec<&Reject> = expected.iter().filter(|r| !found.contains(r)).collect();
+    let extra: Vec<&Reject> = found.iter().filter(|r| !expected.contains(r)).collect();
+    panic!(
+        "{what}: {} rejects found, {} expected; expected but not found (first 10): {:?}; \
+         found but not expected (first 10): {:?}",
+        found.len(),
+        expected.len(),
+        &missing[..missing.len().min(10)],
+        &extra[..extra.len().min(10)]
+    );
 }
 
 fn files(dir: &Path) -> Vec<(String, Vec<u8>)> {
@@ -110,12 +166,18 @@ fn generated_registers_pass_validation_with_zero_rejects_in_both_formats() {
     }
 }
 
+/// The validator rejects exactly the rows the generator made bad, each for the reason the
+/// generator injected (or, for a row of a rejected person or award, `orphan_reference` or
+/// `unknown_award`), as the rejects file lists them.
 #[test]
 fn dirty_output_reconciles_and_every_injected_reason_is_found() {
     for format in [FileFormat::Parquet, FileFormat::Csv] {
         let dir = TempDir::new().unwrap();
         let summary = make(dir.path(), 2000, 11, format, 0.05);
         let (_, validated) = run_validation(dir.path());
+        let expected = injected_rejects(&summary);
+        assert!(expected.len() > 400, "{format:?}: {}", expected.len());
+        assert_same_rejects(&rejects_of(&validated), &expected, &format!("{format:?}"));
         let mut found = std::collections::BTreeMap::new();
         for c in validated.iter() {
             assert_eq!(c.counts.read, c.counts.accepted + c.counts.rejected);
@@ -139,33 +201,59 @@ fn dirty_output_reconciles_and_every_injected_reason_is_found() {
 }
 
 /// Validation follows sorted registers by looking their references up, and joins registers in
-/// another order (`lookup::Referenced::attach`): both give every register the same verdicts.
+/// another order (`lookup::Referenced::attach`): both give every row the same verdict, the
+/// one the generator injected.
 #[test]
 fn registers_out_of_person_order_get_the_same_verdicts() {
     let sorted = TempDir::new().unwrap();
-    make(sorted.path(), 2000, 5, FileFormat::Csv, 0.05);
+    let summary = make(sorted.path(), 2000, 5, FileFormat::Csv, 0.05);
     let scrambled = TempDir::new().unwrap();
+    // Per register, the sorted file's row number of each scrambled row.
+    let mut origin = std::collections::BTreeMap::new();
     for register in ["persons", "awards", "income", "payments"] {
         let text = std::fs::read_to_string(sorted.path().join(format!("{register}.csv"))).unwrap();
-        let mut lines: Vec<&str> = text.lines().collect();
+        let lines: Vec<&str> = text.lines().collect();
+        let mut rows: Vec<usize> = (1..lines.len()).collect();
         if register != "persons" {
             // In the order of a hash of each line: scattered, not by person.
-            lines[1..].sort_by_key(|line| {
+            rows.sort_by_key(|&row| {
                 use std::hash::{Hash, Hasher};
                 let mut hasher = std::collections::hash_map::DefaultHasher::new();
-                line.hash(&mut hasher);
+                lines[row].hash(&mut hasher);
                 hasher.finish()
             });
         }
+        let scrambled_lines: Vec<&str> = std::iter::once(lines[0])
+            .chain(rows.iter().map(|&row| lines[row]))
+            .collect();
         let path = scrambled.path().join(format!("{register}.csv"));
-        std::fs::write(path, lines.join("\n") + "\n").unwrap();
+        std::fs::write(path, scrambled_lines.join("\n") + "\n").unwrap();
+        origin.insert(register.to_string(), rows);
     }
     let verdicts = |dir: &Path| {
         let (_, validated) = run_validation(dir);
         let counts: Vec<_> = validated.iter().map(|c| c.counts.clone()).collect();
-        (counts, validated.payments_after_death)
+        (
+            counts,
+            validated.payments_after_death,
+            rejects_of(&validated),
+        )
     };
-    let (counts, after_death) = verdicts(sorted.path());
+    let (counts, after_death, rejects) = verdicts(sorted.path());
     assert!(counts.iter().all(|c| c.rejected > 0), "{counts:?}");
-    assert_eq!((counts, after_death), verdicts(scrambled.path()));
+    assert_same_rejects(&rejects, &injected_rejects(&summary), "sorted");
+    let (scrambled_counts, scrambled_after_death, scrambled_rejects) = verdicts(scrambled.path());
+    assert_eq!(
+        (counts, after_death),
+        (scrambled_counts, scrambled_after_death)
+    );
+    let mut back: Vec<Reject> = scrambled_rejects
+        .into_iter()
+        .map(|(register, row, reason)| {
+            let row = origin[&register][row - 1];
+            (register, row, reason)
+        })
+        .collect();
+    back.sort();
+    assert_same_rejects(&back, &rejects, "scrambled, by the sorted file's rows");
 }
