@@ -248,6 +248,10 @@ fn an_excel_csv_with_semicolons_decimal_commas_and_a_byte_order_mark_reads_as_th
         .contains(";600,12\r\n"));
     let (_, expected) = run_validation(original.path());
     let (_, got) = run_validation(excel.path());
+    let names = |v: &kelastat::validate::Validated| -> Vec<String> {
+        v.iter().map(|c| c.counts.register.clone()).collect()
+    };
+    assert_eq!(names(&expected), names(&got), "the same registers");
     for (e, g) in expected.iter().zip(got.iter()) {
         assert_eq!(e.counts.rejected, 0);
         assert_eq!(e.counts, g.counts);
