@@ -94,41 +94,43 @@ fn files(dir: &Path) -> Vec<(String, Vec<u8>)> {
 }
 
 /// Two processes (this one and the binary), so that nothing seeded per process (hash maps,
-/// keys) can make the bytes differ unseen.
+/// keys) can make the bytes differ unseen: clean Parquet, and dirty CSV (whose defects come
+/// from a stream of their own).
 #[test]
 fn the_generator_is_deterministic_per_seed() {
-    let (a, b, c) = (
-        TempDir::new().unwrap(),
-        TempDir::new().unwrap(),
-        TempDir::new().unwrap(),
-    );
-    make(a.path(), 1500, 42, FileFormat::Parquet, 0.0);
-    let out = kelastat()
-        .args([
-            "generate",
-            "--persons",
-            "1500",
-            "--year",
-            "2024",
-            "--seed",
-            "42",
-        ])
-        .arg("--out")
-        .arg(b.path())
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    make(c.path(), 1500, 43, FileFormat::Parquet, 0.0);
-    assert_eq!(files(a.path()).len(), 4);
-    assert!(files(a.path()) == files(b.path()), "same seed, same bytes");
-    assert!(
-        files(a.path()) != files(c.path()),
-        "another seed, other data"
-    );
+    for (format, flag, dirty) in [
+        (FileFormat::Parquet, "parquet", "0"),
+        (FileFormat::Csv, "csv", "0.05"),
+    ] {
+        let (a, b, c) = (
+            TempDir::new().unwrap(),
+            TempDir::new().unwrap(),
+            TempDir::new().unwrap(),
+        );
+        make(a.path(), 1500, 42, format, dirty.parse().unwrap());
+        let out = kelastat()
+            .args(["generate", "--persons", "1500", "--year", "2024"])
+            .args(["--seed", "42", "--format", flag, "--dirty", dirty])
+            .arg("--out")
+            .arg(b.path())
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        make(c.path(), 1500, 43, format, dirty.parse().unwrap());
+        assert_eq!(files(a.path()).len(), 4);
+        assert!(
+            files(a.path()) == files(b.path()),
+            "{format:?}: same seed, same bytes"
+        );
+        assert!(
+            files(a.path()) != files(c.path()),
+            "{format:?}: another seed, other data"
+        );
+    }
 }
 
 #[test]
