@@ -177,6 +177,7 @@ fn produce_chunks<'a>(
             break;
         }
     }
+    corruptor.rejects.sort();
     Ok((corruptor.counts, corruptor.rejects))
 }
 

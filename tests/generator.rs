@@ -202,6 +202,21 @@ fn dirty_output_reconciles_and_every_injected_reason_is_found() {
     }
 }
 
+/// Rows are numbered across the generator's chunks of 50 000 persons.
+#[test]
+fn dirty_rows_are_found_in_every_chunk() {
+    let dir = TempDir::new().unwrap();
+    let summary = make(dir.path(), 52_000, 3, FileFormat::Parquet, 0.01);
+    let (_, validated) = run_validation(dir.path());
+    let expected = injected_rejects(&summary);
+    let last_chunk = expected
+        .iter()
+        .filter(|(register, row, _)| register == "persons" && *row > 50_000)
+        .count();
+    assert!(last_chunk > 0, "no person rejected past the first chunk");
+    assert_same_rejects(&rejects_of(&validated), &expected, "52 000 persons");
+}
+
 /// Validation follows sorted registers by looking their references up, and joins registers in
 /// another order (`lookup::Referenced::attach`): both give every row the same verdict, the
 /// one the generator injected.
