@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 
 use polars::prelude::*;
 
-use crate::classify::arith::date_lit;
+use crate::calendar::date_lit;
 use crate::classify::Classified;
 use crate::error::Result;
 use crate::ingest::collect_streaming;

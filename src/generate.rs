@@ -31,7 +31,10 @@ use rand::seq::SliceRandom;
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 
-use crate::classify::arith::{civil_from_days, days_from_civil, months_between_dates};
+use crate::calendar::{
+    anniversary, date_of_day, days_from_civil, first_day_of, first_of_next_month, last_day_of,
+    month_of_day, months_between_dates, year_of_day,
+};
 use crate::classify::{classify_keeping, Classified, Input};
 use crate::error::{Error, Result};
 use crate::params::{MonthParameters, ParameterFile};
@@ -161,52 +164,6 @@ fn produce_chunks<'a>(
         }
     }
     Ok(corruptor.counts)
-}
-
-// ---------------------------------------------------------------------------------------------
-// Calendar: dates are days since 1970-01-01 (polars `Date`), months are `12 × year + month − 1`.
-
-fn is_leap(year: i32) -> bool {
-    year % 4 == 0 && (year % 100 != 0 || year % 400 == 0)
-}
-
-fn year_of(days: i32) -> i32 {
-    civil_from_days(days).0
-}
-
-fn month_index(days: i32) -> i32 {
-    let (y, m, _) = civil_from_days(days);
-    y * 12 + m as i32 - 1
-}
-
-fn month_start(month: i32) -> i32 {
-    days_from_civil(month.div_euclid(12), month.rem_euclid(12) as u32 + 1, 1)
-}
-
-fn month_end(month: i32) -> i32 {
-    month_start(month + 1) - 1
-}
-
-fn first_of_next_month(days: i32) -> i32 {
-    month_start(month_index(days) + 1)
-}
-
-/// The `years`th birthday; a 29 February birthday falls on 28 February in other years.
-fn anniversary(birth: i32, years: i32) -> i32 {
-    let (y, m, d) = civil_from_days(birth);
-    let year = y + years;
-    let day = if m == 2 && d == 29 && !is_leap(year) {
-        28
-    } else {
-        d
-    };
-    days_from_civil(year, m, day)
-}
-
-/// The date of a day number.
-fn to_date(days: i32) -> NaiveDate {
-    let (y, m, d) = civil_from_days(days);
-    NaiveDate::from_ymd_opt(y, m, d).expect("a day number of the calendar")
 }
 
 /// The guarantee pension exists from 2011-03-01.
@@ -456,12 +413,12 @@ impl<'a> World<'a> {
     ) -> Result<World<'a>> {
         let months = year_parameters(parameters, year)?
             .into_iter()
-            .zip(0..)
+            .zip(1..)
             .map(|(params, m)| {
                 let index = year * 12 + m;
                 Month {
                     index,
-                    start: month_start(index),
+                    start: first_day_of(index),
                     params,
                 }
             })
@@ -547,7 +504,7 @@ impl Person<'_> {
     }
 
     fn alive_in(&self, month: i32) -> bool {
-        self.death.is_none_or(|d| month_index(d) >= month)
+        self.death.is_none_or(|d| month_of_day(d) >= month)
     }
 
     fn add_income(&mut self, ty: IncomeType, cents: i64) {
@@ -564,8 +521,8 @@ impl Person<'_> {
 /// period of rules.md, only to draw residence months short of it.
 fn residence_period(birth: i32, until: i32) -> i64 {
     months_between_dates(
-        to_date(anniversary(birth, 16)),
-        to_date(until.min(anniversary(birth, 65))),
+        date_of_day(anniversary(birth, 16)),
+        date_of_day(until.min(anniversary(birth, 65))),
     )
 }
 
@@ -837,7 +794,7 @@ fn award_row(p: &Person, person: usize, a: &Award) -> AwardRow {
 fn push_income_rows(world: &World, p: &Person, person: usize, out: &mut Vec<IncomeRow>) {
     for &(ty, cents) in &p.incomes {
         for month in &world.months {
-            if month.index >= month_index(p.birth) && p.alive_in(month.index) {
+            if month.index >= month_of_day(p.birth) && p.alive_in(month.index) {
                 out.push(IncomeRow {
                     person,
                     person_id: Id::Known(p.number),
@@ -915,7 +872,7 @@ impl<'w, 'a> Generator<'w, 'a> {
             profile = Profile::OldAge;
         }
         let birth = self.draw_birth(profile);
-        let age = self.world.year - year_of(birth);
+        let age = self.world.year - year_of_day(birth);
         let sex = self.draw_sex(profile, age);
         let (country, municipality) = self.draw_residence();
         let couple = self.chance(profile.couple_share());
@@ -1120,11 +1077,11 @@ impl<'w, 'a> Generator<'w, 'a> {
     /// The national pension old-age award from the month after the 65th birthday (2 % of
     /// deferrable ones deferred); returns its index.
     fn old_age_pension(&mut self, p: &mut Person, deferrable: bool) -> usize {
-        let normal = month_index(first_of_next_month(anniversary(p.birth, 65)));
+        let normal = month_of_day(first_of_next_month(anniversary(p.birth, 65)));
         let room = i64::from(self.world.last_month() - normal).min(36);
         let deferral =
             (deferrable && room >= 1 && self.chance(0.02)).then(|| self.rng.gen_range(1..=room));
-        let start = month_start(normal + deferral.unwrap_or(0) as i32);
+        let start = first_day_of(normal + deferral.unwrap_or(0) as i32);
         let mut award = self.award(Benefit::NationalPension, Some("old_age"), start, p.birth);
         award.deferral_months = deferral;
         award.residence_months = self.residence_months(0.10, p.birth, start);
@@ -1139,12 +1096,12 @@ impl<'w, 'a> Generator<'w, 'a> {
     }
 
     fn early_old_age_pensioner(&mut self, p: &mut Person) {
-        let min_age = early_old_age_min_age(year_of(p.birth));
-        let earliest = month_index(first_of_next_month(anniversary(p.birth, min_age)));
-        let normal = month_index(first_of_next_month(anniversary(p.birth, 65)));
+        let min_age = early_old_age_min_age(year_of_day(p.birth));
+        let earliest = month_of_day(first_of_next_month(anniversary(p.birth, min_age)));
+        let normal = month_of_day(first_of_next_month(anniversary(p.birth, 65)));
         let latest = (normal - 1).min(self.world.last_month()).max(earliest);
         let start_month = self.rng.gen_range(earliest..=latest);
-        let start = month_start(start_month);
+        let start = first_day_of(start_month);
         let mut award = self.award(
             Benefit::NationalPension,
             Some("early_old_age"),
@@ -1160,7 +1117,7 @@ impl<'w, 'a> Generator<'w, 'a> {
     }
 
     fn disability_pensioner(&mut self, p: &mut Person) {
-        let earliest = month_index(first_of_next_month(anniversary(p.birth, 18)));
+        let earliest = month_of_day(first_of_next_month(anniversary(p.birth, 18)));
         let last = self.world.last_month();
         let award = if self.chance(0.2) {
             // A rehabilitation subsidy is temporary: started within three years, 6-24 months.
@@ -1171,17 +1128,17 @@ impl<'w, 'a> Generator<'w, 'a> {
             let mut award = self.award(
                 Benefit::NationalPension,
                 Some("rehabilitation_subsidy"),
-                month_start(start_month),
+                first_day_of(start_month),
                 p.birth,
             );
-            award.end = Some(month_end(start_month + months - 1));
+            award.end = Some(last_day_of(start_month + months - 1));
             award
         } else {
             let start_month = self.rng.gen_range(earliest..=last.max(earliest));
             self.award(
                 Benefit::NationalPension,
                 Some("disability"),
-                month_start(start_month),
+                first_day_of(start_month),
                 p.birth,
             )
         };
@@ -1216,7 +1173,7 @@ impl<'w, 'a> Generator<'w, 'a> {
 
     /// A child increase with the pension `np` for 3 % of pensioners under 70.
     fn child_increase(&mut self, p: &mut Person, np: usize) {
-        if self.world.year - year_of(p.birth) >= 70 || !self.chance(0.03) {
+        if self.world.year - year_of_day(p.birth) >= 70 || !self.chance(0.03) {
             return;
         }
         let children = *[1, 1, 1, 2, 2, 3].choose(&mut self.rng).expect("non-empty");
@@ -1282,7 +1239,7 @@ impl<'w, 'a> Generator<'w, 'a> {
             p.awards.push(child);
             return;
         }
-        let child_end = month_end(month_index(eighteen));
+        let child_end = last_day_of(month_of_day(eighteen));
         if start <= child_end && child_end >= self.world.jan1 {
             let mut child = self.award(Benefit::OrphanPension, Some("child"), start, death + 1);
             child.deceased_death = Some(death);
@@ -1522,7 +1479,7 @@ impl DefectTools {
 
     /// The first day of a month 1-24 months before the month of `birth`.
     fn month_before_birth(&mut self, birth: i32) -> i32 {
-        month_start(month_index(birth) - self.rng.gen_range(1..=24))
+        first_day_of(month_of_day(birth) - self.rng.gen_range(1..=24))
     }
 
     /// Money written with three decimals, or not a number.
@@ -1537,7 +1494,7 @@ impl DefectTools {
 
 /// A date that cannot exist, in the year of `days`.
 fn impossible_date(days: i32) -> String {
-    format!("{:04}-02-30", year_of(days))
+    format!("{:04}-02-30", year_of_day(days))
 }
 
 /// The row being corrupted, with what a defect may need from its chunk.
@@ -1785,7 +1742,7 @@ fn award_defect(
         }
         Defect::BeforeBirth => {
             // Before the month of birth: the validator compares with the birth month's start.
-            row.start_date = Some(t.days_before(month_start(month_index(birth)), 365));
+            row.start_date = Some(t.days_before(first_day_of(month_of_day(birth)), 365));
         }
         Defect::OrphanReference => row.person_id = t.unknown_id(),
         _ => return None,
@@ -2351,7 +2308,7 @@ mod tests {
         for i in &chunk.income {
             assert!(registers::INCOME_TYPES.contains(&i.income_type.unwrap()));
             assert!(i.amount.unwrap() > 0);
-            assert!(month_index(i.month.unwrap()) >= month_index(chunk.births[i.person]));
+            assert!(month_of_day(i.month.unwrap()) >= month_of_day(chunk.births[i.person]));
         }
         let mut payment_ids = std::collections::BTreeSet::new();
         for p in &chunk.payments {
@@ -2362,7 +2319,7 @@ mod tests {
                 p.payment_type == Some(RECOVERY),
                 "{p:?}"
             );
-            assert!(month_index(p.period_month.unwrap()) >= month_index(chunk.births[p.person]));
+            assert!(month_of_day(p.period_month.unwrap()) >= month_of_day(chunk.births[p.person]));
             if let Id::Known(n) = p.award_id {
                 assert!(award_ids.contains(&Id::Known(n)));
             }
@@ -2535,8 +2492,7 @@ mod tests {
         let payments = payments_frame(&chunk.payments, Money::Cents).unwrap();
         for r in crate::reconcile::reconcile(
             &classified,
-            &crate::aggregate::recipients::paid_in_month(&payments.lazy(), classified.month)
-                .unwrap(),
+            &crate::payments::paid_in_month(&payments.lazy(), classified.month).unwrap(),
         )
         .unwrap()
         {
@@ -2545,17 +2501,8 @@ mod tests {
     }
 
     #[test]
-    fn calendar_helpers_round_trip() {
-        for days in [-800_000, -1, 0, 59, 19_782, 20_000, 60_000] {
-            let (y, m, d) = civil_from_days(days);
-            assert_eq!(days_from_civil(y, m, d), days);
-        }
+    fn residence_period_and_ids() {
         let birth = days_from_civil(2000, 2, 29);
-        assert_eq!(anniversary(birth, 1), days_from_civil(2001, 2, 28));
-        assert_eq!(
-            to_date(birth),
-            NaiveDate::from_ymd_opt(2000, 2, 29).unwrap()
-        );
         assert_eq!(residence_period(birth, days_from_civil(2017, 2, 28)), 12);
         let mut id = String::new();
         write_id(&mut id, "P", 42, 7);

@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 
 use polars::prelude::*;
 
-use crate::classify::arith::month_first_day;
+use crate::calendar::month_first_day;
 use crate::digest::sha256_file;
 use crate::error::{Error, Result};
 use crate::registers::{ColType, ColumnSpec, FileFormat, Register};

@@ -117,8 +117,8 @@ fn reconcile_in_chunks(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::calendar::ymd;
     use crate::keys::{key_of, number_of_benefit};
-    use crate::period::ymd;
 
     #[test]
     fn computed_and_paid_amounts_are_compared_per_person_and_benefit() {

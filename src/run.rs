@@ -6,9 +6,6 @@ use std::path::{Path, PathBuf};
 use chrono::{DateTime, Utc};
 
 use crate::aggregate::{aggregate, time_series, Input as AggregateInput};
-use crate::app::{
-    classify_period, ingest_and_validate, paid_and_reconciled, resolve_period, Scope, ValidationRun,
-};
 use crate::cli::RunArgs;
 use crate::config::Pipeline;
 use crate::digest::sha256_file;
@@ -19,6 +16,9 @@ use crate::logging::enter_stage;
 use crate::params::ParameterFile;
 use crate::paths::shown;
 use crate::period::Period;
+use crate::pipeline::{
+    classify_period, ingest_and_validate, paid_and_reconciled, resolve_period, Scope, ValidationRun,
+};
 use crate::plausibility;
 use crate::protect::protect;
 use crate::publication::publish_atomically;

@@ -5,7 +5,7 @@ use std::sync::{Arc, Mutex};
 
 use polars::prelude::*;
 
-use crate::classify::arith::month_first_day;
+use crate::calendar::month_first_day;
 use crate::error::Result;
 use crate::ingest::{collect_streaming, RegisterData, Registers, INVALID_COLUMN, ROW};
 use crate::keys::{benefit_number, id_hash, key_of, repeated, reusing_previous, BENEFIT_NUMBER};

@@ -1,6 +1,7 @@
 //! Aggregate: the ten tables of publication.md as full cubes, with the additivity relations
 //! and cross-table links that disclosure control must respect.
-pub mod codes;
+/// The code lists, where the disclosure-control tests (`protect::tests`) name them.
+pub use crate::codes;
 pub mod cube;
 pub mod payment_sums;
 pub mod recipients;
@@ -9,8 +10,9 @@ use std::collections::BTreeSet;
 
 use polars::prelude::*;
 
-use crate::classify::arith::{date_lit, month_first_day};
+use crate::calendar::{date_lit, month_first_day};
 use crate::classify::Classified;
+use crate::codes::*;
 use crate::error::Result;
 use crate::history::PublishedPeriod;
 use crate::keys::{
@@ -19,7 +21,6 @@ use crate::keys::{
 use crate::period::Period;
 use crate::regions::Classification;
 use crate::table::{relations, Dimension, Hierarchy, Link, Measure, Relation, Status, Table, Unit};
-use codes::*;
 use cube::Cube;
 use payment_sums::payment_sums;
 use recipients::{base_code, in_force_on, person_attributes, recipients};
@@ -30,7 +31,7 @@ pub struct Input<'a> {
     pub awards: &'a LazyFrame,
     /// Streamed: read from the file by each query that needs it.
     pub payments: Option<&'a LazyFrame>,
-    /// `recipients::paid_in_month` of the payments (`None` without payments).
+    /// `payments::paid_in_month` of the payments (`None` without payments).
     pub paid_in_month: Option<&'a DataFrame>,
     pub classified: &'a Classified,
     pub classification: &'a Classification,
@@ -603,7 +604,7 @@ fn links(tables: &[Table]) -> Vec<Link> {
 /// one named, else the person's award of the benefit in force in the payment's month with
 /// the latest start; the spouse's-pension phase is the one in the payment's month.
 /// (`PERSON_KEY`, `base` and `payment_type` as positions in `BASE_BENEFITS` and
-/// `PAYMENT_TYPES`, `amount`.)
+/// `PAYMENT_TYPE_CODES`, `amount`.)
 fn payments_with_codes(
     payments: &LazyFrame,
     awards: &LazyFrame,
@@ -642,7 +643,7 @@ fn payments_with_codes(
             .select([
                 col(PERSON_KEY),
                 position_in(col("base"), &BASE_BENEFITS),
-                position_in(col("payment_type"), &PAYMENT_TYPES),
+                position_in(col("payment_type"), &PAYMENT_TYPE_CODES),
                 col("amount"),
             ])
             .collect()?)
@@ -745,7 +746,7 @@ fn expenditure(payments: &LazyFrame, awards: &LazyFrame, period: Period) -> Resu
     let dims = vec![
         dim("period", vec![period.to_string()]),
         dim("benefit", benefits()),
-        dim("payment_type", strings(&PAYMENT_TYPES)),
+        dim("payment_type", strings(&PAYMENT_TYPE_CODES)),
     ];
     let mut money = Cube::new(dims.clone(), false);
     let p = period.to_string();
@@ -757,7 +758,7 @@ fn expenditure(payments: &LazyFrame, awards: &LazyFrame, period: Period) -> Resu
     );
     for i in 0..sums.height() {
         let levels = benefit_levels(BASE_BENEFITS[code(b.get(i))]);
-        let own_type = PAYMENT_TYPES[code(t.get(i))];
+        let own_type = PAYMENT_TYPE_CODES[code(t.get(i))];
         money.add(
             &[&[p.as_str()], &levels, &[own_type, "SSS"]],
             a.get(i).unwrap_or(0),
@@ -767,8 +768,8 @@ fn expenditure(payments: &LazyFrame, awards: &LazyFrame, period: Period) -> Resu
     // itself, its group (NP, SP) and ALL, and under its type and SSS. With the rows in person
     // order, each person's cells are collected, deduplicated and counted once.
     let paid = paid.sort([PERSON_KEY], SortMultipleOptions::default())?;
-    let types = PAYMENT_TYPES.len();
-    // By position in `BASE_BENEFITS` and in `PAYMENT_TYPES`.
+    let types = PAYMENT_TYPE_CODES.len();
+    // By position in `BASE_BENEFITS` and in `PAYMENT_TYPE_CODES`.
     let level_rows: Vec<Vec<usize>> = BASE_BENEFITS
         .iter()
         .map(|&b| {
@@ -779,7 +780,10 @@ fn expenditure(payments: &LazyFrame, awards: &LazyFrame, period: Period) -> Resu
                 .collect()
         })
         .collect();
-    let type_positions: Vec<usize> = PAYMENT_TYPES.iter().map(|t| money.position(2, t)).collect();
+    let type_positions: Vec<usize> = PAYMENT_TYPE_CODES
+        .iter()
+        .map(|t| money.position(2, t))
+        .collect();
     let all_types = money.position(2, "SSS");
     let mut persons = vec![0i64; money.count.len()];
     let mut count_person = |cells: &mut Vec<usize>| {

@@ -8,7 +8,7 @@
 //! payments of the year.
 use polars::prelude::*;
 
-use crate::classify::arith::date_lit;
+use crate::calendar::date_lit;
 use crate::error::Result;
 use crate::keys::{code_positions, key_of, AWARD_KEY, PERSON_KEY};
 use crate::period::Period;
@@ -145,7 +145,7 @@ fn unpack(sums: Runs) -> Result<DataFrame> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::period::ymd;
+    use crate::calendar::ymd;
 
     /// Payments of 2024: named and unnamed, a spouse's pension (month kept), an identifier
     /// used both as an award and as a person, a month before 1970, and one payment of 2025.

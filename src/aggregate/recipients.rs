@@ -2,18 +2,17 @@
 //! publication.md: from regular payments for the month, else from computed amounts.
 use polars::prelude::*;
 
-use crate::aggregate::codes::{
-    age_groups, award_kinds, BASE_BENEFITS, NP_COMPOSITIONS, SEXES, SP_COMPOSITIONS,
+use crate::calendar::{age_at, civil_from_days, date_lit, days_from_civil, month_number};
+use crate::classify::Classified;
+use crate::codes::{
+    age_group, age_groups, award_kinds, BASE_BENEFITS, NP_COMPOSITIONS, SEXES, SP_COMPOSITIONS,
 };
-use crate::classify::arith::{age_at, civil_from_days, date_lit, days_from_civil, month_number};
-use crate::classify::{age_group, Classified};
 use crate::error::Result;
 use crate::keys::{
     award_key, benefit_number, by_key_chunks, key_of, number_of_benefit, person_key, position_in,
     AWARD_KEY, BENEFIT_NUMBER, CHUNK_KEYS, PERSON_KEY,
 };
 use crate::period::Period;
-use crate::runs::{run_sums, tag_of_position, ID, TAG};
 use chrono::{Datelike, NaiveDate};
 
 /// The base benefit code of an award in a month: the kind, or the spouse's-pension phase in
@@ -99,41 +98,6 @@ pub fn person_attributes(persons: &LazyFrame, period: Period) -> LazyFrame {
         col("municipality"),
         col("country"),
     ])
-}
-
-/// Each person's regular payments of each benefit for `month`, summed (`PERSON_KEY`,
-/// `BENEFIT_NUMBER`, `amount`): who the recipients are and what they were paid
-/// (publication.md). One streamed pass over the payments, added up by runs of rows
-/// (`runs::run_sums`), read by the recipient tables and by the reconciliation, both of which
-/// join it by benefit number.
-pub fn paid_in_month(payments: &LazyFrame, month: NaiveDate) -> Result<DataFrame> {
-    let keyed = payments
-        .clone()
-        .filter(
-            col("payment_type")
-                .eq(lit("regular"))
-                .and(col("period_month").eq(date_lit(month))),
-        )
-        .select([
-            person_key(col("person_id")).alias(ID),
-            tag_of_position(benefit_number(col("benefit"))).alias(TAG),
-            col("amount"),
-        ]);
-    let sums = run_sums(keyed)?;
-    let person: UInt64Chunked = sums.iter().map(|((p, _), _)| *p).collect();
-    let benefit: UInt8Chunked = sums
-        .iter()
-        .map(|((_, tag), _)| tag.checked_sub(1).map(|n| n as u8))
-        .collect();
-    let amount: Int64Chunked = sums.iter().map(|(_, a)| Some(*a)).collect();
-    Ok(DataFrame::new(
-        sums.len(),
-        vec![
-            person.with_name(PERSON_KEY.into()).into_column(),
-            benefit.with_name(BENEFIT_NUMBER.into()).into_column(),
-            amount.with_name("amount".into()).into_column(),
-        ],
-    )?)
 }
 
 /// An award that may count: (in force on the day, start day, award id, row).
@@ -371,7 +335,7 @@ fn recipients_of(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::period::ymd;
+    use crate::calendar::ymd;
 
     /// Every base code, a spouse's pension six and seven months after the death, unknown
     /// kinds and death dates; the month as a literal and as a column.

@@ -3,25 +3,27 @@
 //!
 //! The intermediate amounts of every step stay as columns (`np_*`, `sp_*`, `gp_*`, …), so that
 //! `explain` shows one person's computation from the very frame the statistics come from.
-pub mod arith;
 pub mod explain;
 
 use std::collections::BTreeMap;
 
-use chrono::{Datelike, NaiveDate};
+use chrono::NaiveDate;
 use polars::prelude::*;
 
+use crate::calendar::{
+    age_at, date_lit, last_day_of_month, month_index, month_number_of, months_between, year_of, ymd,
+};
+use crate::codes::age_group;
 use crate::error::Result;
 use crate::keys::{
     award_key, benefit_number, by_key_chunks, check_distinct, person_key, position_in, AWARD_KEY,
     BENEFIT_NUMBER, CHUNK_KEYS, PERSON_KEY,
 };
+use crate::money::{div_round, int, max0, max_of, min_of};
 use crate::params::MonthParameters;
-use crate::period::{last_day_of_month, ymd};
 use crate::regions::Classification;
 use crate::registers::INCOME_TYPES;
 use crate::runs::{run_sums, tag_of_position, ID, TAG};
-use arith::*;
 
 pub const NP: &str = "national_pension";
 pub const GP: &str = "guarantee_pension";
@@ -359,21 +361,6 @@ fn income_frame(income: Option<&LazyFrame>, month: NaiveDate) -> Result<DataFram
     Ok(DataFrame::new(columns[0].len(), columns)?)
 }
 
-pub fn age_group(age: Expr) -> Expr {
-    let mut chain = when(age.clone().lt(int(16)))
-        .then(lit("0-15"))
-        .when(age.clone().lt(int(20)))
-        .then(lit("16-19"));
-    for lower in (20..90).step_by(5) {
-        chain = chain.when(age.clone().lt(int(lower + 5))).then(lit(format!(
-            "{}-{}",
-            lower,
-            lower + 4
-        )));
-    }
-    chain.otherwise(lit("90-"))
-}
-
 /// Person-level terms: age, tested incomes in euros a year and their reductions.
 fn with_person_terms(
     lf: LazyFrame,
@@ -392,7 +379,7 @@ fn with_person_terms(
         pension_income.alias("income_pension"),
         c("death_date")
             .is_not_null()
-            .and(month_index(c("death_date")).lt(int(month_index_of(month))))
+            .and(month_index(c("death_date")).lt(int(month_number_of(month))))
             .alias("after_death"),
     ])
     .with_columns([
@@ -412,10 +399,6 @@ fn with_person_terms(
         income_reduction(c("y_sp"), t).alias("reduction_sp"),
         income_reduction(c("y_op"), t).alias("reduction_op"),
     ])
-}
-
-pub fn month_index_of(d: NaiveDate) -> i64 {
-    month_number(d.year(), d.month())
 }
 
 /// Residence months short of `share × total` scale an amount by `months / (share × total)`.
@@ -577,7 +560,7 @@ fn with_spouse_pension(lf: LazyFrame, p: &MonthParameters, month: NaiveDate) -> 
         "sp_residence_total",
         p.rates.residence_full_share_per_mille,
     );
-    let since_death = int(month_index_of(month)) - month_index(c("deceased_death_date"));
+    let since_death = int(month_number_of(month)) - month_index(c("deceased_death_date"));
     let sp = is(SP);
     let additional_max = when(c("family_status").eq(lit("couple")))
         .then(money(p, "sp_additional_max_couple"))
