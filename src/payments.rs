@@ -8,9 +8,10 @@ use polars::prelude::*;
 
 use crate::calendar::date_lit;
 use crate::error::Result;
-use crate::ingest::collect_streaming;
-use crate::keys::{benefit_number, person_key, BENEFIT_NUMBER, PERSON_KEY};
-use crate::runs::{run_sums, tag_of_position, ID, TAG};
+use crate::perf::collect_streaming;
+use crate::perf::keys::{person_key, PERSON_KEY};
+use crate::perf::positions::{benefit_number, BENEFIT_NUMBER};
+use crate::perf::runs::{run_sums, tag_of_position, ID, TAG};
 
 /// Each person's regular payments of each benefit for `month`, summed (`PERSON_KEY`,
 /// `BENEFIT_NUMBER`, `amount`): who the recipients are and what they were paid

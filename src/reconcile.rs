@@ -9,7 +9,9 @@ use polars::prelude::*;
 
 use crate::classify::Classified;
 use crate::error::Result;
-use crate::keys::{benefit_of_number, by_key_chunks, BENEFIT_NUMBER, CHUNK_KEYS, PERSON_KEY};
+use crate::perf::chunks::{by_key_chunks, CHUNK_KEYS};
+use crate::perf::keys::PERSON_KEY;
+use crate::perf::positions::{benefit_of_number, BENEFIT_NUMBER};
 
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct BenefitReconciliation {
@@ -31,7 +33,7 @@ pub fn reconcile(
     reconcile_in_chunks(classified, paid_in_month, CHUNK_KEYS)
 }
 
-/// `reconcile`, comparing about `chunk_keys` persons at a time (`keys::by_key_chunks`): a
+/// `reconcile`, comparing about `chunk_keys` persons at a time (`chunks::by_key_chunks`): a
 /// person's rows are all in one chunk, so the chunks' counts and sums per benefit add up.
 fn reconcile_in_chunks(
     classified: &Classified,
@@ -118,7 +120,8 @@ fn reconcile_in_chunks(
 mod tests {
     use super::*;
     use crate::calendar::ymd;
-    use crate::keys::{key_of, number_of_benefit};
+    use crate::perf::keys::key_of;
+    use crate::perf::positions::number_of_benefit;
 
     #[test]
     fn computed_and_paid_amounts_are_compared_per_person_and_benefit() {

@@ -15,9 +15,9 @@ use crate::classify::Classified;
 use crate::codes::*;
 use crate::error::Result;
 use crate::history::PublishedPeriod;
-use crate::keys::{
-    award_key, by_key_chunks, person_key, position_in, AWARD_KEY, CHUNK_KEYS, PERSON_KEY,
-};
+use crate::perf::chunks::{by_key_chunks, CHUNK_KEYS};
+use crate::perf::keys::{award_key, person_key, AWARD_KEY, PERSON_KEY};
+use crate::perf::positions::position_in;
 use crate::period::Period;
 use crate::regions::Classification;
 use crate::table::{relations, Dimension, Hierarchy, Link, Measure, Relation, Status, Table, Unit};

@@ -10,10 +10,11 @@ use polars::prelude::*;
 
 use crate::calendar::date_lit;
 use crate::error::Result;
-use crate::keys::{code_positions, key_of, AWARD_KEY, PERSON_KEY};
+use crate::perf::keys::{key_of, AWARD_KEY, PERSON_KEY};
+use crate::perf::positions::code_positions;
+use crate::perf::runs::{run_sums, Runs, ID, TAG};
 use crate::period::Period;
 use crate::registers::{benefit_codes, PAYMENT_TYPES};
-use crate::runs::{run_sums, Runs, ID, TAG};
 
 /// Named or not, the benefit (unnamed only), the type and the month (where it matters), in
 /// `TAG`; the award's key, or for a payment naming no award its person's key, in `ID`.

@@ -8,10 +8,9 @@ use crate::codes::{
     age_group, age_groups, award_kinds, BASE_BENEFITS, NP_COMPOSITIONS, SEXES, SP_COMPOSITIONS,
 };
 use crate::error::Result;
-use crate::keys::{
-    award_key, benefit_number, by_key_chunks, key_of, number_of_benefit, person_key, position_in,
-    AWARD_KEY, BENEFIT_NUMBER, CHUNK_KEYS, PERSON_KEY,
-};
+use crate::perf::chunks::{by_key_chunks, CHUNK_KEYS};
+use crate::perf::keys::{award_key, key_of, person_key, AWARD_KEY, PERSON_KEY};
+use crate::perf::positions::{benefit_number, number_of_benefit, position_in, BENEFIT_NUMBER};
 use crate::period::Period;
 use chrono::{Datelike, NaiveDate};
 
@@ -204,7 +203,7 @@ fn counted_by_map<'a>(
 /// the recipient tables, memory the kernel must fault in and zero.
 ///
 /// Every row is one person's, so the rows are built for chunks of persons
-/// (`keys::by_key_chunks`): each chunk's joins and sort stay small, where ten million
+/// (`chunks::by_key_chunks`): each chunk's joins and sort stay small, where ten million
 /// persons at once grew this step about twenty times from one million.
 pub fn recipients(
     classified: &Classified,

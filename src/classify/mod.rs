@@ -15,15 +15,15 @@ use crate::calendar::{
 };
 use crate::codes::age_group;
 use crate::error::Result;
-use crate::keys::{
-    award_key, benefit_number, by_key_chunks, check_distinct, person_key, position_in, AWARD_KEY,
-    BENEFIT_NUMBER, CHUNK_KEYS, PERSON_KEY,
-};
 use crate::money::{div_round, int, max0, max_of, min_of};
 use crate::params::MonthParameters;
+use crate::perf::chunks::{by_key_chunks, CHUNK_KEYS};
+use crate::perf::distinct::check_distinct;
+use crate::perf::keys::{award_key, person_key, AWARD_KEY, PERSON_KEY};
+use crate::perf::positions::{benefit_number, position_in, BENEFIT_NUMBER};
+use crate::perf::runs::{run_sums, tag_of_position, ID, TAG};
 use crate::regions::Classification;
 use crate::registers::INCOME_TYPES;
-use crate::runs::{run_sums, tag_of_position, ID, TAG};
 
 pub const NP: &str = "national_pension";
 pub const GP: &str = "guarantee_pension";
@@ -813,7 +813,7 @@ fn with_violations(lf: LazyFrame, month: NaiveDate) -> LazyFrame {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::keys::key_of;
+    use crate::perf::keys::key_of;
 
     /// The month's income per person and type: two rows of one type add up, another month and
     /// an unlisted type count nowhere (the person still has a row, of zeros).
