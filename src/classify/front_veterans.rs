@@ -1,0 +1,89 @@
+//! rules.md "Front-veterans' supplements": the flat supplement, and the additional supplement
+//! (its percentage from the income, the base over the threshold, the minimum as a floor) for
+//! residents of Finland with front-veteran status who receive a national pension.
+use chrono::NaiveDate;
+use polars::prelude::*;
+
+use super::general::{c, money};
+use crate::calendar::ymd;
+use crate::money::{div_round, int, max0, max_of, min_of};
+use crate::params::{MonthParameters, AFVS_ONLY};
+
+/// Whether the additional supplement is computed in `month`: from 2020-01-01, with every one
+/// of its parameters known (else its awards are `not_computed`).
+pub(super) fn computed(p: &MonthParameters, month: NaiveDate) -> bool {
+    month >= ymd(2020, 1, 1) && AFVS_ONLY.iter().all(|n| p.get(n).is_some())
+}
+
+/// `afvs_minimum`.
+pub(super) fn minimum(p: &MonthParameters, month: NaiveDate) -> Expr {
+    let afvs_min = if computed(p, month) {
+        money(p, "afvs_minimum")
+    } else {
+        int(0)
+    };
+    afvs_min.alias("afvs_minimum")
+}
+
+/// `afvs_percent`, then `afvs_eligible` and `afvs_raw` (which read the percentage).
+pub(super) fn terms(p: &MonthParameters, month: NaiveDate) -> Vec<Expr> {
+    let r = p.rates;
+    let afvs_known = computed(p, month);
+    if afvs_known {
+        let t = p.euros("np_income_limit").expect("covered parameter");
+        let y = c("y_np");
+        let below = min_of(y.clone(), int(t)) * int(100);
+        let above = max0(y - int(t)) * int(100);
+        let percent = max_of(
+            int(r.afvs_min_percent),
+            int(r.afvs_max_percent)
+                - below.floor_div(money(p, "afvs_step1"))
+                - above.floor_div(money(p, "afvs_step2")),
+        );
+        let threshold = money(p, "afvs_threshold");
+        let eligible = c("country")
+            .eq(lit("FI"))
+            .and(c("front_veteran").eq(lit("front")).fill_null(lit(false)))
+            .and(c("np_person").gt(int(0)));
+        let raw = when(c("afvs_base").gt(threshold.clone()))
+            .then(div_round(
+                c("afvs_percent") * (c("afvs_base") - threshold),
+                int(100),
+            ))
+            .otherwise(int(0));
+        vec![
+            percent.alias("afvs_percent"),
+            eligible.alias("afvs_eligible"),
+            raw.alias("afvs_raw"),
+        ]
+    } else {
+        vec![
+            lit(NULL).cast(DataType::Int64).alias("afvs_percent"),
+            lit(false).alias("afvs_eligible"),
+            int(0).alias("afvs_raw"),
+        ]
+    }
+}
+
+/// The amount of a front-veterans' supplement award: the flat amount, resident or abroad.
+pub(super) fn supplement(p: &MonthParameters) -> Expr {
+    money(p, "fvs")
+}
+
+/// The amount of an additional front-veterans' supplement award. The minimum is a floor paid
+/// to every entitled person (Front Veterans' Pension Act 9 a §: "always paid at least"), also
+/// when the base is at or below the threshold.
+pub(super) fn additional_supplement() -> Expr {
+    when(c("afvs_eligible"))
+        .then(max_of(c("afvs_minimum"), c("afvs_raw")))
+        .otherwise(int(0))
+}
+
+/// `afvs_status` of an additional-supplement award: `computed` or `not_computed`.
+pub(super) fn status(p: &MonthParameters, month: NaiveDate) -> Expr {
+    lit(if computed(p, month) {
+        "computed"
+    } else {
+        "not_computed"
+    })
+}

@@ -1,0 +1,31 @@
+//! rules.md "Orphan's pension": the basic amount, the additional amount of a child under 18
+//! tested against survivors' pensions paid by others, the ages, the minimum, and none while the
+//! child receives a disability pension.
+use polars::prelude::*;
+
+use super::general::{c, money};
+use crate::money::{int, max0};
+use crate::params::MonthParameters;
+
+/// `op_additional_part`.
+pub(super) fn additional(p: &MonthParameters) -> Expr {
+    when(c("kind").eq(lit("child")))
+        .then(max0(money(p, "op_additional") - c("reduction_op")))
+        .otherwise(int(0))
+        .alias("op_additional_part")
+}
+
+/// The amount of an orphan's-pension award.
+pub(super) fn amount(p: &MonthParameters) -> Expr {
+    let op_age_ok = when(c("kind").eq(lit("child")))
+        .then(c("age").lt(int(18)))
+        .otherwise(c("age").gt_eq(int(18)).and(c("age").lt_eq(int(20))));
+    let op_total = money(p, "op_basic") + c("op_additional_part");
+    let op_paid = c("months_since_death")
+        .gt(int(0))
+        .and(op_age_ok)
+        .and(c("np_disability_paid").not());
+    when(op_paid.and(op_total.clone().gt_eq(money(p, "np_minimum"))))
+        .then(op_total)
+        .otherwise(int(0))
+}
