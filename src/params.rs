@@ -276,6 +276,107 @@ impl MonthParameters {
     }
 }
 
+/// One month's parameters as the rules read them (`MonthParameters::typed`): each value a field,
+/// so that a misspelt name does not compile and a value the month lacks is an error when the
+/// month is read, never a panic in a rule.
+#[derive(Debug, Clone, Copy)]
+pub struct RuleParameters {
+    pub month: NaiveDate,
+    pub amounts: Amounts,
+    pub rates: Rates,
+}
+
+/// The amounts of a month (table A-D of rules.md), in cents a month unless named otherwise.
+#[derive(Debug, Clone, Copy)]
+pub struct Amounts {
+    pub np_full_single: i64,
+    pub np_full_couple: i64,
+    /// `T`, whole euros a year.
+    pub np_income_limit_euros: i64,
+    pub np_minimum: i64,
+    /// `None` before the guarantee pension exists (`guarantee_pension_in_force`).
+    pub gp_full: Option<i64>,
+    pub disability_earnings_limit: i64,
+    pub sp_initial: i64,
+    pub sp_basic: i64,
+    pub sp_additional_max_single: i64,
+    pub sp_additional_max_couple: i64,
+    pub op_basic: i64,
+    pub op_additional: i64,
+    pub child_increase: i64,
+    pub fvs: i64,
+    /// `None` where the additional front-veterans' supplement is not computed (before
+    /// 2020-01-01, or any of its values not known).
+    pub afvs: Option<AfvsAmounts>,
+}
+
+/// The additional front-veterans' supplement's values (`AFVS_ONLY`).
+#[derive(Debug, Clone, Copy)]
+pub struct AfvsAmounts {
+    pub threshold: i64,
+    pub step1: i64,
+    pub step2: i64,
+    pub minimum: i64,
+}
+
+impl MonthParameters {
+    /// The month's values, typed, read once for the rules.
+    pub fn typed(&self) -> Result<RuleParameters> {
+        let missing = |name: &str| {
+            Error::QualityGate(format!(
+                "the parameters of {} have no value of '{name}'",
+                self.month.format("%Y-%m")
+            ))
+        };
+        let cents = |name: &str| self.cents(name).ok_or_else(|| missing(name));
+        let euros = |name: &str| match self.get(name) {
+            Some(d) if d.fract().is_zero() => {
+                Ok(i64::try_from(d.trunc().mantissa()).map_err(|_| missing(name))?)
+            }
+            Some(d) => Err(Error::QualityGate(format!(
+                "parameter '{name}' is a whole number of euros, not {d}"
+            ))),
+            None => Err(missing(name)),
+        };
+        let afvs_known = self.month >= NaiveDate::from_ymd_opt(2020, 1, 1).expect("a valid date")
+            && AFVS_ONLY.iter().all(|n| self.get(n).is_some());
+        let afvs = match afvs_known {
+            true => Some(AfvsAmounts {
+                threshold: cents("afvs_threshold")?,
+                step1: cents("afvs_step1")?,
+                step2: cents("afvs_step2")?,
+                minimum: cents("afvs_minimum")?,
+            }),
+            false => None,
+        };
+        let gp_full = match guarantee_pension_in_force(self.month) {
+            true => Some(cents("gp_full")?),
+            false => None,
+        };
+        Ok(RuleParameters {
+            month: self.month,
+            rates: self.rates,
+            amounts: Amounts {
+                np_full_single: cents("np_full_single")?,
+                np_full_couple: cents("np_full_couple")?,
+                np_income_limit_euros: euros("np_income_limit")?,
+                np_minimum: cents("np_minimum")?,
+                gp_full,
+                disability_earnings_limit: cents("disability_earnings_limit")?,
+                sp_initial: cents("sp_initial")?,
+                sp_basic: cents("sp_basic")?,
+                sp_additional_max_single: cents("sp_additional_max_single")?,
+                sp_additional_max_couple: cents("sp_additional_max_couple")?,
+                op_basic: cents("op_basic")?,
+                op_additional: cents("op_additional")?,
+                child_increase: cents("child_increase")?,
+                fvs: cents("fvs")?,
+                afvs,
+            },
+        })
+    }
+}
+
 pub fn to_cents(d: Decimal) -> i64 {
     let cents = (d * Decimal::ONE_HUNDRED).round();
     assert_eq!(

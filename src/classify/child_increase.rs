@@ -2,16 +2,16 @@
 //! earnings-related pension.
 use polars::prelude::*;
 
-use super::general::{c, money};
+use super::general::c;
 use crate::money::int;
-use crate::params::MonthParameters;
+use crate::params::RuleParameters;
 
 /// The amount of a child-increase award.
-pub(super) fn amount(p: &MonthParameters) -> Expr {
+pub(super) fn amount(p: &RuleParameters) -> Expr {
     let ci_paid = c("np_person")
         .gt(int(0))
         .or(c("inc_earnings_related_pension").gt(int(0)));
     when(ci_paid)
-        .then(c("children") * money(p, "child_increase"))
+        .then(c("children") * int(p.amounts.child_increase))
         .otherwise(int(0))
 }

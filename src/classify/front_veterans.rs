@@ -1,46 +1,30 @@
 //! rules.md "Front-veterans' supplements": the flat supplement, and the additional supplement
 //! (its percentage from the income, the base over the threshold, the minimum as a floor) for
 //! residents of Finland with front-veteran status who receive a national pension.
-use chrono::NaiveDate;
 use polars::prelude::*;
 
-use super::general::{c, money};
-use crate::calendar::ymd;
+use super::general::c;
 use crate::money::{div_round, int, max0, max_of, min_of};
-use crate::params::{MonthParameters, AFVS_ONLY};
+use crate::params::RuleParameters;
 
-/// Whether the additional supplement is computed in `month`: from 2020-01-01, with every one
-/// of its parameters known (else its awards are `not_computed`).
-pub(super) fn computed(p: &MonthParameters, month: NaiveDate) -> bool {
-    month >= ymd(2020, 1, 1) && AFVS_ONLY.iter().all(|n| p.get(n).is_some())
-}
-
-/// `afvs_minimum`.
-pub(super) fn minimum(p: &MonthParameters, month: NaiveDate) -> Expr {
-    let afvs_min = if computed(p, month) {
-        money(p, "afvs_minimum")
-    } else {
-        int(0)
-    };
-    afvs_min.alias("afvs_minimum")
+/// `afvs_minimum` (0 where the supplement is not computed).
+pub(super) fn minimum(p: &RuleParameters) -> Expr {
+    int(p.amounts.afvs.map_or(0, |a| a.minimum)).alias("afvs_minimum")
 }
 
 /// `afvs_percent`, then `afvs_eligible` and `afvs_raw` (which read the percentage).
-pub(super) fn terms(p: &MonthParameters, month: NaiveDate) -> Vec<Expr> {
+pub(super) fn terms(p: &RuleParameters) -> Vec<Expr> {
     let r = p.rates;
-    let afvs_known = computed(p, month);
-    if afvs_known {
-        let t = p.euros("np_income_limit").expect("covered parameter");
+    if let Some(a) = p.amounts.afvs {
+        let t = p.amounts.np_income_limit_euros;
         let y = c("y_np");
         let below = min_of(y.clone(), int(t)) * int(100);
         let above = max0(y - int(t)) * int(100);
         let percent = max_of(
             int(r.afvs_min_percent),
-            int(r.afvs_max_percent)
-                - below.floor_div(money(p, "afvs_step1"))
-                - above.floor_div(money(p, "afvs_step2")),
+            int(r.afvs_max_percent) - below.floor_div(int(a.step1)) - above.floor_div(int(a.step2)),
         );
-        let threshold = money(p, "afvs_threshold");
+        let threshold = int(a.threshold);
         let eligible = c("country")
             .eq(lit("FI"))
             .and(c("front_veteran").eq(lit("front")).fill_null(lit(false)))
@@ -66,8 +50,8 @@ pub(super) fn terms(p: &MonthParameters, month: NaiveDate) -> Vec<Expr> {
 }
 
 /// The amount of a front-veterans' supplement award: the flat amount, resident or abroad.
-pub(super) fn supplement(p: &MonthParameters) -> Expr {
-    money(p, "fvs")
+pub(super) fn supplement(p: &RuleParameters) -> Expr {
+    int(p.amounts.fvs)
 }
 
 /// The amount of an additional front-veterans' supplement award. The minimum is a floor paid
@@ -79,9 +63,10 @@ pub(super) fn additional_supplement() -> Expr {
         .otherwise(int(0))
 }
 
-/// `afvs_status` of an additional-supplement award: `computed` or `not_computed`.
-pub(super) fn status(p: &MonthParameters, month: NaiveDate) -> Expr {
-    lit(if computed(p, month) {
+/// `afvs_status` of an additional-supplement award: `computed`, or `not_computed` (before
+/// 2020-01-01, or any of its values not known).
+pub(super) fn status(p: &RuleParameters) -> Expr {
+    lit(if p.amounts.afvs.is_some() {
         "computed"
     } else {
         "not_computed"

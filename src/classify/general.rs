@@ -8,7 +8,7 @@ use polars::prelude::*;
 use crate::calendar::{age_at, date_lit, month_index, month_number_of, months_between};
 use crate::codes::age_group;
 use crate::money::{div_round, int, min_of};
-use crate::params::MonthParameters;
+use crate::params::RuleParameters;
 use crate::perf::keys::PERSON_KEY;
 
 /// Income types counted by the national pension, the guarantee pension and the additional
@@ -39,10 +39,6 @@ pub(super) fn kind_in(kinds: &[&str]) -> Expr {
     c("kind").is_in(lit(Series::new("".into(), kinds)).implode(false), false)
 }
 
-pub(super) fn money(p: &MonthParameters, name: &str) -> Expr {
-    int(p.cents(name).expect("covered parameter"))
-}
-
 /// `round2((Y − T) / 24)` cents when `Y > T`, else 0; `y` in whole euros a year.
 pub(super) fn income_reduction(y: Expr, t_euros: i64) -> Expr {
     when(y.clone().gt(int(t_euros)))
@@ -58,11 +54,11 @@ pub(super) fn yearly_euros(monthly_cents: Expr) -> Expr {
 /// Person-level terms: age, tested incomes in euros a year and their reductions.
 pub(super) fn with_person_terms(
     lf: LazyFrame,
-    p: &MonthParameters,
+    p: &RuleParameters,
     month: NaiveDate,
     last_day: NaiveDate,
 ) -> LazyFrame {
-    let t = p.euros("np_income_limit").expect("covered parameter");
+    let t = p.amounts.np_income_limit_euros;
     let pension_income = PENSION_INCOME
         .iter()
         .map(|t| c(&format!("inc_{t}")))

@@ -26,7 +26,7 @@ use chrono::NaiveDate;
 use polars::prelude::*;
 
 use crate::money::int;
-use crate::params::MonthParameters;
+use crate::params::RuleParameters;
 use general::{c, is};
 
 pub use eligibility::{early_old_age_min_age, EARLY_OLD_AGE_COHORTS};
@@ -48,18 +48,18 @@ pub const AFVS: &str = "additional_front_veteran_supplement";
 /// The rules of rules.md over the awards in force, each joined with its person and the month's
 /// incomes: each benefit's terms, then the amount of every award and its tags, then the rule
 /// violations.
-fn rules(lf: LazyFrame, p: &MonthParameters, month: NaiveDate, last_day: NaiveDate) -> LazyFrame {
+fn rules(lf: LazyFrame, p: &RuleParameters, month: NaiveDate, last_day: NaiveDate) -> LazyFrame {
     let lf = general::with_person_terms(lf, p, month, last_day);
     let lf = national_pension::with_national_pension(lf, p);
     let lf = spouse_pension::with_spouse_pension(lf, p, month);
-    let [gp_full, gp_net] = guarantee_pension::terms(p, month);
-    let afvs = front_veterans::terms(p, month);
+    let [gp_full, gp_net] = guarantee_pension::terms(p);
+    let afvs = front_veterans::terms(p);
     let lf = lf
         .with_columns([
             gp_full,
             gp_net,
             orphan_pension::additional(p),
-            front_veterans::minimum(p, month),
+            front_veterans::minimum(p),
         ])
         .with_columns([afvs[0].clone()])
         .with_columns(afvs[1..].to_vec());
@@ -70,7 +70,7 @@ fn rules(lf: LazyFrame, p: &MonthParameters, month: NaiveDate, last_day: NaiveDa
         .when(is(SP))
         .then(c("sp_amount"))
         .when(is(GP))
-        .then(guarantee_pension::amount(p, month))
+        .then(guarantee_pension::amount(p))
         .when(is(OP))
         .then(orphan_pension::amount(p))
         .when(is(CI))
@@ -87,7 +87,7 @@ fn rules(lf: LazyFrame, p: &MonthParameters, month: NaiveDate, last_day: NaiveDa
             .otherwise(lit(NULL).cast(DataType::String))
             .alias("gp_basis"),
         when(is(AFVS))
-            .then(front_veterans::status(p, month))
+            .then(front_veterans::status(p))
             .otherwise(lit(NULL).cast(DataType::String))
             .alias("afvs_status"),
     ]);

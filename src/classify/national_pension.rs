@@ -4,14 +4,14 @@
 //! `afvs_base`).
 use polars::prelude::*;
 
-use super::general::{c, is, kind_in, money, per_person, Residence};
+use super::general::{c, is, kind_in, per_person, Residence};
 use super::NP;
 use crate::calendar::year_of;
 use crate::money::{div_round, int, max0};
-use crate::params::MonthParameters;
+use crate::params::RuleParameters;
 
 /// Steps 3 and 4 of the national pension: income test, early reduction, deferral increase.
-pub(super) fn np_income_early_deferral(full: Expr, p: &MonthParameters) -> (Expr, Expr, Expr) {
+pub(super) fn np_income_early_deferral(full: Expr, p: &RuleParameters) -> (Expr, Expr, Expr) {
     let r = p.rates;
     let after_income = max0(full - c("reduction_np"));
     let early_factor = max0(
@@ -34,7 +34,7 @@ pub(super) fn np_income_early_deferral(full: Expr, p: &MonthParameters) -> (Expr
     (after_income, after_early, after_deferral)
 }
 
-pub(super) fn with_national_pension(lf: LazyFrame, p: &MonthParameters) -> LazyFrame {
+pub(super) fn with_national_pension(lf: LazyFrame, p: &RuleParameters) -> LazyFrame {
     let r = p.rates;
     let residence = Residence::new(
         c("residence_months"),
@@ -42,13 +42,13 @@ pub(super) fn with_national_pension(lf: LazyFrame, p: &MonthParameters) -> LazyF
         r.residence_full_share_per_mille,
     );
     let full = when(c("family_status").eq(lit("couple")))
-        .then(money(p, "np_full_couple"))
-        .otherwise(money(p, "np_full_single"));
+        .then(int(p.amounts.np_full_couple))
+        .otherwise(int(p.amounts.np_full_single));
     let (after_income, after_early, after_deferral) = np_income_early_deferral(c("np_full"), p);
     let (_, _, unadjusted) = np_income_early_deferral(c("np_full_unadjusted"), p);
     let dormant = is(NP)
         .and(kind_in(&["disability", "rehabilitation_subsidy"]))
-        .and(c("inc_earned_income").gt(money(p, "disability_earnings_limit")));
+        .and(c("inc_earned_income").gt(int(p.amounts.disability_earnings_limit)));
     let np = is(NP);
     let lf = lf
         .with_columns([
@@ -70,7 +70,7 @@ pub(super) fn with_national_pension(lf: LazyFrame, p: &MonthParameters) -> LazyF
     let amount = when(
         c("after_death")
             .or(c("dormant"))
-            .or(c("np_after_deferral").lt(money(p, "np_minimum"))),
+            .or(c("np_after_deferral").lt(int(p.amounts.np_minimum))),
     )
     .then(int(0))
     .otherwise(c("np_after_deferral"));

@@ -3,29 +3,29 @@
 //! child receives a disability pension.
 use polars::prelude::*;
 
-use super::general::{c, money};
+use super::general::c;
 use crate::money::{int, max0};
-use crate::params::MonthParameters;
+use crate::params::RuleParameters;
 
 /// `op_additional_part`.
-pub(super) fn additional(p: &MonthParameters) -> Expr {
+pub(super) fn additional(p: &RuleParameters) -> Expr {
     when(c("kind").eq(lit("child")))
-        .then(max0(money(p, "op_additional") - c("reduction_op")))
+        .then(max0(int(p.amounts.op_additional) - c("reduction_op")))
         .otherwise(int(0))
         .alias("op_additional_part")
 }
 
 /// The amount of an orphan's-pension award.
-pub(super) fn amount(p: &MonthParameters) -> Expr {
+pub(super) fn amount(p: &RuleParameters) -> Expr {
     let op_age_ok = when(c("kind").eq(lit("child")))
         .then(c("age").lt(int(18)))
         .otherwise(c("age").gt_eq(int(18)).and(c("age").lt_eq(int(20))));
-    let op_total = money(p, "op_basic") + c("op_additional_part");
+    let op_total = int(p.amounts.op_basic) + c("op_additional_part");
     let op_paid = c("months_since_death")
         .gt(int(0))
         .and(op_age_ok)
         .and(c("np_disability_paid").not());
-    when(op_paid.and(op_total.clone().gt_eq(money(p, "np_minimum"))))
+    when(op_paid.and(op_total.clone().gt_eq(int(p.amounts.np_minimum))))
         .then(op_total)
         .otherwise(int(0))
 }

@@ -4,18 +4,18 @@
 use chrono::NaiveDate;
 use polars::prelude::*;
 
-use super::general::{c, is, money, per_person, Residence};
+use super::general::{c, is, per_person, Residence};
 use super::SP;
 use crate::calendar::{month_index, month_number_of};
 use crate::money::{int, max0};
-use crate::params::MonthParameters;
+use crate::params::RuleParameters;
 
 /// A spouse's pension is in its initial phase in the months 1 to 6 after the death (rules.md).
 pub const SP_INITIAL_MONTHS: i64 = 6;
 
 pub(super) fn with_spouse_pension(
     lf: LazyFrame,
-    p: &MonthParameters,
+    p: &RuleParameters,
     month: NaiveDate,
 ) -> LazyFrame {
     let residence = Residence::new(
@@ -26,8 +26,8 @@ pub(super) fn with_spouse_pension(
     let since_death = int(month_number_of(month)) - month_index(c("deceased_death_date"));
     let sp = is(SP);
     let additional_max = when(c("family_status").eq(lit("couple")))
-        .then(money(p, "sp_additional_max_couple"))
-        .otherwise(money(p, "sp_additional_max_single"));
+        .then(int(p.amounts.sp_additional_max_couple))
+        .otherwise(int(p.amounts.sp_additional_max_single));
     let lf = lf.with_column(
         Residence::total(c("deceased_birth_date"), c("deceased_death_date"))
             .alias("sp_residence_total"),
@@ -38,10 +38,10 @@ pub(super) fn with_spouse_pension(
             .and(residence.applies())
             .alias("sp_residence_adjusted"),
         residence
-            .scale(money(p, "sp_initial"))
+            .scale(int(p.amounts.sp_initial))
             .alias("sp_initial_amount"),
         residence
-            .scale(money(p, "sp_basic"))
+            .scale(int(p.amounts.sp_basic))
             .alias("sp_basic_amount"),
         residence.scale(additional_max).alias("sp_additional_max"),
     ]);
@@ -66,7 +66,7 @@ pub(super) fn with_spouse_pension(
     let zero = c("after_death")
         .or(c("months_since_death").lt_eq(int(0)))
         .or(c("age").gt_eq(int(65)))
-        .or(c("sp_computed").lt(money(p, "np_minimum")));
+        .or(c("sp_computed").lt(int(p.amounts.np_minimum)));
     let phase = when(sp.clone())
         .then(
             when(is_initial.clone())

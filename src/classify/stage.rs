@@ -103,11 +103,12 @@ pub fn classify_in_chunks(
     columns: Option<&[&str]>,
     chunk_persons: usize,
 ) -> Result<Classified> {
-    let p = input.params;
+    // The month's values, typed, read once for every chunk.
+    let p = &input.params.typed()?;
     let month = p.month;
     let last_day = last_day_of_month(month);
     // Keyed once: each chunk keeps its persons by key. Persons, awards and incomes are joined
-    // by person key (keys.rs), which needs the keys of the persons given distinct.
+    // by person key (perf::keys), which needs the keys of the persons given distinct.
     let persons = input
         .persons
         .clone()
