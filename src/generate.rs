@@ -37,7 +37,7 @@ use crate::calendar::{
 };
 use crate::classify::{classify_keeping, Classified, Input};
 use crate::error::{Error, Result};
-use crate::params::{MonthParameters, ParameterFile};
+use crate::params::{Law, MonthParameters, ParameterFile};
 use crate::regions::Classification;
 use crate::registers::{FileFormat, Register};
 
@@ -166,9 +166,10 @@ fn produce_chunks<'a>(
     Ok(corruptor.counts)
 }
 
-/// The guarantee pension exists from 2011-03-01.
-fn guarantee_pension_start() -> i32 {
-    days_from_civil(2011, 3, 1)
+/// The day the guarantee pension exists from (`Law::guarantee_pension_from`).
+fn guarantee_pension_start(law: &Law) -> i32 {
+    let from = law.guarantee_pension_from.value.0;
+    days_from_civil(from.year(), from.month(), from.day())
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -403,6 +404,8 @@ struct World<'a> {
     early_cohorts: Vec<i32>,
     /// A municipality code not in the classification.
     unknown_municipality: &'static str,
+    /// The law's ages, cohorts and start dates (the parameter file's `[law]`).
+    law: Law,
 }
 
 impl<'a> World<'a> {
@@ -445,9 +448,10 @@ impl<'a> World<'a> {
             profiles: WeightedPicker::new(PROFILE_SHARES.iter().copied()),
             old_age_bands: WeightedPicker::new(OLD_AGE_BANDS.iter().copied()),
             early_cohorts: (1952..=1961)
-                .filter(|&born| born + early_old_age_min_age(born) < year)
+                .filter(|&born| born + early_old_age_min_age(&parameters.law, born) < year)
                 .collect(),
             unknown_municipality,
+            law: parameters.law.clone(),
         })
     }
 
@@ -457,8 +461,10 @@ impl<'a> World<'a> {
 }
 
 /// The lowest early old-age pension age of a cohort that has one (rules.md).
-fn early_old_age_min_age(born: i32) -> i32 {
-    let age = crate::classify::early_old_age_min_age(born).expect("a cohort with early pensions");
+fn early_old_age_min_age(law: &Law, born: i32) -> i32 {
+    let age = law
+        .early_old_age_min_age(born)
+        .expect("a cohort with early pensions");
     i32::try_from(age).expect("an age")
 }
 
@@ -1096,7 +1102,7 @@ impl<'w, 'a> Generator<'w, 'a> {
     }
 
     fn early_old_age_pensioner(&mut self, p: &mut Person) {
-        let min_age = early_old_age_min_age(year_of_day(p.birth));
+        let min_age = early_old_age_min_age(&self.world.law, year_of_day(p.birth));
         let earliest = month_of_day(first_of_next_month(anniversary(p.birth, min_age)));
         let normal = month_of_day(first_of_next_month(anniversary(p.birth, 65)));
         let latest = (normal - 1).min(self.world.last_month()).max(earliest);
@@ -1160,7 +1166,7 @@ impl<'w, 'a> Generator<'w, 'a> {
             let a = &p.awards[np];
             (a.start, a.end, a.early_months)
         };
-        let start = np_start.max(guarantee_pension_start());
+        let start = np_start.max(guarantee_pension_start(&self.world.law));
         if np_end.is_some_and(|end| end < start) {
             return;
         }

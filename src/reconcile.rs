@@ -141,6 +141,12 @@ mod tests {
             rows,
             violations: Default::default(),
             not_computed: 0,
+            law: crate::params::ParameterFile::load(std::path::Path::new(concat!(
+                env!("CARGO_MANIFEST_DIR"),
+                "/pipelines/parameters.toml"
+            )))
+            .unwrap()
+            .law,
         };
         // P1's two awards are paid as one sum; P2 is paid more than computed; P3 is computed
         // and not paid; P4 is paid without an award in force.

@@ -70,19 +70,20 @@ pub fn aggregate(input: &Input) -> Result<Aggregated> {
     // Expenditure does not need the recipients: it is computed beside them (polars alone leaves
     // one of two cores idle for much of this stage), and the new recipients after them, which
     // keeps the two threads about equally long.
+    let initial_months = input.classified.law.sp_initial_months.value;
     std::thread::scope(|scope| {
         let others = scope.spawn(|| -> Result<Option<Table>> {
             let started = std::time::Instant::now();
             let spent = input
                 .payments
-                .map(|payments| expenditure(payments, input.awards, input.period))
+                .map(|payments| expenditure(payments, input.awards, input.period, initial_months))
                 .transpose()?;
             tracing::debug!(seconds = started.elapsed().as_secs_f64(), "expenditure");
             Ok(spent)
         });
         let recipient_tables = recipient_tables(input)?;
         let started = std::time::Instant::now();
-        let new = new_recipients(input.awards, input.persons, input.period)?;
+        let new = new_recipients(input.awards, input.persons, input.period, initial_months)?;
         tracing::debug!(seconds = started.elapsed().as_secs_f64(), "new recipients");
         let spent = others.join().expect("the expenditure thread panicked")?;
         let mut tables = recipient_tables;
@@ -609,6 +610,7 @@ fn payments_with_codes(
     payments: &LazyFrame,
     awards: &LazyFrame,
     period: Period,
+    initial_months: i64,
 ) -> Result<DataFrame> {
     // One streamed pass adds up the period's payments per award (or, without one, per person
     // and benefit) and type, a tenth of the rows. The month is kept where it decides the code.
@@ -639,7 +641,7 @@ fn payments_with_codes(
     let coded = |paid: LazyFrame| -> Result<DataFrame> {
         Ok(paid
             .select(columns.clone())
-            .with_column(base_code(col("period_month")).alias("base"))
+            .with_column(base_code(col("period_month"), initial_months).alias("base"))
             .select([
                 col(PERSON_KEY),
                 position_in(col("base"), &BASE_BENEFITS),
@@ -729,9 +731,15 @@ fn payments_with_codes(
 }
 
 /// `expenditure`: sums by payment date in the period, and the distinct persons paid.
-fn expenditure(payments: &LazyFrame, awards: &LazyFrame, period: Period) -> Result<Table> {
+/// `initial_months`: `Law::sp_initial_months`.
+fn expenditure(
+    payments: &LazyFrame,
+    awards: &LazyFrame,
+    period: Period,
+    initial_months: i64,
+) -> Result<Table> {
     let started = std::time::Instant::now();
-    let paid = payments_with_codes(payments, awards, period)?;
+    let paid = payments_with_codes(payments, awards, period, initial_months)?;
     tracing::debug!(
         seconds = started.elapsed().as_secs_f64(),
         rows = paid.height(),
@@ -839,14 +847,19 @@ fn expenditure(payments: &LazyFrame, awards: &LazyFrame, period: Period) -> Resu
 /// In two passes: the awards started in the period (a few), then only their persons' awards in
 /// force the day before. Coding every award in force (nearly all of them) cost a tenth of
 /// aggregation at ten million persons.
-fn new_recipients(awards: &LazyFrame, persons: &LazyFrame, period: Period) -> Result<Table> {
+fn new_recipients(
+    awards: &LazyFrame,
+    persons: &LazyFrame,
+    period: Period,
+    initial_months: i64,
+) -> Result<Table> {
     let day_before = period.first_day().pred_opt().expect("a day before");
     let coded = |awards: LazyFrame, filter: Expr| -> Result<DataFrame> {
         Ok(awards
             .filter(filter)
             .select([
                 col(PERSON_KEY),
-                base_code(month_first_day(col("start_date"))).alias("base"),
+                base_code(month_first_day(col("start_date")), initial_months).alias("base"),
             ])
             .collect()?)
     };

@@ -15,12 +15,13 @@ use crate::period::Period;
 use chrono::{Datelike, NaiveDate};
 
 /// The base benefit code of an award in a month: the kind, or the spouse's-pension phase in
-/// that month (`month_first_day`, an expression of the first day of the month, or a literal),
-/// from the columns `benefit`, `kind` and `deceased_death_date`. One kernel per row, where a
+/// that month (`month_first_day`, an expression of the first day of the month, or a literal;
+/// initial in the `initial_months` months after the death, `Law::sp_initial_months`), from the
+/// columns `benefit`, `kind` and `deceased_death_date`. One kernel per row, where a
 /// chain of `when` would compare every row with every code.
-pub fn base_code(month_first_day: Expr) -> Expr {
+pub fn base_code(month_first_day: Expr, initial_months: i64) -> Expr {
     map_multiple(
-        |c: &mut [Column]| {
+        move |c: &mut [Column]| {
             let (benefit, kind) = (c[0].str()?, c[1].str()?);
             let (month, death) = (c[2].date()?.physical(), c[3].date()?.physical());
             let month_of = |days: Option<i32>| {
@@ -36,7 +37,7 @@ pub fn base_code(month_first_day: Expr) -> Expr {
                 .zip(death.iter())
                 .enumerate()
                 .map(|(row, ((benefit, kind), death))| {
-                    Some(code_of(benefit, kind, || {
+                    Some(code_of(benefit, kind, initial_months, || {
                         Some(month_of(month_at(row))? - month_of(death)?)
                     }))
                 })
@@ -58,6 +59,7 @@ pub fn base_code(month_first_day: Expr) -> Expr {
 fn code_of(
     benefit: Option<&str>,
     kind: Option<&str>,
+    initial_months: i64,
     months_since_death: impl Fn() -> Option<i64>,
 ) -> &'static str {
     match (benefit, kind) {
@@ -67,7 +69,7 @@ fn code_of(
         (Some("national_pension"), _) => "NP_REHAB",
         (Some("guarantee_pension"), _) => "GP",
         (Some("spouse_pension"), _) => match months_since_death() {
-            Some(months) if months <= crate::classify::SP_INITIAL_MONTHS => "SP_INIT",
+            Some(months) if months <= initial_months => "SP_INIT",
             _ => "SP_CONT",
         },
         (Some("orphan_pension"), _) => "OP",
@@ -252,7 +254,15 @@ pub fn recipients(
     let frames = [awards, computed, amounts, persons];
     by_key_chunks(PERSON_KEY, frames, count, CHUNK_KEYS, |chunk| {
         let [awards, computed, amounts, persons] = chunk;
-        recipients_of(awards, computed, amounts, persons, month, period)
+        let initial_months = classified.law.sp_initial_months.value;
+        recipients_of(
+            awards,
+            computed,
+            amounts,
+            persons,
+            (month, initial_months),
+            period,
+        )
     })
 }
 
@@ -263,7 +273,7 @@ fn recipients_of(
     computed: DataFrame,
     amounts: DataFrame,
     persons: DataFrame,
-    month: NaiveDate,
+    (month, initial_months): (NaiveDate, i64),
     period: Period,
 ) -> Result<DataFrame> {
     let chosen = counted_awards(&awards, period.last_day())?
@@ -272,7 +282,7 @@ fn recipients_of(
             col(PERSON_KEY),
             benefit_number(col("benefit")).alias(BENEFIT_NUMBER),
             award_key(col("award_id")),
-            base_code(date_lit(month)).alias("base"),
+            base_code(date_lit(month), initial_months).alias("base"),
             col("kind"),
         ])
         .join(
@@ -366,7 +376,7 @@ mod tests {
         ];
         let codes = |frame: LazyFrame, month: Expr| -> Vec<String> {
             let out = frame
-                .select([base_code(month).alias("base")])
+                .select([base_code(month, 6).alias("base")])
                 .collect()
                 .unwrap();
             let codes = out.column("base").unwrap().str().unwrap();

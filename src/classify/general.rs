@@ -8,7 +8,7 @@ use polars::prelude::*;
 use crate::calendar::{age_at, date_lit, month_index, month_number_of, months_between};
 use crate::codes::age_group;
 use crate::money::{div_round, int, min_of};
-use crate::params::RuleParameters;
+use crate::params::{Law, RuleParameters};
 use crate::perf::keys::PERSON_KEY;
 
 /// Income types counted by the national pension, the guarantee pension and the additional
@@ -109,8 +109,9 @@ impl Residence {
         }
     }
 
-    pub(super) fn total(birth: Expr, until: Expr) -> Expr {
-        min_of(months_between(birth, until), int(65 * 12)) - int(16 * 12)
+    pub(super) fn total(birth: Expr, until: Expr, law: &Law) -> Expr {
+        let (from, to) = (law.residence_from_age.value, law.pension_age.value);
+        min_of(months_between(birth, until), int(to * 12)) - int(from * 12)
     }
 
     pub(super) fn applies(&self) -> Expr {

@@ -29,8 +29,6 @@ use crate::money::int;
 use crate::params::RuleParameters;
 use general::{c, is};
 
-pub use eligibility::{early_old_age_min_age, EARLY_OLD_AGE_COHORTS};
-pub use spouse_pension::SP_INITIAL_MONTHS;
 pub use stage::{
     classify, classify_in_chunks, classify_keeping, persons_frame, Classified, Input,
     PUBLICATION_COLUMNS, PUBLIC_COLUMNS,
@@ -91,5 +89,5 @@ fn rules(lf: LazyFrame, p: &RuleParameters, month: NaiveDate, last_day: NaiveDat
             .otherwise(lit(NULL).cast(DataType::String))
             .alias("afvs_status"),
     ]);
-    eligibility::with_violations(lf, month)
+    eligibility::with_violations(lf, p)
 }

@@ -21,7 +21,8 @@ pub(super) fn np_income_early_deferral(full: Expr, p: &RuleParameters) -> (Expr,
     let after_early = when(c("kind").eq(lit("early_old_age")))
         .then(div_round(after_income.clone() * early_factor, int(1000)))
         .otherwise(after_income.clone());
-    let rate = when(year_of(c("birth_date")).lt(int(1962)))
+    let higher_rate_before = p.law.deferral_higher_rate_born_before.value;
+    let rate = when(year_of(c("birth_date")).lt(int(higher_rate_before)))
         .then(int(r.deferral_increase_per_mille_per_month_born_before_1962))
         .otherwise(int(r.deferral_increase_per_mille_per_month));
     let deferral = c("deferral_months").fill_null(int(0));
@@ -53,7 +54,7 @@ pub(super) fn with_national_pension(lf: LazyFrame, p: &RuleParameters) -> LazyFr
     let lf = lf
         .with_columns([
             full.alias("np_full_unadjusted"),
-            Residence::total(c("birth_date"), c("start_date")).alias("np_residence_total"),
+            Residence::total(c("birth_date"), c("start_date"), &p.law).alias("np_residence_total"),
         ])
         .with_columns([np
             .clone()

@@ -1,4 +1,4 @@
-//! rules.md "Orphan's pension": the basic amount, the additional amount of a child under 18
+//! rules.md "Orphan's pension": the basic amount, the additional amount of a child
 //! tested against survivors' pensions paid by others, the ages, the minimum, and none while the
 //! child receives a disability pension.
 use polars::prelude::*;
@@ -17,9 +17,17 @@ pub(super) fn additional(p: &RuleParameters) -> Expr {
 
 /// The amount of an orphan's-pension award.
 pub(super) fn amount(p: &RuleParameters) -> Expr {
+    let (child_under, student_max) = (
+        p.law.orphan_child_under_age.value,
+        p.law.orphan_student_max_age.value,
+    );
     let op_age_ok = when(c("kind").eq(lit("child")))
-        .then(c("age").lt(int(18)))
-        .otherwise(c("age").gt_eq(int(18)).and(c("age").lt_eq(int(20))));
+        .then(c("age").lt(int(child_under)))
+        .otherwise(
+            c("age")
+                .gt_eq(int(child_under))
+                .and(c("age").lt_eq(int(student_max))),
+        );
     let op_total = int(p.amounts.op_basic) + c("op_additional_part");
     let op_paid = c("months_since_death")
         .gt(int(0))

@@ -10,9 +10,6 @@ use crate::calendar::{month_index, month_number_of};
 use crate::money::{int, max0};
 use crate::params::RuleParameters;
 
-/// A spouse's pension is in its initial phase in the months 1 to 6 after the death (rules.md).
-pub const SP_INITIAL_MONTHS: i64 = 6;
-
 pub(super) fn with_spouse_pension(
     lf: LazyFrame,
     p: &RuleParameters,
@@ -29,7 +26,7 @@ pub(super) fn with_spouse_pension(
         .then(int(p.amounts.sp_additional_max_couple))
         .otherwise(int(p.amounts.sp_additional_max_single));
     let lf = lf.with_column(
-        Residence::total(c("deceased_birth_date"), c("deceased_death_date"))
+        Residence::total(c("deceased_birth_date"), c("deceased_death_date"), &p.law)
             .alias("sp_residence_total"),
     );
     let lf = lf.with_columns([
@@ -50,7 +47,7 @@ pub(super) fn with_spouse_pension(
         .then(c("sp_basic_amount"))
         .otherwise(int(0));
     let additional = max0(c("sp_additional_max") - c("reduction_sp"));
-    let is_initial = c("months_since_death").lt_eq(int(SP_INITIAL_MONTHS));
+    let is_initial = c("months_since_death").lt_eq(int(p.law.sp_initial_months.value));
     let lf = lf.with_columns([
         when(is_initial.clone())
             .then(initial)
@@ -65,7 +62,7 @@ pub(super) fn with_spouse_pension(
     ]);
     let zero = c("after_death")
         .or(c("months_since_death").lt_eq(int(0)))
-        .or(c("age").gt_eq(int(65)))
+        .or(c("age").gt_eq(int(p.law.pension_age.value)))
         .or(c("sp_computed").lt(int(p.amounts.np_minimum)));
     let phase = when(sp.clone())
         .then(

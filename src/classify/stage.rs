@@ -11,7 +11,7 @@ use super::rules;
 use crate::calendar::{date_lit, last_day_of_month};
 use crate::error::Result;
 use crate::money::int;
-use crate::params::MonthParameters;
+use crate::params::{Law, MonthParameters};
 use crate::perf::chunks::{by_key_chunks, CHUNK_KEYS};
 use crate::perf::distinct::check_distinct;
 use crate::perf::keys::{award_key, person_key, AWARD_KEY, PERSON_KEY};
@@ -38,6 +38,8 @@ pub struct Classified {
     pub violations: BTreeMap<String, usize>,
     /// Awards of the additional front-veterans' supplement not computed (unknown parameters).
     pub not_computed: usize,
+    /// The law the rows were classified by (the publication reads the spouse's-pension phase).
+    pub law: Law,
 }
 
 /// The tag and amount columns of a classified row, without the step columns.
@@ -189,6 +191,7 @@ pub fn classify_in_chunks(
         rows,
         violations,
         not_computed,
+        law: p.law.clone(),
     })
 }
 
