@@ -6,6 +6,7 @@ pub mod aggregate;
 pub mod app;
 pub mod audit;
 pub mod calendar;
+pub mod catalog;
 pub mod classify;
 pub mod cli;
 pub mod codes;

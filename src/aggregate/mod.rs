@@ -11,6 +11,7 @@ use std::collections::BTreeSet;
 use polars::prelude::*;
 
 use crate::calendar::{date_lit, month_first_day};
+use crate::catalog::TableId;
 use crate::classify::Classified;
 use crate::codes::*;
 use crate::error::Result;
@@ -87,11 +88,10 @@ pub fn aggregate(input: &Input) -> Result<Aggregated> {
         tracing::debug!(seconds = started.elapsed().as_secs_f64(), "new recipients");
         let spent = others.join().expect("the expenditure thread panicked")?;
         let mut tables = recipient_tables;
-        // The publication's order: recipients, expenditure, new recipients, then the rest.
-        let rest = tables.split_off(5);
         tables.extend(spent);
         tables.push(new);
-        tables.extend(rest);
+        // In publication order (`TableId::ALL`).
+        tables.sort_by_key(|t| TableId::order_of(t.id));
         let (relations, links) = attacker_knowledge(&tables, input.classification);
         Ok(Aggregated {
             tables,
@@ -464,13 +464,13 @@ impl RecipientCubes {
     fn into_tables(self) -> Vec<Table> {
         // (cube, table id, whether it publishes means)
         [
-            (self.by_age, "recipients_by_benefit_sex_age", true),
-            (self.by_area, "recipients_by_area", true),
-            (self.structure, "national_pension_structure", true),
-            (self.bands, "amount_distribution", false),
-            (self.abroad, "recipients_abroad_by_country", true),
-            (self.gp, "guarantee_pension_by_basis", true),
-            (self.survivors, "survivors_pensions", true),
+            (self.by_age, TableId::RecipientsByBenefitSexAge.id(), true),
+            (self.by_area, TableId::RecipientsByArea.id(), true),
+            (self.structure, TableId::NationalPensionStructure.id(), true),
+            (self.bands, TableId::AmountDistribution.id(), false),
+            (self.abroad, TableId::RecipientsAbroadByCountry.id(), true),
+            (self.gp, TableId::GuaranteePensionByBasis.id(), true),
+            (self.survivors, TableId::SurvivorsPensions.id(), true),
         ]
         .into_iter()
         .map(|(cube, id, mean)| cube.into_table(id, "recipients", mean))
@@ -521,9 +521,9 @@ fn table_hierarchies(table: &Table, classification: &Classification) -> Vec<Hier
             "sex" | "age_group" | "country" | "np_composition" | "amount_band" | "gp_basis"
             | "survivors_category" | "payment_type" => out.push(total_hierarchy(d.id, &d.codes)),
             "area" => out.extend(area_hierarchies(classification)),
-            "benefit" if table.id == "new_recipients" => {}
+            "benefit" if table.id == TableId::NewRecipients.id() => {}
             // Expenditure adds up over benefits; person counts are bounded under ALL.
-            "benefit" => out.extend(benefit_hierarchies(table.id == "expenditure")),
+            "benefit" => out.extend(benefit_hierarchies(table.id == TableId::Expenditure.id())),
             _ => {}
         }
     }
@@ -534,7 +534,7 @@ fn table_hierarchies(table: &Table, classification: &Classification) -> Vec<Hier
 fn links(tables: &[Table]) -> Vec<Link> {
     let find = |id: &str| tables.iter().position(|t| t.id == id);
     let mut out = Vec::new();
-    let Some(main) = find("recipients_by_benefit_sex_age") else {
+    let Some(main) = find(TableId::RecipientsByBenefitSexAge.id()) else {
         return out;
     };
     let m = &tables[main];
@@ -559,29 +559,29 @@ fn links(tables: &[Table]) -> Vec<Link> {
     };
     let p = period.clone();
     // recipients_by_area at area ALL = the benefit × sex totals over ages.
-    link(find("recipients_by_area"), &|c| {
+    link(find(TableId::RecipientsByArea.id()), &|c| {
         (c[1] == "ALL").then(|| vec![p.clone(), c[2].into(), c[3].into(), "SSS".into()])
     });
     let p = period.clone();
-    link(find("national_pension_structure"), &|c| {
+    link(find(TableId::NationalPensionStructure.id()), &|c| {
         (c[2] == "SSS").then(|| vec![p.clone(), c[1].into(), c[3].into(), "SSS".into()])
     });
     let p = period.clone();
-    link(find("amount_distribution"), &|c| {
+    link(find(TableId::AmountDistribution.id()), &|c| {
         (c[2] == "SSS").then(|| vec![p.clone(), c[1].into(), c[3].into(), "SSS".into()])
     });
     let p = period.clone();
-    link(find("guarantee_pension_by_basis"), &|c| {
+    link(find(TableId::GuaranteePensionByBasis.id()), &|c| {
         (c[1] == "SSS").then(|| vec![p.clone(), "GP".into(), c[2].into(), c[3].into()])
     });
     let p = period.clone();
-    link(find("survivors_pensions"), &|c| {
+    link(find(TableId::SurvivorsPensions.id()), &|c| {
         (c[1] == "SP_INIT").then(|| vec![p.clone(), "SP_INIT".into(), c[2].into(), c[3].into()])
     });
     // recipients abroad (country SSS) = recipients_by_area at ABROAD, sex SSS.
     if let (Some(area), Some(country)) = (
-        find("recipients_by_area"),
-        find("recipients_abroad_by_country"),
+        find(TableId::RecipientsByArea.id()),
+        find(TableId::RecipientsAbroadByCountry.id()),
     ) {
         let (a, c) = (&tables[area], &tables[country]);
         for cell in 0..c.cells() {
@@ -819,7 +819,7 @@ fn expenditure(
     }
     count_person(&mut cells);
     let mut table = Table::new(
-        "expenditure",
+        TableId::Expenditure.id(),
         dims,
         vec![
             Measure {
@@ -956,7 +956,7 @@ fn new_recipients(
             0,
         );
     }
-    Ok(cube.into_table("new_recipients", "new_recipients", false))
+    Ok(cube.into_table(TableId::NewRecipients.id(), "new_recipients", false))
 }
 
 /// `time_series`: the periods published before (`history`, each with its own published
@@ -969,7 +969,7 @@ pub fn time_series(tables: &[Table], period: Period, history: &[PublishedPeriod]
     periods.push(period);
     periods.sort();
     let mut t = Table::new(
-        "time_series",
+        TableId::TimeSeries.id(),
         vec![
             dim("period", periods.iter().map(Period::to_string).collect()),
             dim("benefit", benefits()),
@@ -991,9 +991,9 @@ pub fn time_series(tables: &[Table], period: Period, history: &[PublishedPeriod]
     );
     let main = tables
         .iter()
-        .find(|t| t.id == "recipients_by_benefit_sex_age")
+        .find(|t| t.id == TableId::RecipientsByBenefitSexAge.id())
         .expect("main table");
-    let spending = tables.iter().find(|t| t.id == "expenditure");
+    let spending = tables.iter().find(|t| t.id == TableId::Expenditure.id());
     // A benefit missing from an earlier publication has no value there (`.`), never 0.
     for published in history {
         let code = published.period.to_string();
