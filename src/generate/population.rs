@@ -231,7 +231,8 @@ pub(super) struct World<'a> {
     pub(super) countries: WeightedPicker<&'static str>,
     pub(super) profiles: WeightedPicker<Profile>,
     pub(super) old_age_bands: WeightedPicker<(i32, i32)>,
-    /// Birth years (1952-1961) whose early old-age pension could start before year Y.
+    /// Birth years (the early old-age cohorts after the first, 1952-1961) whose early old-age
+    /// pension could start before year Y.
     pub(super) early_cohorts: Vec<i32>,
     /// A municipality code not in the classification.
     pub(super) unknown_municipality: &'static str,
@@ -278,7 +279,7 @@ impl<'a> World<'a> {
             countries: WeightedPicker::new(COUNTRIES_ABROAD.iter().copied()),
             profiles: WeightedPicker::new(PROFILE_SHARES.iter().copied()),
             old_age_bands: WeightedPicker::new(OLD_AGE_BANDS.iter().copied()),
-            early_cohorts: (1952..=1961)
+            early_cohorts: early_cohorts(&parameters.law)
                 .filter(|&born| born + early_old_age_min_age(&parameters.law, born) < year)
                 .collect(),
             unknown_municipality,
@@ -289,6 +290,15 @@ impl<'a> World<'a> {
     pub(super) fn last_month(&self) -> i32 {
         self.months[11].index
     }
+}
+
+/// The birth years the generator draws early old-age pensioners from: the cohorts after the
+/// first of `Law::early_old_age_cohorts` (1952-1961 under the law as it is).
+fn early_cohorts(law: &Law) -> std::ops::RangeInclusive<i32> {
+    let cohorts = &law.early_old_age_cohorts.value;
+    let first = cohorts.first().map_or(0, |c| c.born_until + 1);
+    let last = cohorts.last().map_or(-1, |c| c.born_until);
+    first..=last
 }
 
 /// The lowest early old-age pension age of a cohort that has one (rules.md).
