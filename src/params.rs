@@ -378,7 +378,7 @@ impl MonthParameters {
 
     /// A money parameter in integer cents (EUR amounts) or a yearly euro amount in euros.
     pub fn cents(&self, name: &str) -> Option<i64> {
-        self.get(name).map(|d| to_cents(d))
+        self.get(name).map(to_cents)
     }
 
     pub fn euros(&self, name: &str) -> Option<i64> {

@@ -51,7 +51,9 @@ fn rules(lf: LazyFrame, p: &RuleParameters, month: NaiveDate, last_day: NaiveDat
     let lf = national_pension::with_national_pension(lf, p);
     let lf = spouse_pension::with_spouse_pension(lf, p, month);
     let [gp_full, gp_net] = guarantee_pension::terms(p);
-    let afvs = front_veterans::terms(p);
+    // The percentage first: the eligibility and the raw amount read it.
+    let mut afvs = front_veterans::terms(p);
+    let afvs_rest = afvs.split_off(1);
     let lf = lf
         .with_columns([
             gp_full,
@@ -59,8 +61,8 @@ fn rules(lf: LazyFrame, p: &RuleParameters, month: NaiveDate, last_day: NaiveDat
             orphan_pension::additional(p),
             front_veterans::minimum(p),
         ])
-        .with_columns([afvs[0].clone()])
-        .with_columns(afvs[1..].to_vec());
+        .with_columns(afvs)
+        .with_columns(afvs_rest);
     let amount = when(c("after_death"))
         .then(int(0))
         .when(is(NP))
