@@ -1,25 +1,22 @@
 //! The subcommands, as library functions: the binary only parses and maps errors to exit codes.
 use std::path::PathBuf;
 
-use crate::aggregate::recipients::paid_in_month;
 use crate::classify::explain::explain_with_payments;
-use crate::classify::{classify_keeping, Classified, Input, PUBLICATION_COLUMNS};
+use crate::classify::Classified;
 use crate::cli::{AuditArgs, Cli, Command, ExplainArgs, GenerateArgs, ValidateArgs};
 use crate::config::Pipeline;
 use crate::error::{Error, Result};
-use crate::findings::{findings, write_findings, FINDINGS_COLUMNS, FINDINGS_FILE};
+use crate::findings::{findings, write_findings, FINDINGS_FILE};
 use crate::generate::{generate, GenerateOptions};
-use crate::ingest::{ingest, Registers};
 use crate::logging::{enter_stage, stage_spinner};
-use crate::params::{MonthParameters, ParameterFile};
+use crate::params::ParameterFile;
 use crate::paths::shown;
+use crate::payments::paid_by_benefit;
 use crate::period::Period;
-use crate::quality::{check_reject_share, classification_text, detailed_summary_text};
-use crate::reconcile::{reconcile, BenefitReconciliation};
-use crate::regions::Classification;
-use crate::rejects::{collect_rejects, write_rejects};
-use crate::validate::{validate, Validated};
-use polars::prelude::{col, lit, DataFrame};
+use crate::pipeline::{
+    classify_period, ingest_and_validate, paid_and_reconciled, resolve_period, Scope, ValidationRun,
+};
+use crate::quality::{classification_text, detailed_summary_text};
 
 pub fn execute(cli: Cli) -> Result<()> {
     match cli.command {
@@ -57,113 +54,6 @@ pub fn audit_command(args: &AuditArgs) -> Result<()> {
             report.cells.len()
         )))
     }
-}
-
-/// What ingest and validation of one period produced.
-pub struct ValidationRun {
-    pub period: Period,
-    pub registers: Registers,
-    pub classification: Classification,
-    pub validated: Validated,
-    pub rejects_file: Option<PathBuf>,
-}
-
-impl ValidationRun {
-    /// The reject-share gate, naming the top reasons and the rejects file written.
-    pub fn check_reject_share(&self, max_share: f64) -> Result<()> {
-        check_reject_share(
-            &self.validated.counts(),
-            &self.validated.row_errors,
-            max_share,
-            self.rejects_file.as_deref(),
-        )
-    }
-
-    /// One warning per register, reason and column with rejected rows, with examples (the
-    /// values shown are never identifiers).
-    pub fn log_row_errors(&self) {
-        for group in &self.validated.row_errors.groups {
-            tracing::warn!(
-                stage = "validate",
-                register = group.cause.register,
-                reason = group.cause.reason.as_str(),
-                rows = group.count,
-                "{} {} rejected: {}",
-                group.cause.register,
-                group.cause.reason,
-                group.text(true)
-            );
-        }
-    }
-}
-
-pub fn resolve_period(arg: Option<&str>, pipeline: &Pipeline) -> Result<Period> {
-    match arg {
-        Some(p) => p.parse().map_err(Error::Usage),
-        None => pipeline.period.ok_or_else(|| {
-            Error::Usage(format!(
-                "no period: give --period or set `period` in {}",
-                pipeline.file.display()
-            ))
-        }),
-    }
-}
-
-/// Ingest and validate; write the rejects under `out` if given; apply the reject-share gate.
-pub fn ingest_and_validate(
-    pipeline: &Pipeline,
-    period: Period,
-    registers_dir: Option<PathBuf>,
-    out: Option<PathBuf>,
-) -> Result<ValidationRun> {
-    let dir = registers_dir.unwrap_or_else(|| pipeline.registers.clone());
-    enter_stage("ingest");
-    let spinner = stage_spinner("ingest");
-    let started = std::time::Instant::now();
-    let registers = ingest(&dir)?;
-    tracing::info!(
-        stage = "ingest",
-        seconds = started.elapsed().as_secs_f64(),
-        "read {} registers from {}",
-        registers.iter().count(),
-        shown(&dir).display()
-    );
-    spinner.set_message("validate");
-    enter_stage("validate");
-    let started = std::time::Instant::now();
-    let classification = Classification::load(&pipeline.classifications, period.year())?;
-    let validated = validate(&registers, &classification)?;
-    spinner.finish_and_clear();
-    for c in validated.counts() {
-        tracing::info!(
-            stage = "validate",
-            register = c.register.as_str(),
-            counts.read = c.read,
-            counts.accepted = c.accepted,
-            counts.rejected = c.rejected,
-            "{}",
-            c.summary_line()
-        );
-    }
-    tracing::info!(
-        stage = "validate",
-        seconds = started.elapsed().as_secs_f64(),
-        "validated"
-    );
-    let rejects_file = match &out {
-        Some(root) => {
-            let mut rejects = collect_rejects(&validated)?;
-            Some(write_rejects(&mut rejects, root, &period.to_string())?)
-        }
-        None => None,
-    };
-    Ok(ValidationRun {
-        period,
-        registers,
-        classification,
-        validated,
-        rejects_file,
-    })
 }
 
 pub fn validate_command(args: &ValidateArgs) -> Result<ValidationRun> {
@@ -214,77 +104,6 @@ pub fn generate_command(args: &GenerateArgs) -> Result<()> {
         args.out.display()
     );
     Ok(())
-}
-
-/// Whom the classification stage computes, and what it keeps.
-pub enum Scope<'a> {
-    /// Every person, keeping the columns the publication reads.
-    Publication,
-    /// Every person, keeping the columns the publication and `classify`'s findings read.
-    Findings,
-    /// One person, keeping every intermediate amount (`explain`).
-    Person(&'a str),
-}
-
-/// The classification stage for the reference month of `run`'s period.
-pub fn classify_period(
-    run: &ValidationRun,
-    params: &MonthParameters,
-    scope: Scope,
-) -> Result<Classified> {
-    enter_stage("classify");
-    let started = std::time::Instant::now();
-    let v = &run.validated;
-    let (persons, columns) = match scope {
-        Scope::Publication => (
-            v.persons.accepted.clone(),
-            Some(PUBLICATION_COLUMNS.to_vec()),
-        ),
-        Scope::Findings => (
-            v.persons.accepted.clone(),
-            Some([PUBLICATION_COLUMNS, FINDINGS_COLUMNS].concat()),
-        ),
-        Scope::Person(id) => (
-            v.persons
-                .accepted
-                .clone()
-                .filter(col("person_id").eq(lit(id))),
-            None,
-        ),
-    };
-    let input = Input {
-        persons: &persons,
-        awards: &v.awards.accepted,
-        income: v.income.as_ref().map(|c| &c.accepted),
-        classification: &run.classification,
-        params,
-    };
-    let classified = classify_keeping(&input, columns.as_deref())?;
-    tracing::info!(
-        stage = "classify",
-        seconds = started.elapsed().as_secs_f64(),
-        counts.awards = classified.rows.height(),
-        "classified the awards in force in {}",
-        classified.month.format("%Y-%m")
-    );
-    Ok(classified)
-}
-
-/// Each person's regular payments of the reference month (`recipients::paid_in_month`) and
-/// the reconciliation of the computed amounts against them; both `None` without payments.
-pub fn paid_and_reconciled(
-    run: &ValidationRun,
-    classified: &Classified,
-) -> Result<(Option<DataFrame>, Option<Vec<BenefitReconciliation>>)> {
-    let Some(payments) = &run.validated.payments else {
-        return Ok((None, None));
-    };
-    let started = std::time::Instant::now();
-    let paid = paid_in_month(&payments.accepted, classified.month)?;
-    tracing::debug!(seconds = started.elapsed().as_secs_f64(), "paid in month");
-    let reconciliation = reconcile(classified, &paid)?;
-    tracing::debug!(seconds = started.elapsed().as_secs_f64(), "reconciled");
-    Ok((Some(paid), Some(reconciliation)))
 }
 
 /// A month, `2024-12` or `2024M12`.
@@ -362,34 +181,6 @@ pub fn explain_command(args: &ExplainArgs) -> Result<()> {
         explain_with_payments(&classified, &args.person, &params, paid.as_ref())?
     );
     Ok(())
-}
-
-/// One person's regular payments for `month`, per benefit, in cents.
-fn paid_by_benefit(
-    payments: &polars::prelude::LazyFrame,
-    person: &str,
-    month: chrono::NaiveDate,
-) -> Result<std::collections::BTreeMap<String, i64>> {
-    use polars::prelude::*;
-    let paid = crate::ingest::collect_streaming(
-        payments
-            .clone()
-            .filter(
-                col("person_id")
-                    .eq(lit(person))
-                    .and(col("payment_type").eq(lit("regular")))
-                    .and(col("period_month").eq(crate::classify::arith::date_lit(month))),
-            )
-            .group_by([col("benefit")])
-            .agg([col("amount").sum()]),
-    )?;
-    let benefits = paid.column("benefit")?.str()?;
-    let amounts = paid.column("amount")?.i64()?;
-    Ok(benefits
-        .iter()
-        .zip(amounts.iter())
-        .filter_map(|(b, a)| Some((b?.to_string(), a.unwrap_or(0))))
-        .collect())
 }
 
 pub fn classify_command(args: &ValidateArgs) -> Result<Classified> {

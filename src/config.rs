@@ -6,6 +6,7 @@ use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
 
+use crate::catalog::Format;
 use crate::error::{Error, Result};
 use crate::period::Period;
 
@@ -30,23 +31,12 @@ struct PipelineFile {
     max_change_share: f64,
 }
 
-/// Every format a pipeline's `formats` may list.
-pub const FORMATS: [&str; 5] = ["csv", "parquet", "px", "jsonstat", "sdmx"];
 /// The formats written when a pipeline lists none (SDMX only when asked for).
-pub const DEFAULT_FORMATS: [&str; 4] = ["csv", "parquet", "px", "jsonstat"];
+pub use crate::catalog::DEFAULT_FORMAT_NAMES as DEFAULT_FORMATS;
+/// Every format a pipeline's `formats` may list.
+pub use crate::catalog::FORMAT_NAMES as FORMATS;
 /// The tables a pipeline may list in `tables` (all of them by default), in publication order.
-pub const TABLES: [&str; 10] = [
-    "recipients_by_benefit_sex_age",
-    "recipients_by_area",
-    "national_pension_structure",
-    "amount_distribution",
-    "recipients_abroad_by_country",
-    "expenditure",
-    "new_recipients",
-    "guarantee_pension_by_basis",
-    "survivors_pensions",
-    "time_series",
-];
+pub use crate::catalog::TABLE_IDS as TABLES;
 
 fn default_max_change_share() -> f64 {
     0.2
@@ -153,9 +143,11 @@ impl Pipeline {
         selected(&self.tables, &TABLES)
     }
 
-    /// The formats to write: the file's `formats`, else `DEFAULT_FORMATS`.
-    pub fn selected_formats(&self) -> Vec<String> {
-        selected(&self.formats, &DEFAULT_FORMATS)
+    /// The formats to write: the file's `formats`, else `Format::DEFAULT`.
+    pub fn selected_formats(&self) -> Vec<Format> {
+        let names = selected(&self.formats, &DEFAULT_FORMATS);
+        let known = names.iter().filter_map(|n| Format::from_name(n));
+        known.collect()
     }
 }
 

@@ -5,11 +5,11 @@ use std::path::{Path, PathBuf};
 
 use polars::prelude::*;
 
-use crate::classify::arith::date_lit;
+use crate::calendar::date_lit;
 use crate::classify::Classified;
 use crate::error::Result;
-use crate::ingest::collect_streaming;
 use crate::money::cents_text;
+use crate::perf::collect_streaming;
 use crate::rejects::{create_private_dir, private_file};
 
 /// The columns of the classified rows the findings read besides `amount` (which the

@@ -5,6 +5,7 @@
 //! they keep the values and statuses published then.
 use std::path::{Path, PathBuf};
 
+use crate::catalog::TableId;
 use crate::error::{Error, Result};
 use crate::ingest::parse_cents;
 use crate::period::Period;
@@ -50,7 +51,7 @@ pub fn published_periods(out: &Path, current: Period) -> Result<Vec<PublishedPer
     periods.sort();
     let mut published = Vec::new();
     for (period, dir) in periods {
-        let Some(table) = read_table(&dir, "time_series")? else {
+        let Some(table) = read_table(&dir, TableId::TimeSeries.id())? else {
             tracing::warn!(
                 period = %period,
                 "published period without a time_series table: left out of time_series"
@@ -58,7 +59,7 @@ pub fn published_periods(out: &Path, current: Period) -> Result<Vec<PublishedPer
             continue;
         };
         let rows = own_rows(&table, period).map_err(|reason| Error::Unreadable {
-            file: table_file(&dir, "time_series").unwrap_or(dir.clone()),
+            file: table_file(&dir, TableId::TimeSeries.id()).unwrap_or(dir.clone()),
             reason,
         })?;
         published.push(PublishedPeriod { period, rows });

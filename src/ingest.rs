@@ -9,9 +9,10 @@ use std::path::{Path, PathBuf};
 
 use polars::prelude::*;
 
-use crate::classify::arith::month_first_day;
+use crate::calendar::month_first_day;
 use crate::digest::sha256_file;
 use crate::error::{Error, Result};
+use crate::perf::collect_streaming;
 use crate::registers::{ColType, ColumnSpec, FileFormat, Register};
 
 /// Source row number, 1-based, in the order of the file's data rows.
@@ -214,13 +215,6 @@ pub fn scan_source(file: &RegisterFile) -> Result<(LazyFrame, Schema)> {
         file: file.path.clone(),
         reason: e.to_string(),
     })
-}
-
-/// Runs a query with the streaming engine: a scan of a large register is read in batches,
-/// never as a whole.
-pub fn collect_streaming(lf: LazyFrame) -> PolarsResult<DataFrame> {
-    lf.collect_with_engine(Engine::Streaming)
-        .map(|r| r.unwrap_single())
 }
 
 /// The number of rows of a query, counted by the streaming engine (from the file's metadata

@@ -2,7 +2,9 @@
 use std::fmt;
 use std::str::FromStr;
 
-use chrono::{Datelike, NaiveDate};
+use chrono::NaiveDate;
+
+use crate::calendar::{last_day_of_month, ymd};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum Period {
@@ -36,19 +38,6 @@ impl Period {
     pub fn last_day(self) -> NaiveDate {
         last_day_of_month(self.reference_month())
     }
-}
-
-pub fn ymd(y: i32, m: u32, d: u32) -> NaiveDate {
-    NaiveDate::from_ymd_opt(y, m, d).expect("valid calendar date")
-}
-
-pub fn last_day_of_month(month: NaiveDate) -> NaiveDate {
-    let (y, m) = if month.month() == 12 {
-        (month.year() + 1, 1)
-    } else {
-        (month.year(), month.month() + 1)
-    };
-    ymd(y, m, 1).pred_opt().expect("date after the epoch")
 }
 
 impl fmt::Display for Period {

@@ -154,7 +154,7 @@ pub struct BenefitTotal {
 }
 
 pub fn benefit_totals(classified: &crate::classify::Classified) -> Result<Vec<BenefitTotal>> {
-    use crate::keys::{benefit_of_number, BENEFIT_NUMBER};
+    use crate::perf::positions::{benefit_of_number, BENEFIT_NUMBER};
     use polars::prelude::*;
     let df = classified
         .rows

@@ -9,7 +9,9 @@ use polars::prelude::*;
 
 use crate::classify::Classified;
 use crate::error::Result;
-use crate::keys::{benefit_of_number, by_key_chunks, BENEFIT_NUMBER, CHUNK_KEYS, PERSON_KEY};
+use crate::perf::chunks::{by_key_chunks, CHUNK_KEYS};
+use crate::perf::keys::PERSON_KEY;
+use crate::perf::positions::{benefit_of_number, BENEFIT_NUMBER};
 
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct BenefitReconciliation {
@@ -31,7 +33,7 @@ pub fn reconcile(
     reconcile_in_chunks(classified, paid_in_month, CHUNK_KEYS)
 }
 
-/// `reconcile`, comparing about `chunk_keys` persons at a time (`keys::by_key_chunks`): a
+/// `reconcile`, comparing about `chunk_keys` persons at a time (`chunks::by_key_chunks`): a
 /// person's rows are all in one chunk, so the chunks' counts and sums per benefit add up.
 fn reconcile_in_chunks(
     classified: &Classified,
@@ -117,8 +119,9 @@ fn reconcile_in_chunks(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::keys::{key_of, number_of_benefit};
-    use crate::period::ymd;
+    use crate::calendar::ymd;
+    use crate::perf::keys::key_of;
+    use crate::perf::positions::number_of_benefit;
 
     #[test]
     fn computed_and_paid_amounts_are_compared_per_person_and_benefit() {
@@ -138,6 +141,12 @@ mod tests {
             rows,
             violations: Default::default(),
             not_computed: 0,
+            law: crate::params::ParameterFile::load(std::path::Path::new(concat!(
+                env!("CARGO_MANIFEST_DIR"),
+                "/pipelines/parameters.toml"
+            )))
+            .unwrap()
+            .law,
         };
         // P1's two awards are paid as one sum; P2 is paid more than computed; P3 is computed
         // and not paid; P4 is paid without an award in force.

@@ -7,7 +7,8 @@ use std::path::{Path, PathBuf};
 use polars::prelude::*;
 
 use crate::error::{Error, Result};
-use crate::ingest::{collect_streaming, scan_source, RegisterFile, ROW};
+use crate::ingest::{scan_source, RegisterFile, ROW};
+use crate::perf::collect_streaming;
 use crate::validate::{Checked, Validated, REASON, REASON_COLUMN};
 
 /// All rejects of a run, one row each, in register and source-row order.

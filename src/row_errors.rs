@@ -12,7 +12,8 @@ use std::fmt::Write;
 use polars::prelude::*;
 
 use crate::error::Result;
-use crate::ingest::{collect_streaming, scan_source, ROW};
+use crate::ingest::{scan_source, ROW};
+use crate::perf::collect_streaming;
 use crate::regions::Classification;
 use crate::registers::{
     ColType, FileFormat, Register, BENEFITS, FAMILY_STATUSES, FRONT_VETERAN_STATUSES, INCOME_TYPES,

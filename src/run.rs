@@ -6,9 +6,6 @@ use std::path::{Path, PathBuf};
 use chrono::{DateTime, Utc};
 
 use crate::aggregate::{aggregate, time_series, Input as AggregateInput};
-use crate::app::{
-    classify_period, ingest_and_validate, paid_and_reconciled, resolve_period, Scope, ValidationRun,
-};
 use crate::cli::RunArgs;
 use crate::config::Pipeline;
 use crate::digest::sha256_file;
@@ -19,6 +16,9 @@ use crate::logging::enter_stage;
 use crate::params::ParameterFile;
 use crate::paths::shown;
 use crate::period::Period;
+use crate::pipeline::{
+    classify_period, ingest_and_validate, paid_and_reconciled, resolve_period, Scope, ValidationRun,
+};
 use crate::plausibility;
 use crate::protect::protect;
 use crate::publication::publish_atomically;
@@ -26,6 +26,7 @@ use crate::publish::{self, PublicationInfo};
 use crate::quality::QualityReport;
 use crate::table::Table;
 
+use crate::catalog::{Format, TableId};
 pub use crate::config::{DEFAULT_FORMATS, FORMATS, TABLES};
 
 /// The publication time: `SOURCE_DATE_EPOCH` (seconds) when set, else now.
@@ -178,7 +179,7 @@ pub fn run_period(
 fn recipients_all(tables: &[Table]) -> i64 {
     tables
         .iter()
-        .find(|t| t.id == "recipients_by_benefit_sex_age")
+        .find(|t| t.id == TableId::RecipientsByBenefitSexAge.id())
         .and_then(|t| {
             let period = &t.dimensions[0].codes[0];
             t.index(&[period.as_str(), "ALL", "SSS", "SSS"])
@@ -198,7 +199,7 @@ fn write(dir: &Path, name: &str, content: impl AsRef<[u8]>) -> Result<()> {
 fn write_publication(
     dir: &Path,
     tables: &[Table],
-    formats: &[String],
+    formats: &[Format],
     codelists: &Codelists,
     info: &PublicationInfo,
     quality: &QualityReport,
@@ -213,7 +214,7 @@ fn write_publication(
             .into_iter()
             .try_for_each(|w| w.join().expect("a table's writer panicked"))
     })?;
-    if formats.iter().any(|f| f == "sdmx") {
+    if formats.contains(&Format::Sdmx) {
         write(
             dir,
             publish::sdmx::STRUCTURE_FILE,
@@ -230,7 +231,7 @@ fn write_publication(
         "datapackage.json",
         // The data package describes the table CSVs only when they are written.
         publish::datapackage::datapackage_json(
-            if formats.iter().any(|f| f == "csv") {
+            if formats.contains(&Format::Csv) {
                 tables
             } else {
                 &[]
@@ -272,18 +273,18 @@ struct FileEntry {
 fn write_table(
     dir: &Path,
     table: &Table,
-    formats: &[String],
+    formats: &[Format],
     codelists: &Codelists,
     info: &PublicationInfo,
 ) -> Result<()> {
     for format in formats {
-        match format.as_str() {
-            "csv" => write(
+        match format {
+            Format::Csv => write(
                 dir,
                 &format!("tables/{}.csv", table.id),
                 publish::csv::table_csv(table),
             )?,
-            "parquet" => {
+            Format::Parquet => {
                 std::fs::create_dir_all(dir.join("tables")).map_err(Error::io(dir))?;
                 publish::parquet::write_table_parquet(
                     table,
@@ -292,23 +293,22 @@ fn write_table(
                     &dir.join(format!("tables/{}.parquet", table.id)),
                 )?
             }
-            "px" => write(
+            Format::Px => write(
                 dir,
                 &format!("tables/{}.px", table.id),
                 publish::px::table_px(table, codelists, info),
             )?,
-            "jsonstat" => {
+            Format::JsonStat => {
                 for language in LANGUAGES {
                     let json = publish::jsonstat::table_jsonstat(table, codelists, info, language);
                     write(dir, &format!("tables/{}.{language}.json", table.id), json)?;
                 }
             }
-            "sdmx" => write(
+            Format::Sdmx => write(
                 dir,
                 &publish::sdmx::csv_path(table.id),
                 publish::sdmx::table_sdmx_csv(table),
             )?,
-            other => unreachable!("formats are checked against FORMATS: {other}"),
         }
     }
     Ok(())

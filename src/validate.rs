@@ -5,11 +5,14 @@ use std::sync::{Arc, Mutex};
 
 use polars::prelude::*;
 
-use crate::classify::arith::month_first_day;
+use crate::calendar::month_first_day;
 use crate::error::Result;
-use crate::ingest::{collect_streaming, RegisterData, Registers, INVALID_COLUMN, ROW};
-use crate::keys::{benefit_number, id_hash, key_of, repeated, reusing_previous, BENEFIT_NUMBER};
-use crate::lookup::Referenced;
+use crate::ingest::{RegisterData, Registers, INVALID_COLUMN, ROW};
+use crate::perf::collect_streaming;
+use crate::perf::distinct::repeated;
+use crate::perf::keys::{id_hash, key_of};
+use crate::perf::lookup::Referenced;
+use crate::perf::positions::{benefit_number, reusing_previous, BENEFIT_NUMBER};
 use crate::regions::Classification;
 use crate::registers::{
     benefit_codes, ColType, Register, BENEFITS, COUNTRIES, FAMILY_STATUSES, FRONT_VETERAN_STATUSES,

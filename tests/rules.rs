@@ -297,8 +297,8 @@ fn the_publication_columns_count_the_same_violations() {
 /// that frame equal the same columns of the full frame.
 #[test]
 fn explain_gives_every_award_of_every_sample_person_its_published_amount() {
-    use kelastat::app::{classify_period, ingest_and_validate, Scope};
-    use kelastat::keys::{key_of, AWARD_KEY};
+    use kelastat::perf::keys::{key_of, AWARD_KEY};
+    use kelastat::pipeline::{classify_period, ingest_and_validate, Scope};
     let pipeline =
         kelastat::config::Pipeline::load(&root().join("pipelines/kela_pensions.toml")).unwrap();
     let period = month_period("2024-12");

@@ -3,9 +3,9 @@
 use std::collections::BTreeMap;
 
 use chrono::{Datelike, Months, NaiveDate};
+use kelastat::calendar::ymd;
 use kelastat::classify::{classify, Input};
 use kelastat::params::{MonthParameters, ParameterFile, AFVS_ONLY};
-use kelastat::period::ymd;
 use kelastat::validate::Validated;
 use proptest::prelude::*;
 use rust_decimal::Decimal;

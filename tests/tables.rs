@@ -1,8 +1,8 @@
 //! The tables on a small hand-built register (tests/fixtures/publication) whose cells are
 //! written here by hand, not computed by the code under test.
-use kelastat::aggregate::recipients::paid_in_month;
 use kelastat::aggregate::{aggregate, time_series, Aggregated, Input};
 use kelastat::history::published_periods;
+use kelastat::payments::paid_in_month;
 use kelastat::table::{Status, Table};
 
 use crate::common::*;

@@ -2,7 +2,7 @@
 //! the values, then the measures with their statuses.
 use polars::prelude::PlHashMap;
 
-use crate::classify::arith::div_round_i64;
+use crate::money::div_round_i64;
 use crate::table::{Dimension, Measure, Status, Table, Unit};
 
 pub struct Cube {

@@ -1,6 +1,7 @@
 //! Aggregate: the ten tables of publication.md as full cubes, with the additivity relations
 //! and cross-table links that disclosure control must respect.
-pub mod codes;
+/// The code lists, where the disclosure-control tests (`protect::tests`) name them.
+pub use crate::codes;
 pub mod cube;
 pub mod payment_sums;
 pub mod recipients;
@@ -9,17 +10,18 @@ use std::collections::BTreeSet;
 
 use polars::prelude::*;
 
-use crate::classify::arith::{date_lit, month_first_day};
+use crate::calendar::{date_lit, month_first_day};
+use crate::catalog::TableId;
 use crate::classify::Classified;
+use crate::codes::*;
 use crate::error::Result;
 use crate::history::PublishedPeriod;
-use crate::keys::{
-    award_key, by_key_chunks, person_key, position_in, AWARD_KEY, CHUNK_KEYS, PERSON_KEY,
-};
+use crate::perf::chunks::{by_key_chunks, CHUNK_KEYS};
+use crate::perf::keys::{award_key, person_key, AWARD_KEY, PERSON_KEY};
+use crate::perf::positions::position_in;
 use crate::period::Period;
 use crate::regions::Classification;
 use crate::table::{relations, Dimension, Hierarchy, Link, Measure, Relation, Status, Table, Unit};
-use codes::*;
 use cube::Cube;
 use payment_sums::payment_sums;
 use recipients::{base_code, in_force_on, person_attributes, recipients};
@@ -30,7 +32,7 @@ pub struct Input<'a> {
     pub awards: &'a LazyFrame,
     /// Streamed: read from the file by each query that needs it.
     pub payments: Option<&'a LazyFrame>,
-    /// `recipients::paid_in_month` of the payments (`None` without payments).
+    /// `payments::paid_in_month` of the payments (`None` without payments).
     pub paid_in_month: Option<&'a DataFrame>,
     pub classified: &'a Classified,
     pub classification: &'a Classification,
@@ -69,27 +71,27 @@ pub fn aggregate(input: &Input) -> Result<Aggregated> {
     // Expenditure does not need the recipients: it is computed beside them (polars alone leaves
     // one of two cores idle for much of this stage), and the new recipients after them, which
     // keeps the two threads about equally long.
+    let initial_months = input.classified.law.sp_initial_months.value;
     std::thread::scope(|scope| {
         let others = scope.spawn(|| -> Result<Option<Table>> {
             let started = std::time::Instant::now();
             let spent = input
                 .payments
-                .map(|payments| expenditure(payments, input.awards, input.period))
+                .map(|payments| expenditure(payments, input.awards, input.period, initial_months))
                 .transpose()?;
             tracing::debug!(seconds = started.elapsed().as_secs_f64(), "expenditure");
             Ok(spent)
         });
         let recipient_tables = recipient_tables(input)?;
         let started = std::time::Instant::now();
-        let new = new_recipients(input.awards, input.persons, input.period)?;
+        let new = new_recipients(input.awards, input.persons, input.period, initial_months)?;
         tracing::debug!(seconds = started.elapsed().as_secs_f64(), "new recipients");
         let spent = others.join().expect("the expenditure thread panicked")?;
         let mut tables = recipient_tables;
-        // The publication's order: recipients, expenditure, new recipients, then the rest.
-        let rest = tables.split_off(5);
         tables.extend(spent);
         tables.push(new);
-        tables.extend(rest);
+        // In publication order (`TableId::ALL`).
+        tables.sort_by_key(|t| TableId::order_of(t.id));
         let (relations, links) = attacker_knowledge(&tables, input.classification);
         Ok(Aggregated {
             tables,
@@ -462,13 +464,13 @@ impl RecipientCubes {
     fn into_tables(self) -> Vec<Table> {
         // (cube, table id, whether it publishes means)
         [
-            (self.by_age, "recipients_by_benefit_sex_age", true),
-            (self.by_area, "recipients_by_area", true),
-            (self.structure, "national_pension_structure", true),
-            (self.bands, "amount_distribution", false),
-            (self.abroad, "recipients_abroad_by_country", true),
-            (self.gp, "guarantee_pension_by_basis", true),
-            (self.survivors, "survivors_pensions", true),
+            (self.by_age, TableId::RecipientsByBenefitSexAge.id(), true),
+            (self.by_area, TableId::RecipientsByArea.id(), true),
+            (self.structure, TableId::NationalPensionStructure.id(), true),
+            (self.bands, TableId::AmountDistribution.id(), false),
+            (self.abroad, TableId::RecipientsAbroadByCountry.id(), true),
+            (self.gp, TableId::GuaranteePensionByBasis.id(), true),
+            (self.survivors, TableId::SurvivorsPensions.id(), true),
         ]
         .into_iter()
         .map(|(cube, id, mean)| cube.into_table(id, "recipients", mean))
@@ -519,9 +521,11 @@ fn table_hierarchies(table: &Table, classification: &Classification) -> Vec<Hier
             "sex" | "age_group" | "country" | "np_composition" | "amount_band" | "gp_basis"
             | "survivors_category" | "payment_type" => out.push(total_hierarchy(d.id, &d.codes)),
             "area" => out.extend(area_hierarchies(classification)),
-            "benefit" if table.id == "new_recipients" => out.extend(new_recipient_hierarchies()),
+            "benefit" if table.id == TableId::NewRecipients.id() => {
+                out.extend(new_recipient_hierarchies())
+            }
             // Expenditure adds up over benefits; person counts are bounded under ALL.
-            "benefit" => out.extend(benefit_hierarchies(table.id == "expenditure")),
+            "benefit" => out.extend(benefit_hierarchies(table.id == TableId::Expenditure.id())),
             _ => {}
         }
     }
@@ -532,7 +536,7 @@ fn table_hierarchies(table: &Table, classification: &Classification) -> Vec<Hier
 fn links(tables: &[Table]) -> Vec<Link> {
     let find = |id: &str| tables.iter().position(|t| t.id == id);
     let mut out = Vec::new();
-    let Some(main) = find("recipients_by_benefit_sex_age") else {
+    let Some(main) = find(TableId::RecipientsByBenefitSexAge.id()) else {
         return out;
     };
     let m = &tables[main];
@@ -557,29 +561,29 @@ fn links(tables: &[Table]) -> Vec<Link> {
     };
     let p = period.clone();
     // recipients_by_area at area ALL = the benefit × sex totals over ages.
-    link(find("recipients_by_area"), &|c| {
+    link(find(TableId::RecipientsByArea.id()), &|c| {
         (c[1] == "ALL").then(|| vec![p.clone(), c[2].into(), c[3].into(), "SSS".into()])
     });
     let p = period.clone();
-    link(find("national_pension_structure"), &|c| {
+    link(find(TableId::NationalPensionStructure.id()), &|c| {
         (c[2] == "SSS").then(|| vec![p.clone(), c[1].into(), c[3].into(), "SSS".into()])
     });
     let p = period.clone();
-    link(find("amount_distribution"), &|c| {
+    link(find(TableId::AmountDistribution.id()), &|c| {
         (c[2] == "SSS").then(|| vec![p.clone(), c[1].into(), c[3].into(), "SSS".into()])
     });
     let p = period.clone();
-    link(find("guarantee_pension_by_basis"), &|c| {
+    link(find(TableId::GuaranteePensionByBasis.id()), &|c| {
         (c[1] == "SSS").then(|| vec![p.clone(), "GP".into(), c[2].into(), c[3].into()])
     });
     let p = period.clone();
-    link(find("survivors_pensions"), &|c| {
+    link(find(TableId::SurvivorsPensions.id()), &|c| {
         (c[1] == "SP_INIT").then(|| vec![p.clone(), "SP_INIT".into(), c[2].into(), c[3].into()])
     });
     // recipients abroad (country SSS) = recipients_by_area at ABROAD, sex SSS.
     if let (Some(area), Some(country)) = (
-        find("recipients_by_area"),
-        find("recipients_abroad_by_country"),
+        find(TableId::RecipientsByArea.id()),
+        find(TableId::RecipientsAbroadByCountry.id()),
     ) {
         let (a, c) = (&tables[area], &tables[country]);
         for cell in 0..c.cells() {
@@ -603,11 +607,12 @@ fn links(tables: &[Table]) -> Vec<Link> {
 /// one named, else the person's award of the benefit in force in the payment's month with
 /// the latest start; the spouse's-pension phase is the one in the payment's month.
 /// (`PERSON_KEY`, `base` and `payment_type` as positions in `BASE_BENEFITS` and
-/// `PAYMENT_TYPES`, `amount`.)
+/// `PAYMENT_TYPE_CODES`, `amount`.)
 fn payments_with_codes(
     payments: &LazyFrame,
     awards: &LazyFrame,
     period: Period,
+    initial_months: i64,
 ) -> Result<DataFrame> {
     // One streamed pass adds up the period's payments per award (or, without one, per person
     // and benefit) and type, a tenth of the rows. The month is kept where it decides the code.
@@ -638,11 +643,11 @@ fn payments_with_codes(
     let coded = |paid: LazyFrame| -> Result<DataFrame> {
         Ok(paid
             .select(columns.clone())
-            .with_column(base_code(col("period_month")).alias("base"))
+            .with_column(base_code(col("period_month"), initial_months).alias("base"))
             .select([
                 col(PERSON_KEY),
                 position_in(col("base"), &BASE_BENEFITS),
-                position_in(col("payment_type"), &PAYMENT_TYPES),
+                position_in(col("payment_type"), &PAYMENT_TYPE_CODES),
                 col("amount"),
             ])
             .collect()?)
@@ -728,9 +733,15 @@ fn payments_with_codes(
 }
 
 /// `expenditure`: sums by payment date in the period, and the distinct persons paid.
-fn expenditure(payments: &LazyFrame, awards: &LazyFrame, period: Period) -> Result<Table> {
+/// `initial_months`: `Law::sp_initial_months`.
+fn expenditure(
+    payments: &LazyFrame,
+    awards: &LazyFrame,
+    period: Period,
+    initial_months: i64,
+) -> Result<Table> {
     let started = std::time::Instant::now();
-    let paid = payments_with_codes(payments, awards, period)?;
+    let paid = payments_with_codes(payments, awards, period, initial_months)?;
     tracing::debug!(
         seconds = started.elapsed().as_secs_f64(),
         rows = paid.height(),
@@ -745,7 +756,7 @@ fn expenditure(payments: &LazyFrame, awards: &LazyFrame, period: Period) -> Resu
     let dims = vec![
         dim("period", vec![period.to_string()]),
         dim("benefit", benefits()),
-        dim("payment_type", strings(&PAYMENT_TYPES)),
+        dim("payment_type", strings(&PAYMENT_TYPE_CODES)),
     ];
     let mut money = Cube::new(dims.clone(), false);
     let p = period.to_string();
@@ -757,7 +768,7 @@ fn expenditure(payments: &LazyFrame, awards: &LazyFrame, period: Period) -> Resu
     );
     for i in 0..sums.height() {
         let levels = benefit_levels(BASE_BENEFITS[code(b.get(i))]);
-        let own_type = PAYMENT_TYPES[code(t.get(i))];
+        let own_type = PAYMENT_TYPE_CODES[code(t.get(i))];
         money.add(
             &[&[p.as_str()], &levels, &[own_type, "SSS"]],
             a.get(i).unwrap_or(0),
@@ -767,8 +778,8 @@ fn expenditure(payments: &LazyFrame, awards: &LazyFrame, period: Period) -> Resu
     // itself, its group (NP, SP) and ALL, and under its type and SSS. With the rows in person
     // order, each person's cells are collected, deduplicated and counted once.
     let paid = paid.sort([PERSON_KEY], SortMultipleOptions::default())?;
-    let types = PAYMENT_TYPES.len();
-    // By position in `BASE_BENEFITS` and in `PAYMENT_TYPES`.
+    let types = PAYMENT_TYPE_CODES.len();
+    // By position in `BASE_BENEFITS` and in `PAYMENT_TYPE_CODES`.
     let level_rows: Vec<Vec<usize>> = BASE_BENEFITS
         .iter()
         .map(|&b| {
@@ -779,7 +790,10 @@ fn expenditure(payments: &LazyFrame, awards: &LazyFrame, period: Period) -> Resu
                 .collect()
         })
         .collect();
-    let type_positions: Vec<usize> = PAYMENT_TYPES.iter().map(|t| money.position(2, t)).collect();
+    let type_positions: Vec<usize> = PAYMENT_TYPE_CODES
+        .iter()
+        .map(|t| money.position(2, t))
+        .collect();
     let all_types = money.position(2, "SSS");
     let mut persons = vec![0i64; money.count.len()];
     let mut count_person = |cells: &mut Vec<usize>| {
@@ -807,7 +821,7 @@ fn expenditure(payments: &LazyFrame, awards: &LazyFrame, period: Period) -> Resu
     }
     count_person(&mut cells);
     let mut table = Table::new(
-        "expenditure",
+        TableId::Expenditure.id(),
         dims,
         vec![
             Measure {
@@ -835,14 +849,19 @@ fn expenditure(payments: &LazyFrame, awards: &LazyFrame, period: Period) -> Resu
 /// In two passes: the awards started in the period (a few), then only their persons' awards in
 /// force the day before. Coding every award in force (nearly all of them) cost a tenth of
 /// aggregation at ten million persons.
-fn new_recipients(awards: &LazyFrame, persons: &LazyFrame, period: Period) -> Result<Table> {
+fn new_recipients(
+    awards: &LazyFrame,
+    persons: &LazyFrame,
+    period: Period,
+    initial_months: i64,
+) -> Result<Table> {
     let day_before = period.first_day().pred_opt().expect("a day before");
     let coded = |awards: LazyFrame, filter: Expr| -> Result<DataFrame> {
         Ok(awards
             .filter(filter)
             .select([
                 col(PERSON_KEY),
-                base_code(month_first_day(col("start_date"))).alias("base"),
+                base_code(month_first_day(col("start_date")), initial_months).alias("base"),
             ])
             .collect()?)
     };
@@ -939,7 +958,7 @@ fn new_recipients(awards: &LazyFrame, persons: &LazyFrame, period: Period) -> Re
             0,
         );
     }
-    Ok(cube.into_table("new_recipients", "new_recipients", false))
+    Ok(cube.into_table(TableId::NewRecipients.id(), "new_recipients", false))
 }
 
 /// `time_series`: the periods published before (`history`, each with its own published
@@ -952,7 +971,7 @@ pub fn time_series(tables: &[Table], period: Period, history: &[PublishedPeriod]
     periods.push(period);
     periods.sort();
     let mut t = Table::new(
-        "time_series",
+        TableId::TimeSeries.id(),
         vec![
             dim("period", periods.iter().map(Period::to_string).collect()),
             dim("benefit", benefits()),
@@ -974,9 +993,9 @@ pub fn time_series(tables: &[Table], period: Period, history: &[PublishedPeriod]
     );
     let main = tables
         .iter()
-        .find(|t| t.id == "recipients_by_benefit_sex_age")
+        .find(|t| t.id == TableId::RecipientsByBenefitSexAge.id())
         .expect("main table");
-    let spending = tables.iter().find(|t| t.id == "expenditure");
+    let spending = tables.iter().find(|t| t.id == TableId::Expenditure.id());
     // A benefit missing from an earlier publication has no value there (`.`), never 0.
     for published in history {
         let code = published.period.to_string();

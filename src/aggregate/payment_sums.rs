@@ -8,12 +8,13 @@
 //! payments of the year.
 use polars::prelude::*;
 
-use crate::classify::arith::date_lit;
+use crate::calendar::date_lit;
 use crate::error::Result;
-use crate::keys::{code_positions, key_of, AWARD_KEY, PERSON_KEY};
+use crate::perf::keys::{key_of, AWARD_KEY, PERSON_KEY};
+use crate::perf::positions::code_positions;
+use crate::perf::runs::{run_sums, Runs, ID, TAG};
 use crate::period::Period;
 use crate::registers::{benefit_codes, PAYMENT_TYPES};
-use crate::runs::{run_sums, Runs, ID, TAG};
 
 /// Named or not, the benefit (unnamed only), the type and the month (where it matters), in
 /// `TAG`; the award's key, or for a payment naming no award its person's key, in `ID`.
@@ -145,7 +146,7 @@ fn unpack(sums: Runs) -> Result<DataFrame> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::period::ymd;
+    use crate::calendar::ymd;
 
     /// Payments of 2024: named and unnamed, a spouse's pension (month kept), an identifier
     /// used both as an award and as a person, a month before 1970, and one payment of 2025.

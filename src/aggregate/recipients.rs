@@ -2,27 +2,26 @@
 //! publication.md: from regular payments for the month, else from computed amounts.
 use polars::prelude::*;
 
-use crate::aggregate::codes::{
-    age_groups, award_kinds, BASE_BENEFITS, NP_COMPOSITIONS, SEXES, SP_COMPOSITIONS,
+use crate::calendar::{age_at, civil_from_days, date_lit, days_from_civil, month_number};
+use crate::classify::Classified;
+use crate::codes::{
+    age_group, age_groups, award_kinds, BASE_BENEFITS, NP_COMPOSITIONS, SEXES, SP_COMPOSITIONS,
 };
-use crate::classify::arith::{age_at, civil_from_days, date_lit, days_from_civil, month_number};
-use crate::classify::{age_group, Classified};
 use crate::error::Result;
-use crate::keys::{
-    award_key, benefit_number, by_key_chunks, key_of, number_of_benefit, person_key, position_in,
-    AWARD_KEY, BENEFIT_NUMBER, CHUNK_KEYS, PERSON_KEY,
-};
+use crate::perf::chunks::{by_key_chunks, CHUNK_KEYS};
+use crate::perf::keys::{award_key, key_of, person_key, AWARD_KEY, PERSON_KEY};
+use crate::perf::positions::{benefit_number, number_of_benefit, position_in, BENEFIT_NUMBER};
 use crate::period::Period;
-use crate::runs::{run_sums, tag_of_position, ID, TAG};
 use chrono::{Datelike, NaiveDate};
 
 /// The base benefit code of an award in a month: the kind, or the spouse's-pension phase in
-/// that month (`month_first_day`, an expression of the first day of the month, or a literal),
-/// from the columns `benefit`, `kind` and `deceased_death_date`. One kernel per row, where a
+/// that month (`month_first_day`, an expression of the first day of the month, or a literal;
+/// initial in the `initial_months` months after the death, `Law::sp_initial_months`), from the
+/// columns `benefit`, `kind` and `deceased_death_date`. One kernel per row, where a
 /// chain of `when` would compare every row with every code.
-pub fn base_code(month_first_day: Expr) -> Expr {
+pub fn base_code(month_first_day: Expr, initial_months: i64) -> Expr {
     map_multiple(
-        |c: &mut [Column]| {
+        move |c: &mut [Column]| {
             let (benefit, kind) = (c[0].str()?, c[1].str()?);
             let (month, death) = (c[2].date()?.physical(), c[3].date()?.physical());
             let month_of = |days: Option<i32>| {
@@ -38,7 +37,7 @@ pub fn base_code(month_first_day: Expr) -> Expr {
                 .zip(death.iter())
                 .enumerate()
                 .map(|(row, ((benefit, kind), death))| {
-                    Some(code_of(benefit, kind, || {
+                    Some(code_of(benefit, kind, initial_months, || {
                         Some(month_of(month_at(row))? - month_of(death)?)
                     }))
                 })
@@ -60,6 +59,7 @@ pub fn base_code(month_first_day: Expr) -> Expr {
 fn code_of(
     benefit: Option<&str>,
     kind: Option<&str>,
+    initial_months: i64,
     months_since_death: impl Fn() -> Option<i64>,
 ) -> &'static str {
     match (benefit, kind) {
@@ -69,7 +69,7 @@ fn code_of(
         (Some("national_pension"), _) => "NP_REHAB",
         (Some("guarantee_pension"), _) => "GP",
         (Some("spouse_pension"), _) => match months_since_death() {
-            Some(months) if months <= crate::classify::SP_INITIAL_MONTHS => "SP_INIT",
+            Some(months) if months <= initial_months => "SP_INIT",
             _ => "SP_CONT",
         },
         (Some("orphan_pension"), _) => "OP",
@@ -99,41 +99,6 @@ pub fn person_attributes(persons: &LazyFrame, period: Period) -> LazyFrame {
         col("municipality"),
         col("country"),
     ])
-}
-
-/// Each person's regular payments of each benefit for `month`, summed (`PERSON_KEY`,
-/// `BENEFIT_NUMBER`, `amount`): who the recipients are and what they were paid
-/// (publication.md). One streamed pass over the payments, added up by runs of rows
-/// (`runs::run_sums`), read by the recipient tables and by the reconciliation, both of which
-/// join it by benefit number.
-pub fn paid_in_month(payments: &LazyFrame, month: NaiveDate) -> Result<DataFrame> {
-    let keyed = payments
-        .clone()
-        .filter(
-            col("payment_type")
-                .eq(lit("regular"))
-                .and(col("period_month").eq(date_lit(month))),
-        )
-        .select([
-            person_key(col("person_id")).alias(ID),
-            tag_of_position(benefit_number(col("benefit"))).alias(TAG),
-            col("amount"),
-        ]);
-    let sums = run_sums(keyed)?;
-    let person: UInt64Chunked = sums.iter().map(|((p, _), _)| *p).collect();
-    let benefit: UInt8Chunked = sums
-        .iter()
-        .map(|((_, tag), _)| tag.checked_sub(1).map(|n| n as u8))
-        .collect();
-    let amount: Int64Chunked = sums.iter().map(|(_, a)| Some(*a)).collect();
-    Ok(DataFrame::new(
-        sums.len(),
-        vec![
-            person.with_name(PERSON_KEY.into()).into_column(),
-            benefit.with_name(BENEFIT_NUMBER.into()).into_column(),
-            amount.with_name("amount".into()).into_column(),
-        ],
-    )?)
 }
 
 /// An award that may count: (in force on the day, start day, award id, row).
@@ -240,7 +205,7 @@ fn counted_by_map<'a>(
 /// the recipient tables, memory the kernel must fault in and zero.
 ///
 /// Every row is one person's, so the rows are built for chunks of persons
-/// (`keys::by_key_chunks`): each chunk's joins and sort stay small, where ten million
+/// (`chunks::by_key_chunks`): each chunk's joins and sort stay small, where ten million
 /// persons at once grew this step about twenty times from one million.
 pub fn recipients(
     classified: &Classified,
@@ -289,7 +254,15 @@ pub fn recipients(
     let frames = [awards, computed, amounts, persons];
     by_key_chunks(PERSON_KEY, frames, count, CHUNK_KEYS, |chunk| {
         let [awards, computed, amounts, persons] = chunk;
-        recipients_of(awards, computed, amounts, persons, month, period)
+        let initial_months = classified.law.sp_initial_months.value;
+        recipients_of(
+            awards,
+            computed,
+            amounts,
+            persons,
+            (month, initial_months),
+            period,
+        )
     })
 }
 
@@ -300,7 +273,7 @@ fn recipients_of(
     computed: DataFrame,
     amounts: DataFrame,
     persons: DataFrame,
-    month: NaiveDate,
+    (month, initial_months): (NaiveDate, i64),
     period: Period,
 ) -> Result<DataFrame> {
     let chosen = counted_awards(&awards, period.last_day())?
@@ -309,7 +282,7 @@ fn recipients_of(
             col(PERSON_KEY),
             benefit_number(col("benefit")).alias(BENEFIT_NUMBER),
             award_key(col("award_id")),
-            base_code(date_lit(month)).alias("base"),
+            base_code(date_lit(month), initial_months).alias("base"),
             col("kind"),
         ])
         .join(
@@ -371,7 +344,7 @@ fn recipients_of(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::period::ymd;
+    use crate::calendar::ymd;
 
     /// Every base code, a spouse's pension six and seven months after the death, unknown
     /// kinds and death dates; the month as a literal and as a column.
@@ -403,7 +376,7 @@ mod tests {
         ];
         let codes = |frame: LazyFrame, month: Expr| -> Vec<String> {
             let out = frame
-                .select([base_code(month).alias("base")])
+                .select([base_code(month, 6).alias("base")])
                 .collect()
                 .unwrap();
             let codes = out.column("base").unwrap().str().unwrap();

@@ -8,6 +8,7 @@
 use std::fmt::Write as _;
 
 use super::{PublicationInfo, SOURCE_EN, SOURCE_FI};
+use crate::catalog::{Format, TableId};
 use crate::labels::{Codelists, Labels};
 use crate::table::{Measure, Status, Table, Unit};
 
@@ -72,18 +73,17 @@ footer{margin-top:2rem;padding-bottom:2rem;border-top:1px solid #ccc;font-size:.
 ";
 
 /// "Every table is also published as …", naming the formats written, in the order of
-/// `config::FORMATS`: `tables/<id>.csv, .parquet, .px and JSON-stat` when all are.
-fn formats_note(formats: &[String]) -> String {
-    let names: Vec<&str> = crate::config::FORMATS
+/// `Format::ALL`: `tables/<id>.csv, .parquet, .px and JSON-stat` when all are.
+fn formats_note(formats: &[Format]) -> String {
+    let names: Vec<&str> = Format::ALL
         .iter()
-        .filter(|f| formats.iter().any(|w| w == *f))
-        .map(|f| match *f {
-            "csv" => ".csv",
-            "parquet" => ".parquet",
-            "px" => ".px",
-            "jsonstat" => "JSON-stat",
-            "sdmx" => "SDMX-CSV",
-            other => unreachable!("formats are checked against FORMATS: {other}"),
+        .filter(|f| formats.contains(f))
+        .map(|f| match f {
+            Format::Csv => ".csv",
+            Format::Parquet => ".parquet",
+            Format::Px => ".px",
+            Format::JsonStat => "JSON-stat",
+            Format::Sdmx => "SDMX-CSV",
         })
         .collect();
     let mut items: Vec<String> = names.iter().map(|n| n.to_string()).collect();
@@ -109,7 +109,7 @@ pub fn report_html(
     info: &PublicationInfo,
     quality_summary: &str,
     min_persons: Option<i64>,
-    formats: &[String],
+    formats: &[Format],
 ) -> String {
     let mut h = String::with_capacity(1 << 20);
     let period = esc(&info.period);
@@ -163,7 +163,7 @@ pub fn report_html(
     h.push_str("<li><a href=\"#quality\">Laatu <span lang=\"en\">(quality)</span></a></li>\n</ul>\n</nav>\n<main>\n");
 
     confidentiality_note(&mut h, min_persons);
-    let main = find(tables, "recipients_by_benefit_sex_age");
+    let main = find(tables, TableId::RecipientsByBenefitSexAge.id());
     headline(&mut h, main, codelists, info);
 
     h.push_str(
@@ -171,8 +171,13 @@ pub fn report_html(
     );
     benefit_charts(&mut h, main, codelists, info);
     pyramid_chart(&mut h, main, codelists, info);
-    region_chart(&mut h, find(tables, "recipients_by_area"), codelists, info);
-    time_series_charts(&mut h, find(tables, "time_series"), codelists);
+    region_chart(
+        &mut h,
+        find(tables, TableId::RecipientsByArea.id()),
+        codelists,
+        info,
+    );
+    time_series_charts(&mut h, find(tables, TableId::TimeSeries.id()), codelists);
     h.push_str("</section>\n");
 
     h.push_str(
@@ -1157,16 +1162,16 @@ pub(crate) mod tests {
         Codelists::load(&classification, dir).unwrap()
     }
 
-    fn all_formats() -> Vec<String> {
-        crate::config::DEFAULT_FORMATS
-            .iter()
-            .map(|f| f.to_string())
-            .collect()
+    fn all_formats() -> Vec<Format> {
+        Format::DEFAULT.to_vec()
     }
 
     #[test]
     fn the_page_names_only_the_formats_written() {
-        let note = |f: &[&str]| formats_note(&f.iter().map(|s| s.to_string()).collect::<Vec<_>>());
+        let note = |f: &[&str]| {
+            let formats: Vec<Format> = f.iter().filter_map(|n| Format::from_name(n)).collect();
+            formats_note(&formats)
+        };
         assert_eq!(
             note(&["jsonstat", "px", "parquet", "csv"]),
             "Every table is also published as <code>tables/&lt;id&gt;.csv</code>, .parquet, .px and JSON-stat."

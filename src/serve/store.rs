@@ -12,12 +12,12 @@ use std::sync::{Mutex, OnceLock};
 use chrono::{DateTime, Utc};
 use polars::prelude::*;
 
+use crate::catalog::TABLE_IDS as TABLES;
 use crate::error::{Error, Result};
 use crate::ingest::parse_cents;
 use crate::labels::{Codelists, Labels};
 use crate::period::Period;
 use crate::publish::PublicationInfo;
-use crate::run::TABLES;
 use crate::table::{Dimension, Measure, Status, Table, Unit};
 
 /// Years or months: the two kinds of period a table is served for.

@@ -1,40 +1,22 @@
-//! Exact integer arithmetic on polars expressions: money in cents, rounding half away from zero
-//! (KEL 110 §), and calendar months (rules.md "Ages and months").
+//! The calendar, one for every stage: dates, calendar months and ages (rules.md "Ages and
+//! months"), as chrono dates, as polars `Date` expressions, and as day numbers (days since
+//! 1970-01-01, polars' physical `Date`). Months are numbered `12 × year + month`.
 use chrono::{Datelike, NaiveDate};
 use polars::prelude::*;
 
-/// An `Int64` literal (a bare `lit` of a small integer may materialise as a narrower type).
-pub fn int(v: i64) -> Expr {
-    lit(v).cast(DataType::Int64)
+use crate::money::int;
+
+pub fn ymd(y: i32, m: u32, d: u32) -> NaiveDate {
+    NaiveDate::from_ymd_opt(y, m, d).expect("valid calendar date")
 }
 
-/// `round(n / d)` half away from zero, for integer `n` and positive integer `d`.
-pub fn div_round(n: Expr, d: Expr) -> Expr {
-    let q = (n.clone().abs() * int(2) + d.clone()).floor_div(d * int(2));
-    when(n.lt(int(0))).then(int(0) - q.clone()).otherwise(q)
-}
-
-/// Scalar twin of `div_round`, for the same rounding outside polars.
-pub fn div_round_i64(n: i64, d: i64) -> i64 {
-    assert!(d > 0);
-    let q = (2 * n.abs() + d) / (2 * d);
-    if n < 0 {
-        -q
+pub fn last_day_of_month(month: NaiveDate) -> NaiveDate {
+    let (y, m) = if month.month() == 12 {
+        (month.year() + 1, 1)
     } else {
-        q
-    }
-}
-
-pub fn max0(e: Expr) -> Expr {
-    when(e.clone().lt(int(0))).then(int(0)).otherwise(e)
-}
-
-pub fn min_of(a: Expr, b: Expr) -> Expr {
-    when(a.clone().lt(b.clone())).then(a).otherwise(b)
-}
-
-pub fn max_of(a: Expr, b: Expr) -> Expr {
-    when(a.clone().gt(b.clone())).then(a).otherwise(b)
+        (month.year(), month.month() + 1)
+    };
+    ymd(y, m, 1).pred_opt().expect("date after the epoch")
 }
 
 /// An integer computed from each date's year, month and day (null stays null), by integer
@@ -64,6 +46,11 @@ pub fn month_number(year: i32, month: u32) -> i64 {
     i64::from(year) * 12 + i64::from(month)
 }
 
+/// `month_number` of a date.
+pub fn month_number_of(d: NaiveDate) -> i64 {
+    month_number(d.year(), d.month())
+}
+
 /// `month_number` of each date.
 pub fn month_index(date: Expr) -> Expr {
     date_part(date, |year, month, _| month_number(year, month))
@@ -78,14 +65,19 @@ pub fn months_between(a: Expr, b: Expr) -> Expr {
     let last_of_b = date_part(b.clone(), |year, month, _| {
         i64::from(days_in_month(year, month))
     });
-    let effective_a = min_of(day_a, last_of_b);
+    let effective_a = when(day_a.clone().lt(last_of_b.clone()))
+        .then(day_a)
+        .otherwise(last_of_b);
     month_index(b) - month_index(a) - when(day_b.lt(effective_a)).then(int(1)).otherwise(int(0))
 }
 
+pub fn is_leap(year: i32) -> bool {
+    year % 4 == 0 && (year % 100 != 0 || year % 400 == 0)
+}
+
 fn days_in_month(year: i32, month: u32) -> u32 {
-    let leap = (year % 4 == 0 && year % 100 != 0) || year % 400 == 0;
     match month {
-        2 if leap => 29,
+        2 if is_leap(year) => 29,
         2 => 28,
         4 | 6 | 9 | 11 => 30,
         _ => 31,
@@ -94,10 +86,9 @@ fn days_in_month(year: i32, month: u32) -> u32 {
 
 /// Scalar twin of `months_between`.
 pub fn months_between_dates(a: NaiveDate, b: NaiveDate) -> i64 {
-    let last_of_b = crate::period::last_day_of_month(b).day();
-    let index = |d: NaiveDate| month_number(d.year(), d.month());
+    let last_of_b = last_day_of_month(b).day();
     let behind = b.day() < a.day().min(last_of_b);
-    index(b) - index(a) - i64::from(behind)
+    month_number_of(b) - month_number_of(a) - i64::from(behind)
 }
 
 /// Age in whole years at `day`.
@@ -148,10 +139,59 @@ pub fn date_lit(d: NaiveDate) -> Expr {
     lit(d).cast(DataType::Date)
 }
 
+// Day numbers: what the generator draws dates as.
+
+/// The year of a day number.
+pub fn year_of_day(days: i32) -> i32 {
+    civil_from_days(days).0
+}
+
+/// The month number (`12 × year + month`) of a day number.
+pub fn month_of_day(days: i32) -> i32 {
+    let (year, month, _) = civil_from_days(days);
+    year * 12 + month as i32
+}
+
+/// The first day of a month number.
+pub fn first_day_of(month: i32) -> i32 {
+    let zero_based = month - 1;
+    days_from_civil(
+        zero_based.div_euclid(12),
+        zero_based.rem_euclid(12) as u32 + 1,
+        1,
+    )
+}
+
+/// The last day of a month number.
+pub fn last_day_of(month: i32) -> i32 {
+    first_day_of(month + 1) - 1
+}
+
+pub fn first_of_next_month(days: i32) -> i32 {
+    first_day_of(month_of_day(days) + 1)
+}
+
+/// The `years`th birthday; a 29 February birthday falls on 28 February in other years.
+pub fn anniversary(birth: i32, years: i32) -> i32 {
+    let (y, m, d) = civil_from_days(birth);
+    let year = y + years;
+    let day = if m == 2 && d == 29 && !is_leap(year) {
+        28
+    } else {
+        d
+    };
+    days_from_civil(year, m, day)
+}
+
+/// The date of a day number.
+pub fn date_of_day(days: i32) -> NaiveDate {
+    let (y, m, d) = civil_from_days(days);
+    NaiveDate::from_ymd_opt(y, m, d).expect("a day number of the calendar")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::period::ymd;
 
     #[test]
     fn month_first_day_agrees_with_polars_month_start_on_every_day_1800_to_2200() {
@@ -216,19 +256,26 @@ mod tests {
     }
 
     #[test]
-    fn rounds_half_away_from_zero() {
-        assert_eq!(div_round_i64(15, 10), 2);
-        assert_eq!(div_round_i64(14, 10), 1);
-        assert_eq!(div_round_i64(-15, 10), -2);
-        assert_eq!(div_round_i64(2775 * 100, 24), 11563);
-    }
-
-    #[test]
     fn months_are_counted_down() {
         assert_eq!(months_between_dates(ymd(2000, 3, 15), ymd(2001, 3, 14)), 11);
         assert_eq!(months_between_dates(ymd(2000, 3, 15), ymd(2001, 3, 15)), 12);
         assert_eq!(months_between_dates(ymd(2000, 2, 29), ymd(2001, 2, 28)), 12);
         assert_eq!(months_between_dates(ymd(2000, 1, 31), ymd(2000, 2, 29)), 1);
         assert_eq!(months_between_dates(ymd(2000, 1, 31), ymd(2000, 2, 28)), 0);
+    }
+
+    #[test]
+    fn day_numbers_round_trip() {
+        for days in [-800_000, -1, 0, 59, 19_782, 20_000, 60_000] {
+            let (y, m, d) = civil_from_days(days);
+            assert_eq!(days_from_civil(y, m, d), days);
+            assert_eq!(date_of_day(days), ymd(y, m, d));
+            assert_eq!(month_of_day(days), (month_number(y, m)) as i32);
+            assert_eq!(first_day_of(month_of_day(days)), days_from_civil(y, m, 1));
+        }
+        let birth = days_from_civil(2000, 2, 29);
+        assert_eq!(anniversary(birth, 1), days_from_civil(2001, 2, 28));
+        assert_eq!(last_day_of(month_of_day(birth)), birth);
+        assert_eq!(first_of_next_month(birth), days_from_civil(2000, 3, 1));
     }
 }

@@ -13,7 +13,8 @@ use std::sync::Arc;
 use polars::prelude::*;
 
 use crate::error::Result;
-use crate::keys::{key_of, shared_key};
+use crate::perf::distinct::shared_key;
+use crate::perf::keys::key_of;
 
 const ID: &str = "__id";
 const ROW: &str = "__row";

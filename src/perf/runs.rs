@@ -13,8 +13,8 @@ use std::sync::{Arc, Mutex};
 use polars::prelude::*;
 
 use crate::error::Result;
-use crate::ingest::collect_streaming;
-use crate::keys::sorted;
+use crate::perf::collect_streaming;
+use crate::perf::distinct::sorted;
 
 /// The first part of a row's key (`UInt64`, may be null).
 pub const ID: &str = "__id";
@@ -85,7 +85,7 @@ fn overflow() -> PolarsError {
 }
 
 /// A code's position in its list plus one, as a `TAG` (`UInt64`; 0 for a null or any other
-/// value), from `positions` (`UInt8` positions, as `keys::position_in` gives them).
+/// value), from `positions` (`UInt8` positions, as `positions::position_in` gives them).
 pub fn tag_of_position(positions: Expr) -> Expr {
     (positions.cast(DataType::UInt64) + lit(1u64)).fill_null(lit(0u64))
 }

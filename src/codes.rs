@@ -1,5 +1,10 @@
-//! The publication's codes (publication.md, "Dimensions and codes") and how register values map
-//! onto them.
+//! The publication's codes (publication.md, "Dimensions and codes"), each list defined once, and
+//! how register values map onto them: benefit codes and their levels, sexes, the age groups
+//! (as labels and as the expression that bands an age), amount bands, areas and the additivity
+//! of each dimension.
+use polars::prelude::{lit, when, Expr};
+
+use crate::money::int;
 use crate::regions::Classification;
 use crate::table::{Additivity, Hierarchy};
 
@@ -64,11 +69,46 @@ pub fn sexes() -> Vec<String> {
     strings(&SEXES)
 }
 
+/// The lower bounds of the age groups: `0-15`, `16-19`, five-year groups from 20 to 89, `90-`.
+fn age_group_bounds() -> Vec<i64> {
+    [0, 16].into_iter().chain((20..=90).step_by(5)).collect()
+}
+
+/// The age groups (without the total) with the age each starts at, youngest first.
+fn age_group_labels() -> Vec<(i64, String)> {
+    let bounds = age_group_bounds();
+    bounds
+        .iter()
+        .enumerate()
+        .map(|(i, &lower)| match bounds.get(i + 1) {
+            Some(next) => (lower, format!("{}-{}", lower, next - 1)),
+            None => (lower, format!("{lower}-")),
+        })
+        .collect()
+}
+
+/// The age group codes, the total first.
 pub fn age_groups() -> Vec<String> {
-    let mut out = vec!["SSS".to_string(), "0-15".into(), "16-19".into()];
-    out.extend((20..90).step_by(5).map(|a| format!("{}-{}", a, a + 4)));
-    out.push("90-".into());
+    let mut out = vec!["SSS".to_string()];
+    out.extend(age_group_labels().into_iter().map(|(_, label)| label));
     out
+}
+
+/// The age group of each age (in whole years), as its code.
+pub fn age_group(age: Expr) -> Expr {
+    let labels = age_group_labels();
+    let (_, oldest) = labels.last().expect("age groups").clone();
+    let mut bands = labels.windows(2).map(|pair| (pair[1].0, pair[0].1.clone()));
+    let mut band = || bands.next().expect("three age groups at least");
+    let ((first, first_label), (second, second_label)) = (band(), band());
+    let mut chain = when(age.clone().lt(int(first)))
+        .then(lit(first_label))
+        .when(age.clone().lt(int(second)))
+        .then(lit(second_label));
+    for (upper, label) in bands {
+        chain = chain.when(age.clone().lt(int(upper))).then(lit(label));
+    }
+    chain.otherwise(lit(oldest))
 }
 
 pub fn amount_bands() -> Vec<String> {
@@ -86,7 +126,9 @@ pub fn amount_band(cents: i64) -> String {
     }
 }
 
-pub const PAYMENT_TYPES: [&str; 4] = ["SSS", "regular", "retroactive", "recovery"];
+/// The payment types of the expenditure table: the total and the register's types
+/// (`registers::PAYMENT_TYPES`).
+pub const PAYMENT_TYPE_CODES: [&str; 4] = ["SSS", "regular", "retroactive", "recovery"];
 pub const NP_COMPOSITIONS: [&str; 3] = ["SSS", "FULL", "REDUCED"];
 pub const GP_BASES: [&str; 5] = ["SSS", "old_age", "early_old_age", "disability", "other"];
 /// The compositions of a spouse's pension, as classification names them.
@@ -279,6 +321,13 @@ mod tests {
         assert_eq!(amount_band(100_000), "1000-");
         assert_eq!(amount_bands().len(), 12);
         assert_eq!(age_groups().len(), 18);
+        assert_eq!(age_groups()[1..4], ["0-15", "16-19", "20-24"]);
+        assert_eq!(age_groups()[16..], ["85-89", "90-"]);
+        assert_eq!(
+            PAYMENT_TYPE_CODES[1..],
+            crate::registers::PAYMENT_TYPES[..],
+            "the register's payment types under their total"
+        );
         assert_eq!(benefits().len(), 15);
         assert_eq!(benefit_levels("NP_DIS"), vec!["NP_DIS", "NP", "ALL"]);
         assert_eq!(benefit_levels("GP"), vec!["GP", "ALL"]);
