@@ -44,22 +44,43 @@ CREATE MACRO benefit_group(base) AS
     CASE WHEN starts_with(base, 'NP_') THEN 'NP' WHEN starts_with(base, 'SP_') THEN 'SP' END;
 """
 
+# The registers are read straight from Parquet through views: each query names only the columns
+# it uses (DuckDB reads no other column) and filters on them in the scan; nothing is loaded whole.
+# Money becomes integer cents in the scan.
+#
+# Expenditure's payments: the rows dated in the period, summed before any join, one row per award
+# and payment type. The month is kept only where it decides the benefit code (the spouse's pension
+# phase; the award in force when `award_id` is null). A table because the two arms of `coded` read it.
+# (One scan for both tables, with the reference month's regular payments kept apart in the same
+# group-by, was measured slower than this and the recipients' own filtered scan.)
+PAID = """
+CREATE TEMP TABLE paid AS
+SELECT person_id, award_id, benefit, payment_type,
+    CASE WHEN award_id IS NULL OR benefit = 'spouse_pension' THEN date_trunc('month', period_month)::DATE
+    END AS month,
+    sum(cents) AS spent
+FROM payments
+WHERE payment_date BETWEEN $first AND $last
+GROUP BY ALL
+"""
+
 # Recipients of the reference month: one row per person and register benefit with the summed
 # regular payments for the month, the base code of the award in force on the month's last day
 # (else the one that started last; with no award of the benefit by then, the kind is null), and
-# the person's attributes at the end of the period.
+# the person's attributes at the end of the period. Amounts are summed before the joins; the
+# award is picked by arg_max, not a window.
 RECIPIENTS = """
-CREATE TABLE recipients AS
+CREATE TEMP TABLE recipients AS
 WITH amounts AS (
     SELECT person_id, benefit, sum(cents) AS cents FROM payments
-    WHERE payment_type = 'regular' AND period_month = $month GROUP BY ALL
+    WHERE payment_type = 'regular' AND period_month BETWEEN $month AND $last GROUP BY ALL
 ), chosen AS (
-    SELECT person_id, benefit, base_code(benefit, kind, deceased_death_date, $month) AS base
-    FROM awards WHERE start_date <= $last
-    QUALIFY row_number() OVER (PARTITION BY person_id, benefit ORDER BY
-        (end_date IS NULL OR end_date >= $last) DESC, start_date DESC, award_id DESC) = 1
+    SELECT person_id, benefit,
+        arg_max(base_code(benefit, kind, deceased_death_date, $month),
+                (end_date IS NULL OR end_date >= $last, start_date, award_id)) AS base
+    FROM awards WHERE start_date <= $last GROUP BY ALL
 ), people AS (
-    SELECT person_id, CAST(sex AS VARCHAR) AS sex,
+    SELECT person_id, sex,
         month_no($last) - month_no(birth_date)
             - CASE WHEN day($last) < least(day(birth_date), day(last_day($last))) THEN 1 ELSE 0 END
             AS months,
@@ -68,47 +89,53 @@ WITH amounts AS (
 )
 SELECT a.person_id, coalesce(c.base, base_code(a.benefit, NULL, NULL::DATE, $month)) AS base,
     a.cents, p.sex, p.municipality,
-    CASE WHEN p.months < 16 * 12 THEN '0-15' WHEN p.months < 20 * 12 THEN '16-19'
-         WHEN p.months >= 90 * 12 THEN '90-'
-         ELSE format('{}-{}', p.months // 60 * 5, p.months // 60 * 5 + 4) END AS age_group
+    CASE WHEN p.months < 16 * 12 THEN 0 WHEN p.months < 20 * 12 THEN 16
+         WHEN p.months >= 90 * 12 THEN 90 ELSE p.months // 60 * 5 END AS age  -- group's first year
 FROM amounts a LEFT JOIN chosen c USING (person_id, benefit) JOIN people p USING (person_id)
 """
 
 # Units under every benefit code: the base code, its group (NP, SP), and ALL with the sum.
 UNITS = """
-CREATE TABLE units AS
-SELECT base AS benefit, cents, sex, age_group, municipality FROM recipients
+CREATE TEMP TABLE units AS
+SELECT base AS benefit, cents, sex, age, municipality FROM recipients
 UNION ALL
-SELECT benefit_group(base), cents, sex, age_group, municipality FROM recipients
+SELECT benefit_group(base), cents, sex, age, municipality FROM recipients
 WHERE benefit_group(base) IS NOT NULL
 UNION ALL
-SELECT 'ALL', sum(cents), sex, age_group, municipality FROM recipients
-GROUP BY person_id, sex, age_group, municipality;
+SELECT 'ALL', sum(cents), any_value(sex), any_value(age), any_value(municipality)
+FROM recipients GROUP BY person_id;
 """
 
 BY_AGE = """
 WITH cells AS (
-    SELECT benefit, CASE WHEN grouping(sex) = 1 THEN 'SSS' ELSE sex END AS sex,
-        CASE WHEN grouping(age_group) = 1 THEN 'SSS' ELSE age_group END AS age_group,
-        count(*) AS n, sum(cents) AS total, list(cents ORDER BY cents) AS sorted
-    FROM units GROUP BY benefit, CUBE (sex, age_group)
+    SELECT benefit, CASE WHEN grouping(sex) = 1 THEN 'SSS' ELSE CAST(sex AS VARCHAR) END AS sex,
+        CASE WHEN grouping(age) = 1 THEN 'SSS' WHEN age = 0 THEN '0-15' WHEN age = 16 THEN '16-19'
+             WHEN age = 90 THEN '90-' ELSE format('{}-{}', age, age + 4) END AS age_group,
+        count(*) AS n, sum(cents) AS total,
+        CAST(round(median(cents)) AS BIGINT) AS median  -- exact: cents < 2^52, halves round away
+    FROM units GROUP BY benefit, CUBE (sex, age)
 )
 SELECT $period AS period, b.code AS benefit, s.code AS sex, g.code AS age_group,
     coalesce(c.n, 0) AS recipients,
-    money(div_round(c.total, c.n)) AS mean_amount,
-    money(CASE WHEN c.n % 2 = 1 THEN c.sorted[(c.n + 1) // 2]
-          ELSE div_round(c.sorted[c.n // 2] + c.sorted[c.n // 2 + 1], 2) END) AS median_amount
+    money(div_round(c.total, c.n)) AS mean_amount, money(c.median) AS median_amount
 FROM d_benefit b CROSS JOIN d_sex s CROSS JOIN d_age g
 LEFT JOIN cells c ON c.benefit = b.code AND c.sex = s.code AND c.age_group = g.code
 ORDER BY b.ord, s.ord, g.ord
 """
 
+# Counts and sums add up over areas: summed by municipality first (a few thousand cells), then
+# each municipality's cells are added into its areas.
 BY_AREA = """
-WITH cells AS (
-    SELECT m.area, u.benefit, CASE WHEN grouping(u.sex) = 1 THEN 'SSS' ELSE u.sex END AS sex,
-        count(*) AS n, sum(u.cents) AS total
-    FROM units u JOIN area_map m ON m.municipality = coalesce(u.municipality, '')
-    GROUP BY GROUPING SETS ((m.area, u.benefit, u.sex), (m.area, u.benefit))
+WITH local AS (
+    SELECT coalesce(municipality, '') AS municipality, benefit, sex, count(*) AS n,
+        sum(cents) AS total
+    FROM units GROUP BY ALL
+), cells AS (
+    SELECT m.area, l.benefit,
+        CASE WHEN grouping(l.sex) = 1 THEN 'SSS' ELSE CAST(l.sex AS VARCHAR) END AS sex,
+        sum(l.n) AS n, sum(l.total) AS total
+    FROM local l JOIN area_map m USING (municipality)
+    GROUP BY GROUPING SETS ((m.area, l.benefit, l.sex), (m.area, l.benefit))
 )
 SELECT $period AS period, a.code AS area, b.code AS benefit, s.code AS sex,
     coalesce(c.n, 0) AS recipients, money(div_round(c.total, c.n)) AS mean_amount
@@ -121,37 +148,46 @@ ORDER BY a.ord, b.ord, s.ord
 # person's award of the benefit in force in the payment's month with the latest start. Every
 # payment counts (publication.md): with no award in force in its month, the latest-starting award
 # of the benefit gives the kind, and with no award of the benefit at all the kind is null.
+# The joins see the summed payments of `paid`, not the payment rows.
+# Distinct persons under NP, SP, ALL and the type SSS do not add up from the base codes' counts (a
+# person can be under several), and count(DISTINCT person_id) over every level is two hash
+# group-bys of millions of groups. So each person's payments become a set of bits, one per base
+# code and payment type (d_bit); persons are counted per distinct set (about a hundred), and a cell
+# counts the persons whose set meets its own bits (d_cell: its base codes times its types).
 EXPENDITURE = """
-WITH dated AS (
-    SELECT * FROM payments WHERE payment_date BETWEEN $first AND $last
-), coded AS (
-    SELECT p.person_id, p.payment_type, p.cents,
-        base_code(p.benefit, a.kind, a.deceased_death_date, p.period_month) AS base
-    FROM dated p LEFT JOIN awards a ON a.award_id = p.award_id
-    WHERE p.award_id IS NOT NULL
+WITH coded AS (
+    SELECT p.person_id, p.payment_type, p.spent,
+        base_code(p.benefit, a.kind, a.deceased_death_date, p.month) AS base
+    FROM paid p JOIN awards a ON a.award_id = p.award_id
     UNION ALL
-    SELECT p.person_id, p.payment_type, p.cents,
-        base_code(p.benefit, a.kind, a.deceased_death_date, p.period_month)
-    FROM dated p LEFT JOIN awards a ON a.person_id = p.person_id AND a.benefit = p.benefit
+    SELECT p.person_id, p.payment_type, any_value(p.spent),
+        coalesce(arg_max(base_code(p.benefit, a.kind, a.deceased_death_date, p.month),
+                         (a.start_date <= last_day(p.month)
+                              AND (a.end_date IS NULL OR a.end_date >= p.month),
+                          a.start_date, a.award_id)),
+                 base_code(p.benefit, NULL, NULL::DATE, p.month))
+    FROM paid p LEFT JOIN awards a
+        ON a.person_id = p.person_id AND a.benefit = p.benefit
     WHERE p.award_id IS NULL
-    QUALIFY row_number() OVER (PARTITION BY p.payment_id ORDER BY
-        (a.start_date <= last_day(p.period_month)
-            AND (a.end_date IS NULL OR a.end_date >= p.period_month)) DESC NULLS LAST,
-        a.start_date DESC NULLS LAST, a.award_id DESC NULLS LAST) = 1
-), paid AS (
-    SELECT person_id, payment_type, base, sum(cents) AS cents FROM coded GROUP BY ALL
-), levels AS (
-    SELECT person_id, payment_type, cents, base AS benefit FROM paid
-    UNION ALL SELECT person_id, payment_type, cents, benefit_group(base) FROM paid
-        WHERE benefit_group(base) IS NOT NULL
-    UNION ALL SELECT person_id, payment_type, cents, 'ALL' FROM paid
-), cells AS (
-    SELECT benefit, CASE WHEN grouping(payment_type) = 1 THEN 'SSS' ELSE payment_type END AS type,
-        sum(cents) AS total, count(DISTINCT person_id) AS persons
-    FROM levels GROUP BY GROUPING SETS ((benefit, payment_type), (benefit))
+    GROUP BY p.person_id, p.benefit, p.payment_type, p.month
+), bits AS (   -- each (base code, payment type) is one bit: d_bit
+    SELECT c.person_id, c.spent, d.bit FROM coded c
+    JOIN d_bit d ON d.base = c.base AND d.payment_type = c.payment_type
+), sets AS (      -- how many persons have each set of bits
+    SELECT mask, count(*) AS persons FROM (
+        SELECT bit_or(1::BIGINT << bit) AS mask FROM bits GROUP BY person_id
+    ) GROUP BY mask
+), sums AS (
+    SELECT bit, sum(spent) AS total FROM bits GROUP BY bit
+), cells AS (     -- a cell (d_cell) covers the bits of its base codes and payment types
+    SELECT c.benefit, c.payment_type AS type,
+        (SELECT sum(total) FROM sums WHERE (c.mask >> bit) & 1 = 1) AS total,
+        (SELECT sum(persons) FROM sets WHERE (mask & c.mask) <> 0) AS persons
+    FROM d_cell c
 )
 SELECT $period AS period, b.code AS benefit, t.code AS payment_type,
-    money(coalesce(c.total, 0)) AS expenditure, coalesce(c.persons, 0) AS recipients_during_period
+    money(coalesce(c.total, 0)) AS expenditure,
+    coalesce(c.persons, 0) AS recipients_during_period
 FROM d_benefit b CROSS JOIN d_type t
 LEFT JOIN cells c ON c.benefit = b.code AND c.type = t.code
 ORDER BY b.ord, t.ord
@@ -171,8 +207,8 @@ def period_days(period):
 
 
 def code_table(con, name, codes):
-    con.execute(f"CREATE TABLE {name} (code VARCHAR, ord INTEGER)")
-    con.executemany(f"INSERT INTO {name} VALUES (?, ?)", [(c, i) for i, c in enumerate(codes)])
+    con.execute(f"CREATE TABLE {name} AS SELECT unnest($codes) AS code, "
+                "unnest(range(len($codes))) AS ord", {"codes": codes})
 
 
 def main():
@@ -194,12 +230,27 @@ def main():
     for name, codes in [("d_benefit", BENEFITS), ("d_sex", SEXES), ("d_age", AGES),
                         ("d_area", areas), ("d_type", PAYMENT_TYPES)]:
         code_table(con, name, codes)
-    con.execute("CREATE TABLE area_map (municipality VARCHAR, area VARCHAR)")
-    con.executemany("INSERT INTO area_map VALUES (?, ?)",
-                    [("", a) for a in ("ALL", "ABROAD")]
-                    + [(m["municipality"], a) for m in municipalities
-                       for a in ("ALL", "SSS", f"MK{m['region']}", f"HVA{m['wellbeing_county']}",
-                                 f"KU{m['municipality']}")])
+    # Expenditure's cells as sets of bits, one bit per (base code, payment type).
+    bases = [b for b in BENEFITS if b not in ("ALL", "NP", "SP")]
+    types = PAYMENT_TYPES[1:]
+    bit = {(b, t): i * len(types) + j for i, b in enumerate(bases) for j, t in enumerate(types)}
+    con.execute("CREATE TABLE d_bit AS SELECT unnest($b) AS base, unnest($t) AS payment_type, "
+                "unnest($i) AS bit", {"b": [b for b, _ in bit], "t": [t for _, t in bit],
+                                      "i": list(bit.values())})
+    under = {"ALL": bases, "NP": [b for b in bases if b.startswith("NP_")],
+             "SP": [b for b in bases if b.startswith("SP_")]}
+    cells = [(b, t, sum(1 << bit[u, v] for u in under.get(b, [b])
+                        for v in (types if t == "SSS" else [t])))
+             for b in BENEFITS for t in PAYMENT_TYPES]
+    con.execute("CREATE TABLE d_cell AS SELECT unnest($b) AS benefit, unnest($t) AS payment_type, "
+                "unnest($m)::BIGINT AS mask", {"b": [c[0] for c in cells],
+                                               "t": [c[1] for c in cells], "m": [c[2] for c in cells]})
+    pairs = ([("", a) for a in ("ALL", "ABROAD")]
+             + [(m["municipality"], a) for m in municipalities
+                for a in ("ALL", "SSS", f"MK{m['region']}", f"HVA{m['wellbeing_county']}",
+                          f"KU{m['municipality']}")])
+    con.execute("CREATE TABLE area_map AS SELECT unnest($m) AS municipality, unnest($a) AS area",
+                {"m": [m for m, _ in pairs], "a": [a for _, a in pairs]})
 
     def parquet(name):
         return os.path.join(registers, f"{name}.parquet").replace("'", "''")
@@ -208,23 +259,26 @@ def main():
     amount_type = amount.fetchone()[1]
     if not re.fullmatch(r"DECIMAL\(\d+,[0-2]\)|(U?(TINY|SMALL|BIG)?INT(EGER)?)", amount_type):
         sys.exit(f"payments.amount is {amount_type}, not exact money with at most two decimals")
-    # Month columns mean their month; money becomes integer cents (exact: DECIMAL(p, <=2) * 100).
+    # Views, not tables: each query reads only the columns it names. Money becomes integer cents
+    # (exact: DECIMAL(p, <=2) * 100).
     con.execute(f"""
         CREATE VIEW persons AS SELECT * FROM read_parquet('{parquet("persons")}');
         CREATE VIEW awards AS SELECT * FROM read_parquet('{parquet("awards")}');
-        CREATE TABLE payments AS SELECT payment_id, person_id, award_id, benefit, payment_type,
-            CAST(date_trunc('month', period_month) AS DATE) AS period_month,
-            CAST(payment_date AS DATE) AS payment_date,
+        CREATE VIEW payments AS SELECT *,
             CAST(CAST(amount AS DECIMAL(18, 2)) * 100 AS BIGINT) AS cents
         FROM read_parquet('{parquet("payments")}');
     """)
     params = {"period": period, "first": first, "month": month, "last": last}
-    con.execute(RECIPIENTS, {k: params[k] for k in ("month", "last")})
-    con.execute(UNITS)
-    timings = [("load + recipients", time.perf_counter() - started)]
+    timings = []
+    for name, sql, used in [("paid", PAID, ("first", "last")),
+                            ("recipients", RECIPIENTS, ("month", "last")),
+                            ("units", UNITS, ())]:
+        t = time.perf_counter()
+        con.execute(sql, {k: params[k] for k in used})
+        timings.append((name, time.perf_counter() - t))
     for table, sql, used in [("recipients_by_benefit_sex_age", BY_AGE, ("period",)),
                              ("recipients_by_area", BY_AREA, ("period",)),
-                             ("expenditure", EXPENDITURE, ("period", "first", "last"))]:
+                             ("expenditure", EXPENDITURE, ("period",))]:
         t = time.perf_counter()
         path = os.path.join(out, f"{table}.csv").replace("'", "''")
         con.execute(f"COPY ({sql}) TO '{path}' (HEADER)", {k: params[k] for k in used})
