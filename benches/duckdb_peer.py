@@ -67,18 +67,20 @@ GROUP BY ALL
 # Recipients of the reference month: one row per person and register benefit with the summed
 # regular payments for the month, the base code of the award in force on the month's last day
 # (else the one that started last; with no award of the benefit by then, the kind is null), and
-# the person's attributes at the end of the period. Amounts are summed before the joins; the
-# award is picked by arg_max, not a window.
+# the person's attributes at the end of the period. The award is picked by arg_max, not a window.
 RECIPIENTS = """
 CREATE TEMP TABLE recipients AS
-WITH amounts AS (
-    SELECT person_id, benefit, sum(cents) AS cents FROM payments
-    WHERE payment_type = 'regular' AND period_month BETWEEN $month AND $last GROUP BY ALL
-), chosen AS (
-    SELECT person_id, benefit,
-        arg_max(base_code(benefit, kind, deceased_death_date, $month),
-                (end_date IS NULL OR end_date >= $last, start_date, award_id)) AS base
-    FROM awards WHERE start_date <= $last GROUP BY ALL
+WITH amounts AS (   -- amounts and the chosen award's code in one group-by, not two and a join
+    SELECT person_id, benefit, sum(cents) AS cents, arg_max(base, chosen) AS base
+    FROM (
+        SELECT person_id, benefit, cents, NULL AS base, NULL AS chosen FROM payments
+        WHERE payment_type = 'regular' AND period_month BETWEEN $month AND $last
+        UNION ALL
+        SELECT person_id, benefit, NULL, base_code(benefit, kind, deceased_death_date, $month),
+            (end_date IS NULL OR end_date >= $last, start_date, award_id)
+        FROM awards WHERE start_date <= $last
+    )
+    GROUP BY person_id, benefit HAVING count(cents) > 0
 ), people AS (
     SELECT person_id, sex,
         month_no($last) - month_no(birth_date)
@@ -87,11 +89,11 @@ WITH amounts AS (
         CASE WHEN country = 'FI' THEN municipality END AS municipality
     FROM persons
 )
-SELECT a.person_id, coalesce(c.base, base_code(a.benefit, NULL, NULL::DATE, $month)) AS base,
+SELECT a.person_id, coalesce(a.base, base_code(a.benefit, NULL, NULL::DATE, $month)) AS base,
     a.cents, p.sex, p.municipality,
     CASE WHEN p.months < 16 * 12 THEN 0 WHEN p.months < 20 * 12 THEN 16
          WHEN p.months >= 90 * 12 THEN 90 ELSE p.months // 60 * 5 END AS age  -- group's first year
-FROM amounts a LEFT JOIN chosen c USING (person_id, benefit) JOIN people p USING (person_id)
+FROM amounts a JOIN people p USING (person_id)
 """
 
 # Units under every benefit code: the base code, its group (NP, SP), and ALL with the sum.
