@@ -237,6 +237,14 @@ pub fn protect(
     // More suppression only widens what the attacker must consider (the old solutions stay
     // solutions, with a newly suppressed cell at its true value ≥ 1), so a figure once proven
     // safe stays safe: only the unproven figures are audited, and after that the failed ones.
+    // A hypercube within the suppressed figures, checked against everything the attacker
+    // knows, proves a figure without a program (as in the audit).
+    let proofs = Cubes::build(tables, relations, &model);
+    todo.retain(|&k| {
+        proofs
+            .pattern(&model, &supp, k, min_persons, true)
+            .is_none()
+    });
     let mut rounds = 0;
     loop {
         let findings = attack::attack(&model, &supp, min_persons, Some(&todo))?;

@@ -28,9 +28,11 @@
 //!    Tables with margins are network-like and LP vertices are nearly always integral; when
 //!    one is not, the integer program itself is solved (branch and bound to optimality, with
 //!    no node or time limit, so that no budget can turn an undecided figure into a safe one),
-//!    asking for an integer point with the figure at least `min_persons`. The LP maximum
-//!    bounds the integer one from above, so an LP maximum below `min_persons` is a failure,
-//!    and so is an integer program without such a point in the whole component.
+//!    maximising the figure up to `min_persons`. The LP maximum bounds the integer one from
+//!    above, so an LP maximum below `min_persons` is a failure, and so is an integer maximum
+//!    below it in the whole component. The whole component's LP is solved once, for all its
+//!    open figures together; a figure that still reaches the whole component goes straight to
+//!    its integer program, which decides it either way for a fraction of the LP's cost.
 //!
 //! **Money.** A table with a money sum (expenditure) is also audited for its sums: the
 //! interval of a primary cell's sum must not be a single value (for the sums behind means,
@@ -371,6 +373,10 @@ impl Component<'_> {
         let cap = min_persons as f64;
         let mut proven: BTreeSet<usize> = BTreeSet::new();
         let mut out = Vec::new();
+        // The whole component's linear program is solved once, for all its open figures at
+        // once; a figure reaching the whole component after that goes straight to the
+        // integer program, which decides it either way at a fraction of the cost.
+        let mut whole_solved = false;
         for &k in self.figures.iter().filter(|f| todo.contains(f)) {
             if proven.contains(&k) {
                 continue;
@@ -394,31 +400,38 @@ impl Component<'_> {
                     .copied()
                     .filter(|f| todo.contains(f) && !proven.contains(f))
                     .collect();
-                let mut y = self.maximise(&inner, &open, cap)?;
-                if y[i] < cap - INT_TOL && open.len() > 1 {
-                    y = self.maximise(&inner, &[k], cap)?;
-                }
-                let point = if y[i] < cap - INT_TOL {
-                    if whole {
-                        out.push(Finding::Count {
-                            figure: k,
-                            max: Some((y[i] + INT_TOL).floor() as i64),
-                        });
-                        break;
-                    }
+                let lp = if whole && whole_solved {
                     None
-                } else if integral(&y) {
-                    Some(y)
                 } else {
-                    match self.integer_point(&inner, k, cap)? {
-                        Outcome::Solved(y) => Some(y),
-                        Outcome::Infeasible if whole => {
+                    whole_solved |= whole;
+                    let mut y = self.maximise(&inner, &open, cap)?;
+                    if y[i] < cap - INT_TOL && open.len() > 1 {
+                        y = self.maximise(&inner, &[k], cap)?;
+                    }
+                    Some(y)
+                };
+                let point = match lp {
+                    Some(y) if y[i] < cap - INT_TOL => {
+                        if whole {
                             out.push(Finding::Count {
                                 figure: k,
-                                max: Some(min_persons - 1),
+                                max: Some((y[i] + INT_TOL).floor() as i64),
                             });
                             break;
                         }
+                        None
+                    }
+                    Some(y) if integral(&y) => Some(y),
+                    _ => match self.integer_max(&inner, k, cap)? {
+                        Outcome::Solved(y) if y[i] >= cap - INT_TOL => Some(y),
+                        Outcome::Solved(y) if whole => {
+                            out.push(Finding::Count {
+                                figure: k,
+                                max: Some((y[i] + INT_TOL).floor() as i64),
+                            });
+                            break;
+                        }
+                        Outcome::Infeasible => return Err(inner.inconsistent()),
                         Outcome::Undecided if whole => {
                             out.push(Finding::Count {
                                 figure: k,
@@ -427,7 +440,7 @@ impl Component<'_> {
                             break;
                         }
                         _ => None,
-                    }
+                    },
                 };
                 if let Some(y) = point {
                     // The point proves every primary figure it puts at `min_persons`.
@@ -469,12 +482,12 @@ impl Component<'_> {
         }
     }
 
-    /// An integer point of the program with `k` at least `cap` (the integer values of `k`
-    /// need not form an interval, so `k` = `cap` alone would not decide).
-    fn integer_point(&self, program: &Program, k: usize, cap: f64) -> Result<Outcome> {
-        let mut bounds = self.bounds(program);
-        bounds[program.position(k)].0 = cap;
-        program.solve(&vec![0.0; bounds.len()], &bounds, true, &[])
+    /// The integer program's point maximising `k` up to `cap`: `k` below `cap` in it is the
+    /// attacker's exact maximum; at `cap` it is a point that proves `k` safe.
+    fn integer_max(&self, program: &Program, k: usize, cap: f64) -> Result<Outcome> {
+        let bounds = self.bounds(program);
+        let capped = [(program.position(k), cap)];
+        program.solve(&vec![0.0; bounds.len()], &bounds, true, &capped)
     }
 
     /// Suppressed figures are ≥ 1. A suppressed zero (never made here, reported by the audit)
