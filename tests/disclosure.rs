@@ -38,6 +38,37 @@ fn the_sample_passes_the_exact_audit_and_counts_its_information_loss() {
     assert!(area.secondary_share() > 0.0 && area.secondary_share() < 1.0);
 }
 
+/// A statistician does not publish a table whose national total is hidden: in every table,
+/// the cell at the top total of every dimension (a total of some relation and a part of none)
+/// is published.
+#[test]
+fn the_samples_grand_totals_are_published() {
+    let (a, _) = protected_sample();
+    let mut checked = 0;
+    for (table, relations) in a.tables.iter().zip(&a.relations) {
+        let (mut total, mut part) = (false, false);
+        for r in relations {
+            let (t, parts) = match r {
+                Relation::Sum { total, parts }
+                | Relation::Bounded { total, parts }
+                | Relation::AtMost { total, parts } => (*total, parts),
+            };
+            total |= t == 0;
+            part |= parts.contains(&0);
+        }
+        if total && !part {
+            assert!(
+                !table.is_suppressed(0),
+                "{}: the grand total {:?} is suppressed",
+                table.id,
+                table.codes(0)
+            );
+            checked += 1;
+        }
+    }
+    assert!(checked >= 5, "only {checked} tables have a grand total");
+}
+
 /// What the attacker is told must be true: on the sample's true (unprotected) tables, every
 /// declared relation holds (person counts add up over `Sum` relations and lie between their
 /// largest part and their parts' sum over `Bounded` ones, and are at most their parts' sum

@@ -18,6 +18,7 @@
 //!      with the figure at `min_persons` proves it safe;
 //!    - *outer*: the outside figures free and only the relations touching the neighbourhood
 //!      kept: fewer constraints, so a maximum below `min_persons` proves it exposed.
+//!
 //!    If neither decides, the neighbourhood doubles, up to the whole component, where the
 //!    two programs coincide and decide. Nearly every figure is settled by a small box of
 //!    neighbours in the first step. A neighbourhood of more than half the component is
@@ -30,9 +31,10 @@
 //!    no node or time limit, so that no budget can turn an undecided figure into a safe one),
 //!    maximising the figure up to `min_persons`. The LP maximum bounds the integer one from
 //!    above, so an LP maximum below `min_persons` is a failure, and so is an integer maximum
-//!    below it in the whole component. The whole component's LP is solved once, for all its
-//!    open figures together; a figure that still reaches the whole component goes straight to
-//!    its integer program, which decides it either way for a fraction of the LP's cost.
+//!    below it in the whole component. A figure that reaches the whole component goes
+//!    straight to its integer program, which decides it either way for less than the LP
+//!    relaxation would cost; that program maximises the figure first and the component's
+//!    other open figures after it, so one point settles many of them.
 //!
 //! **Money.** A table with a money sum (expenditure) is also audited for its sums: the
 //! interval of a primary cell's sum must not be a single value (for the sums behind means,
@@ -194,15 +196,15 @@ impl Program<'_> {
 
     /// Maximises Σ objective[i]·xᵢ with xᵢ within bounds[i].
     ///
-    /// `capped` adds, per (position, cap), min(xᵢ, cap) to the objective (a variable tᵢ ≤ cap,
-    /// tᵢ ≤ xᵢ): a figure counts towards the objective up to `min_persons` only, without
+    /// `capped` adds, per (position, cap, weight), weight · min(xᵢ, cap) to the objective (a
+    /// variable tᵢ ≤ cap, tᵢ ≤ xᵢ): a figure counts towards the objective up to `min_persons` only, without
     /// bounding the figure itself (a suppressed figure may hold more than `min_persons`).
     fn solve(
         &self,
         objective: &[f64],
         bounds: &[(f64, f64)],
         integer: bool,
-        capped: &[(usize, f64)],
+        capped: &[(usize, f64, f64)],
     ) -> Result<Outcome> {
         let mut problem = Problem::new(OptimizationDirection::Maximize);
         let vars: Vec<Variable> = (0..self.vars.len())
@@ -219,8 +221,8 @@ impl Program<'_> {
                 }
             })
             .collect();
-        for &(i, cap) in capped {
-            let t = problem.add_var(1.0, (0.0, cap));
+        for &(i, cap, weight) in capped {
+            let t = problem.add_var(weight, (0.0, cap));
             problem.add_constraint([(t, 1.0), (vars[i], -1.0)], ComparisonOp::Le, 0.0);
         }
         for &r in &self.rels {
@@ -373,10 +375,6 @@ impl Component<'_> {
         let cap = min_persons as f64;
         let mut proven: BTreeSet<usize> = BTreeSet::new();
         let mut out = Vec::new();
-        // The whole component's linear program is solved once, for all its open figures at
-        // once; a figure reaching the whole component after that goes straight to the
-        // integer program, which decides it either way at a fraction of the cost.
-        let mut whole_solved = false;
         for &k in self.figures.iter().filter(|f| todo.contains(f)) {
             if proven.contains(&k) {
                 continue;
@@ -400,10 +398,11 @@ impl Component<'_> {
                     .copied()
                     .filter(|f| todo.contains(f) && !proven.contains(f))
                     .collect();
-                let lp = if whole && whole_solved {
+                // The whole component goes straight to its integer program, which decides
+                // either way for less than its LP relaxation solved twice would cost.
+                let lp = if whole {
                     None
                 } else {
-                    whole_solved |= whole;
                     let mut y = self.maximise(&inner, &open, cap)?;
                     if y[i] < cap - INT_TOL && open.len() > 1 {
                         y = self.maximise(&inner, &[k], cap)?;
@@ -422,7 +421,7 @@ impl Component<'_> {
                         None
                     }
                     Some(y) if integral(&y) => Some(y),
-                    _ => match self.integer_max(&inner, k, cap)? {
+                    _ => match self.integer_max(&inner, k, &open, cap)? {
                         Outcome::Solved(y) if y[i] >= cap - INT_TOL => Some(y),
                         Outcome::Solved(y) if whole => {
                             out.push(Finding::Count {
@@ -472,9 +471,9 @@ impl Component<'_> {
     fn maximise(&self, program: &Program, targets: &[usize], cap: f64) -> Result<Vec<f64>> {
         let bounds = self.bounds(program);
         let objective = vec![0.0; bounds.len()];
-        let capped: Vec<(usize, f64)> = targets
+        let capped: Vec<(usize, f64, f64)> = targets
             .iter()
-            .map(|&f| (program.position(f), cap))
+            .map(|&f| (program.position(f), cap, 1.0))
             .collect();
         match program.solve(&objective, &bounds, false, &capped)? {
             Outcome::Solved(y) => Ok(y),
@@ -482,11 +481,23 @@ impl Component<'_> {
         }
     }
 
-    /// The integer program's point maximising `k` up to `cap`: `k` below `cap` in it is the
-    /// attacker's exact maximum; at `cap` it is a point that proves `k` safe.
-    fn integer_max(&self, program: &Program, k: usize, cap: f64) -> Result<Outcome> {
+    /// The integer program's point maximising `k` up to `cap` first and then the other `open`
+    /// figures, each up to `cap` (`k` weighs more than all of them together): `k` below
+    /// `cap` in it is the attacker's exact maximum; at `cap` the point proves `k` safe, and
+    /// every other figure it puts there.
+    fn integer_max(
+        &self,
+        program: &Program,
+        k: usize,
+        open: &[usize],
+        cap: f64,
+    ) -> Result<Outcome> {
         let bounds = self.bounds(program);
-        let capped = [(program.position(k), cap)];
+        let first = cap * open.len() as f64 + 1.0;
+        let capped: Vec<(usize, f64, f64)> = open
+            .iter()
+            .map(|&f| (program.position(f), cap, if f == k { first } else { 1.0 }))
+            .collect();
         program.solve(&vec![0.0; bounds.len()], &bounds, true, &capped)
     }
 
@@ -589,7 +600,8 @@ pub(super) fn feasible_point(model: &Model, supp: &[bool], min_persons: i64) -> 
         let mut y = component.maximise(&program, &figures, cap)?;
         if !integral(&y) {
             let bounds = component.bounds(&program);
-            let capped: Vec<(usize, f64)> = (0..figures.len()).map(|i| (i, cap)).collect();
+            let capped: Vec<(usize, f64, f64)> =
+                (0..figures.len()).map(|i| (i, cap, 1.0)).collect();
             y = match program.solve(&vec![0.0; bounds.len()], &bounds, true, &capped)? {
                 Outcome::Solved(y) => y,
                 _ => return Err(program.inconsistent()),

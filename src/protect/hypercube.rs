@@ -15,9 +15,12 @@
 //! `ALL` and the relations of linked tables count too) hold for x + z, then x + z is a point
 //! of the attacker's integer program with k at `min_persons`: the interval reaches
 //! `min_persons` and, holding the true x < `min_persons` too, is not a single value. For a
-//! table with a money sum (expenditure) the certificate
-//! must also keep every relation of the table as an equation of the sums (they add up under
-//! `ALL` too), which shows the sum of k is not determined either.
+//! table with a money sum (expenditure) a second certificate proves the sum of k undetermined:
+//! a change w with wₖ ≠ 0 that keeps every relation of the table as an equation of the sums
+//! (they add up under `ALL` too) and moves only suppressed figures. The attacker's programs
+//! for counts and for sums are separate, so the two certificates may differ: the persons of a
+//! benefit's few retroactive payments are bounded by its published row alone, while their
+//! euros need a partner row (another benefit's, rather than `ALL`'s).
 //!
 //! [`Cubes::pattern`] searches the cheapest such z for a primary figure (the published figures
 //! it moves are the secondary suppressions, each at its `Model::cost`, zero when already
@@ -82,8 +85,8 @@ struct Axis {
     codes: Vec<String>,
     len: usize,
     stride: usize,
-    /// Code → the totals of the relations it is a part of: `[0]` the `Sum` relations (person
-    /// counts), `[1]` with the `Bounded` ones too (money adds up under `ALL`).
+    /// Code → the totals of the relations it is a part of: `[0]` the relations that are sums of
+    /// person counts, `[1]` with the bounded ones too (money adds up under `ALL`).
     up: [Vec<Vec<usize>>; 2],
     /// Code → it is the total of some relation, per mode as `up`.
     total: [Vec<bool>; 2],
@@ -177,7 +180,8 @@ impl Cubes {
         let cubes = tables
             .iter()
             .zip(relations)
-            .map(|(table, rels)| {
+            .enumerate()
+            .map(|(t, (table, rels))| {
                 let mut stride = 1;
                 let mut axes: Vec<Axis> = Vec::new();
                 for d in table.dimensions.iter().rev() {
@@ -199,8 +203,10 @@ impl Cubes {
                 }
                 axes.reverse();
                 for r in rels {
+                    // The persons of a table with money count once in a total (see
+                    // `Model::build`): its sums bind the counts as bounds only.
                     let (bounded, total, parts) = match r {
-                        Relation::Sum { total, parts } => (false, *total, parts),
+                        Relation::Sum { total, parts } => (model.money[t], *total, parts),
                         Relation::Bounded { total, parts } | Relation::AtMost { total, parts } => {
                             (true, *total, parts)
                         }
@@ -282,6 +288,7 @@ impl Cubes {
                 moved: &moved,
                 free_only,
                 headlines: self.search.headlines,
+                sums: false,
             };
             let (_, z) = self
                 .step(&view, t, cell, short)
@@ -290,12 +297,22 @@ impl Cubes {
                 *moved.entry(f).or_insert(0) += dz;
             }
         }
+        moved.retain(|_, dz| *dz != 0);
+        if model.money[t] {
+            // The sums' certificate, taking the figures the counts' one moves for free.
+            let view = View {
+                model,
+                supp,
+                moved: &moved,
+                free_only,
+                headlines: self.search.headlines,
+                sums: true,
+            };
+            let (_, w) = self.step(&view, t, cell, 1)?;
+            moved.extend(w.into_keys().map(|f| (f, 0)));
+        }
         Some(Pattern {
-            figures: moved
-                .into_iter()
-                .filter(|&(_, dz)| dz != 0)
-                .map(|(f, _)| f)
-                .collect(),
+            figures: moved.into_keys().collect(),
         })
     }
 
@@ -419,7 +436,7 @@ impl Cubes {
         fixed: &'a [Option<Change>],
     ) -> Products<'a> {
         let cube = &self.cubes[t];
-        let money = view.model.money[t];
+        let money = view.model.money[t] && view.sums;
         let mut products = Products {
             t,
             d,
@@ -566,6 +583,9 @@ struct View<'a> {
     free_only: bool,
     /// Published headline figures may move (be newly suppressed).
     headlines: bool,
+    /// The certificate sought is the sums' (a table with money): the sums have no bounds,
+    /// and only the relations of the figure's own table bind them.
+    sums: bool,
 }
 
 impl View<'_> {
@@ -575,15 +595,18 @@ impl View<'_> {
 
     /// What moving figure `f` by `z` costs in new suppressions (its cost; nothing when it
     /// is suppressed already or moved by an earlier step), or `None` when it may not move: it
-    /// has no persons (zeros are published), it would fall below 1, or, with `free_only`, it
-    /// is published, or it is a published headline figure and the search avoids those.
+    /// has no persons (zeros are published), its persons would fall below 1 (for counts), or, with `free_only`, it
+    /// is published, or it is a published headline figure and the search avoids those. A
+    /// published grand total never moves here: the rules and the repair may still take one as
+    /// a last resort, when no other pattern protects its table.
     fn cost(&self, f: usize, z: i64) -> Option<f64> {
         let x = self.model.persons[f];
         let published = !self.supp[f] && !self.moved.contains_key(&f);
         if x < 1
-            || self.now(f) + z < 1
+            || (!self.sums && self.now(f) + z < 1)
             || (self.free_only && !self.supp[f])
             || (published && !self.headlines && self.model.headline[f])
+            || (published && self.model.grand[f])
         {
             return None;
         }
@@ -596,11 +619,18 @@ impl View<'_> {
 
     /// Whether the values now plus z keep every relation the attacker knows about the figures
     /// z moves: for counts, the sums as equations and the bounded counts under `ALL` as
-    /// bounds; for a table `t` with money also every relation of `t` as an equation of the
-    /// sums.
+    /// bounds; for the sums of a table `t` with money, every relation of `t` as an equation.
     fn keeps_relations(&self, t: usize, z: &BTreeMap<usize, i64>) -> bool {
         let model = self.model;
-        let money = model.money[t];
+        if self.sums {
+            let dz = |f: usize| z.get(&f).copied().unwrap_or(0);
+            return z
+                .keys()
+                .flat_map(|&f| model.rels_of[f].iter().copied())
+                .map(|r| &model.rels[r])
+                .filter(|rel| rel.table == t)
+                .all(|rel| dz(rel.total) == rel.parts.iter().map(|&p| dz(p)).sum::<i64>());
+        }
         let rels: BTreeSet<usize> = z
             .keys()
             .flat_map(|&f| model.rels_of[f].iter().copied())
@@ -617,7 +647,7 @@ impl View<'_> {
                 } else {
                     balanced
                 };
-            counts && (!money || rel.table != t || balanced)
+            counts
         })
     }
 }

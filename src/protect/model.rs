@@ -59,6 +59,9 @@ pub(super) struct Model {
     /// total but at most one) in one of its tables: suppressed as secondary only when no
     /// other pattern exists.
     pub headline: Vec<bool>,
+    /// Figure → a grand total (every dimension with totals at its top total) in one of its
+    /// tables: never suppressed as secondary while another way exists.
+    pub grand: Vec<bool>,
     /// The persons are the true ones (see [`Model::build`]).
     pub truth: bool,
 }
@@ -280,6 +283,7 @@ impl Model {
             .collect();
         let mut cost = vec![0; cells.len()];
         let mut headline = vec![false; cells.len()];
+        let mut grand = vec![false; cells.len()];
         for (f, list) in cells.iter().enumerate() {
             for &(t, cell) in list {
                 let (totals, top_missing) = levels[t].of_cell(&tables[t], cell);
@@ -287,6 +291,7 @@ impl Model {
                 let weight = (1 + totals as i64) * if is_headline { HEADLINE_PENALTY } else { 1 };
                 cost[f] = cost[f].max(persons[f] * weight);
                 headline[f] |= is_headline;
+                grand[f] |= top_missing == 0;
             }
         }
         Ok(Model {
@@ -298,6 +303,7 @@ impl Model {
             money,
             cost,
             headline,
+            grand,
             truth,
         })
     }

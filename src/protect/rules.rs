@@ -164,9 +164,8 @@ pub(super) fn close(model: &Model, supp: &mut [bool], min_persons: i64) -> usize
 /// The figure to suppress for a figure `f` that the audit found exposed by several relations
 /// together. The search widens ring by ring: first the figures sharing a relation with `f`,
 /// then those sharing one with the suppressed figures of that ring, and so on through the
-/// suppressed figures that bind `f`; in the first ring with a published figure with persons
-/// > 0, the cheapest as in the rules. `money` restricts the search to the
-/// money relations of that table (a money sum found determined); else the person-count
+/// suppressed figures that bind `f`; in the first ring with a published figure holding
+/// persons, the cheapest as in the rules. `money` restricts the search to the money relations of that table (a money sum found determined); else the person-count
 /// relations are used. `None` when there is nothing left to suppress.
 pub(super) fn partner(
     model: &Model,
