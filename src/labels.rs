@@ -376,7 +376,7 @@ mod tests {
         assert_eq!(c.code("country", "VI").en, "Virgin Islands, U.S.");
         assert_eq!(c.code("country", "SSS").fi, "Ulkomaat yhteensä");
         assert!(c.countries().count() >= 249);
-        for t in crate::run::TABLES {
+        for t in crate::catalog::TABLE_IDS {
             assert_ne!(c.table_title(t).fi, t);
         }
         for m in [

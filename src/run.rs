@@ -24,7 +24,6 @@ use crate::quality::QualityReport;
 use crate::table::Table;
 
 use crate::catalog::TableId;
-pub use crate::config::{DEFAULT_FORMATS, FORMATS, TABLES};
 
 /// The publication time: `SOURCE_DATE_EPOCH` (seconds) when set, else now.
 pub fn publication_time() -> Result<DateTime<Utc>> {

@@ -1258,7 +1258,7 @@ pub(crate) mod tests {
     /// Three small tables: the main one (with a suppressed and an NA cell), by area, time series.
     pub(crate) fn sample_tables() -> Vec<Table> {
         let mut main = Table::new(
-            "recipients_by_benefit_sex_age",
+            TableId::RecipientsByBenefitSexAge.id(),
             vec![
                 dim("period", &["2024"]),
                 dim("benefit", &["ALL", "NP", "NP_OLD", "GP"]),
@@ -1283,7 +1283,7 @@ pub(crate) mod tests {
             main.status[m][c] = Status::NotApplicable;
         }
         let mut area = Table::new(
-            "recipients_by_area",
+            TableId::RecipientsByArea.id(),
             vec![
                 dim("period", &["2024"]),
                 dim(
@@ -1297,7 +1297,7 @@ pub(crate) mod tests {
         );
         fill(&mut area);
         let mut ts = Table::new(
-            "time_series",
+            TableId::TimeSeries.id(),
             vec![
                 dim("period", &["2022", "2023", "2024"]),
                 dim("benefit", &["ALL", "NP", "GP"]),
@@ -1393,7 +1393,7 @@ pub(crate) mod tests {
         let codes: Vec<String> = (0..800).map(|i| format!("KU{i:03}")).collect();
         let codes: Vec<&str> = codes.iter().map(String::as_str).collect();
         let mut t = Table::new(
-            "recipients_by_area",
+            TableId::RecipientsByArea.id(),
             vec![
                 dim("period", &["2024"]),
                 dim("area", &codes),

@@ -109,7 +109,7 @@ impl ApiTable {
 
 #[derive(Debug)]
 pub struct Store {
-    /// In the order of `run::TABLES`, years before months.
+    /// In the order of `catalog::TABLE_IDS`, years before months.
     pub tables: Vec<ApiTable>,
     /// Labels of every code, from the publications' `codelists.csv` (the latest wins).
     pub codelists: Codelists,
