@@ -356,7 +356,7 @@ pub fn read_csv_table(path: &Path, id: &'static str) -> Result<Table> {
                 .ok_or_else(|| bad(r + 2, format!("unknown status '{}'", row[i + 1])))?;
             let value = match status {
                 Status::Value if table.measures[m].is_money() => Some(
-                    crate::ingest::parse_cents(row[i])
+                    crate::money::parse_cents(row[i])
                         .ok_or_else(|| bad(r + 2, format!("'{}' is not an amount", row[i])))?,
                 ),
                 Status::Value => Some(

@@ -17,6 +17,7 @@ use serde::Serialize;
 use super::{PublicationInfo, SOURCE_EN, SOURCE_FI};
 use crate::catalog::{Format, TableId};
 use crate::labels::{Codelists, Labels};
+use crate::money::{cents_text_grouped, grouped};
 use crate::table::{Measure, Status, Table, Unit};
 
 /// Tables with more rows than this are shown filtered to the totals of `FILTER_ORDER`'s
@@ -1112,31 +1113,18 @@ fn display(m: &Measure, value: Option<i64>, status: Status) -> String {
     }
 }
 
+/// Groups of three digits are separated by a no-break space in the report.
+const GROUP: char = '\u{a0}';
+
 /// An integer with a no-break space between groups of three digits.
 fn fmt_int(v: i64) -> String {
-    let digits = v.unsigned_abs().to_string();
-    let mut out = String::new();
-    if v < 0 {
-        out.push('-');
-    }
-    for (i, ch) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i) % 3 == 0 {
-            out.push('\u{a0}');
-        }
-        out.push(ch);
-    }
-    out
+    let sign = if v < 0 { "-" } else { "" };
+    format!("{sign}{}", grouped(v.unsigned_abs(), GROUP))
 }
 
 /// Cents as euros with two decimals (groups of thousands as in `fmt_int`).
 fn fmt_cents(cents: i64) -> String {
-    let abs = cents.unsigned_abs();
-    let euros = fmt_int((abs / 100) as i64);
-    format!(
-        "{}{euros}.{:02}",
-        if cents < 0 { "-" } else { "" },
-        abs % 100
-    )
+    cents_text_grouped(cents, GROUP)
 }
 
 fn esc(s: &str) -> String {

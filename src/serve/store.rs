@@ -14,8 +14,8 @@ use polars::prelude::*;
 
 use crate::catalog::TABLE_IDS as TABLES;
 use crate::error::{Error, Result};
-use crate::ingest::parse_cents;
 use crate::labels::{Codelists, Labels};
+use crate::money::parse_cents;
 use crate::period::Period;
 use crate::publish::PublicationInfo;
 use crate::table::{Dimension, Measure, Status, Table, Unit};
