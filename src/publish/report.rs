@@ -226,15 +226,7 @@ fn headline(t: &Table, codelists: &Codelists, info: &PublicationInfo) -> Headlin
         .into_iter()
         .filter(|b| !SUB_BENEFITS.contains(b))
         .filter_map(|b| {
-            let cell = lookup(
-                t,
-                &[
-                    ("period", &period),
-                    ("benefit", b),
-                    ("sex", "SSS"),
-                    ("age_group", "SSS"),
-                ],
-            )?;
+            let cell = benefit_total(t, &period, b)?;
             let l = codelists.code("benefit", b);
             let figures = measures
                 .iter()
@@ -346,15 +338,7 @@ fn benefit_charts(
         let bars: Vec<Bar> = codes_of(t, "benefit")
             .into_iter()
             .filter_map(|b| {
-                let cell = lookup(
-                    t,
-                    &[
-                        ("period", &period),
-                        ("benefit", b),
-                        ("sex", "SSS"),
-                        ("age_group", "SSS"),
-                    ],
-                )?;
+                let cell = benefit_total(t, &period, b)?;
                 Some(Bar {
                     label: codelists.code("benefit", b).fi,
                     indent: SUB_BENEFITS.contains(&b),
@@ -1093,6 +1077,19 @@ fn lookup(t: &Table, codes: &[(&str, &str)]) -> Option<usize> {
         ordered.push(codes.iter().find(|(id, _)| *id == d.id)?.1);
     }
     t.index(&ordered)
+}
+
+/// The cell of `benefit` in `period`, both sexes and all ages.
+fn benefit_total(t: &Table, period: &str, benefit: &str) -> Option<usize> {
+    lookup(
+        t,
+        &[
+            ("period", period),
+            ("benefit", benefit),
+            ("sex", "SSS"),
+            ("age_group", "SSS"),
+        ],
+    )
 }
 
 fn value_of(t: &Table, m: usize, cell: usize) -> Option<i64> {
