@@ -3,7 +3,7 @@ use std::path::PathBuf;
 
 use crate::classify::explain::explain_with_payments;
 use crate::classify::Classified;
-use crate::cli::{AuditArgs, Cli, Command, ExplainArgs, GenerateArgs, ValidateArgs};
+use crate::cli::{AuditArgs, Cli, Command, ExplainArgs, GenerateArgs, RunArgs, ValidateArgs};
 use crate::config::Pipeline;
 use crate::error::{Error, Result};
 use crate::findings::{findings, write_findings, FINDINGS_FILE};
@@ -17,10 +17,11 @@ use crate::pipeline::{
     classify_period, ingest_and_validate, paid_and_reconciled, resolve_period, Scope, ValidationRun,
 };
 use crate::quality::{classification_text, detailed_summary_text};
+use crate::run::{run_period, RunOptions};
 
 pub fn execute(cli: Cli) -> Result<()> {
     match cli.command {
-        Command::Run(args) => crate::run::run_command(&args).map(|_| ()),
+        Command::Run(args) => run_command(&args).map(|_| ()),
         Command::Validate(args) => validate_command(&args).map(|_| ()),
         Command::Generate(args) => generate_command(&args),
         Command::Explain(args) => explain_command(&args),
@@ -30,6 +31,48 @@ pub fn execute(cli: Cli) -> Result<()> {
         Command::Rejects(args) => crate::manage::rejects_cmd::rejects_command(&args),
         Command::Audit(args) => audit_command(&args),
         Command::Serve(args) => crate::serve::serve_command(&args),
+    }
+}
+
+/// `run`: each period in turn under the output root's lock, after finishing what killed runs
+/// left behind. Stops at the first failure, or with `--keep-going` runs every period, prints a
+/// line per period and fails with the worst (highest) exit code of its periods.
+pub fn run_command(args: &RunArgs) -> Result<Vec<PathBuf>> {
+    let pipeline =
+        Pipeline::load(&args.pipeline)?.with_overrides(args.min_persons, args.max_reject_share)?;
+    let periods = match &args.periods {
+        Some(range) => crate::period::parse_range(range).map_err(Error::Usage)?,
+        None => vec![resolve_period(args.period.as_deref(), &pipeline)?],
+    };
+    let out = args.out.clone().unwrap_or_else(|| pipeline.output.clone());
+    let _lock = crate::lock::Lock::acquire(&out)?;
+    enter_stage("recover");
+    crate::publication::recover(&out)?;
+    let options = RunOptions {
+        registers: args.registers.clone(),
+        accept_change: args.accept_change,
+    };
+    let mut published = Vec::new();
+    let mut worst: Option<Error> = None;
+    for period in periods {
+        match run_period(&pipeline, period, &options, &out) {
+            Ok(folder) => {
+                println!("{period}: published {}", shown(&folder).display());
+                published.push(folder);
+            }
+            Err(e) if args.keep_going => {
+                println!("{period}: failed (exit {}): {e}", e.exit_code());
+                tracing::error!(exit_code = e.exit_code(), "{period}: {e}");
+                if worst.as_ref().is_none_or(|w| e.exit_code() > w.exit_code()) {
+                    worst = Some(e);
+                }
+            }
+            Err(e) => return Err(e),
+        }
+    }
+    match worst {
+        Some(e) => Err(e),
+        None => Ok(published),
     }
 }
 

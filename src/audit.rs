@@ -16,6 +16,7 @@ use std::path::{Path, PathBuf};
 
 use serde::Serialize;
 
+use crate::catalog::TableId;
 use crate::error::{Error, Result};
 use crate::table::{Dimension, Measure, Status, Table, Unit};
 
@@ -131,14 +132,15 @@ pub fn audit_publication(dir: &Path) -> Result<PublicationAudit> {
     };
 
     let mut tables = Vec::new();
-    for id in crate::run::TABLES {
+    for table_id in TableId::ALL {
+        let id = table_id.id();
         let csv = dir.join(format!("tables/{id}.csv"));
         if !csv.is_file() {
             continue;
         }
         let mut table = read_csv_table(&csv, id)?;
         report.formats.extend(compare_formats(dir, &table)?);
-        if id != "time_series" {
+        if table_id != TableId::TimeSeries {
             report.cells.extend(published_counts(&mut table));
             tables.push(table);
         }
@@ -354,7 +356,7 @@ pub fn read_csv_table(path: &Path, id: &'static str) -> Result<Table> {
                 .ok_or_else(|| bad(r + 2, format!("unknown status '{}'", row[i + 1])))?;
             let value = match status {
                 Status::Value if table.measures[m].is_money() => Some(
-                    crate::ingest::parse_cents(row[i])
+                    crate::money::parse_cents(row[i])
                         .ok_or_else(|| bad(r + 2, format!("'{}' is not an amount", row[i])))?,
                 ),
                 Status::Value => Some(

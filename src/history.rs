@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 
 use crate::catalog::TableId;
 use crate::error::{Error, Result};
-use crate::ingest::parse_cents;
+use crate::money::parse_cents;
 use crate::period::Period;
 use crate::published::{read_table, table_file, PublishedTable};
 use crate::table::Status;

@@ -12,6 +12,7 @@ use polars::prelude::*;
 use crate::calendar::month_first_day;
 use crate::digest::sha256_file;
 use crate::error::{Error, Result};
+use crate::money::parse_cents;
 use crate::perf::collect_streaming;
 use crate::registers::{ColType, ColumnSpec, FileFormat, Register};
 
@@ -487,24 +488,6 @@ fn datetime_at_midnight(c: Expr, dtype: &DataType) -> Expr {
         .otherwise(lit(NULL).cast(DataType::Date))
 }
 
-/// Parses `-12.3`, `12.34`, `12` exactly into cents; anything else (three decimals, `1e3`,
-/// `abc`) is null so that the row is rejected as an invalid value.
-pub fn parse_cents(text: &str) -> Option<i64> {
-    let (negative, digits) = match text.strip_prefix('-') {
-        Some(rest) => (true, rest),
-        None => (false, text),
-    };
-    let (whole, fraction) = digits.split_once('.').unwrap_or((digits, ""));
-    let all_digits = |t: &str| t.bytes().all(|b| b.is_ascii_digit());
-    if whole.is_empty() || fraction.len() > 2 || !all_digits(whole) || !all_digits(fraction) {
-        return None;
-    }
-    let euros: i64 = whole.parse().ok()?;
-    let cents: i64 = format!("{fraction:0<2}").parse().ok()?;
-    let total = euros.checked_mul(100)?.checked_add(cents)?;
-    Some(if negative { -total } else { total })
-}
-
 /// (`decimal_comma`: `12,34` is read as `12.34`, the form of a semicolon-separated file.)
 fn parse_money_strings(c: Expr, decimal_comma: bool) -> Expr {
     c.map(
@@ -534,23 +517,4 @@ fn parse_bools(c: Expr) -> Expr {
         .when(c.eq(lit("false")))
         .then(lit(false))
         .otherwise(lit(NULL).cast(DataType::Boolean))
-}
-
-#[cfg(test)]
-mod tests {
-    use super::parse_cents;
-
-    #[test]
-    fn money_strings_parse_exactly_or_not_at_all() {
-        assert_eq!(parse_cents("12.34"), Some(1234));
-        assert_eq!(parse_cents("12.3"), Some(1230));
-        assert_eq!(parse_cents("12"), Some(1200));
-        assert_eq!(parse_cents("-0.05"), Some(-5));
-        assert_eq!(parse_cents("0.10"), Some(10));
-        assert_eq!(parse_cents("12.345"), None);
-        assert_eq!(parse_cents("1e3"), None);
-        assert_eq!(parse_cents("abc"), None);
-        assert_eq!(parse_cents(".5"), None);
-        assert_eq!(parse_cents("12,34"), None);
-    }
 }

@@ -6,6 +6,7 @@ use std::collections::{BTreeMap, HashMap};
 use std::path::Path;
 
 use crate::error::{Error, Result};
+use crate::money::grouped;
 use crate::regions::Classification;
 use crate::table::Unit;
 
@@ -220,8 +221,8 @@ fn amount_band_label(code: &str) -> Option<Labels> {
         ));
     }
     let high: u64 = high.parse().ok()?;
-    let fi_high = format!("{},99", thousands(high, ' '));
-    let en_high = format!("{}.99", thousands(high, ','));
+    let fi_high = format!("{},99", grouped(high, ' '));
+    let en_high = format!("{}.99", grouped(high, ','));
     Some(Labels::new(
         &format!("{fi_low}–{fi_high} €/kk"),
         &format!("{fi_low}–{fi_high} €/mån"),
@@ -230,19 +231,7 @@ fn amount_band_label(code: &str) -> Option<Labels> {
 }
 
 fn euros(whole: u64, group: char, point: char) -> String {
-    format!("{}{point}00", thousands(whole, group))
-}
-
-fn thousands(n: u64, group: char) -> String {
-    let digits = n.to_string();
-    let mut out = String::new();
-    for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i) % 3 == 0 {
-            out.push(group);
-        }
-        out.push(c);
-    }
-    out
+    format!("{}{point}00", grouped(whole, group))
 }
 
 /// `code,name_fi,name_sv,name_en`, RFC 4180 quoting (names such as "Virgin Islands, U.S.").
@@ -376,7 +365,7 @@ mod tests {
         assert_eq!(c.code("country", "VI").en, "Virgin Islands, U.S.");
         assert_eq!(c.code("country", "SSS").fi, "Ulkomaat yhteensä");
         assert!(c.countries().count() >= 249);
-        for t in crate::run::TABLES {
+        for t in crate::catalog::TABLE_IDS {
             assert_ne!(c.table_title(t).fi, t);
         }
         for m in [

@@ -12,14 +12,26 @@ use std::fmt::Write;
 use polars::prelude::*;
 
 use crate::error::Result;
-use crate::ingest::{scan_source, ROW};
+use crate::ingest::{scan_source, RegisterData, ROW};
 use crate::perf::collect_streaming;
 use crate::regions::Classification;
 use crate::registers::{
     ColType, FileFormat, Register, BENEFITS, FAMILY_STATUSES, FRONT_VETERAN_STATUSES, INCOME_TYPES,
     PAYMENT_TYPES,
 };
-use crate::validate::{Checked, REASON, REASON_COLUMN};
+
+/// The column of a rejected row holding its reason code (written by validation).
+pub const REASON: &str = "__reason";
+/// The column of a rejected row naming the column at fault (written by validation).
+pub const REASON_COLUMN: &str = "__reason_column";
+
+/// One register's rejected rows as validation leaves them (`ROW`, `REASON`, `REASON_COLUMN`),
+/// and the register's file.
+#[derive(Clone, Copy)]
+pub struct Rejected<'a> {
+    pub data: &'a RegisterData,
+    pub rejected: &'a DataFrame,
+}
 
 /// Examples shown per reason and column.
 pub const EXAMPLES: usize = 3;
@@ -210,7 +222,7 @@ impl RowErrors {
 
 /// The rejected rows of `checked` (in the order persons, awards, income, payments) by reason
 /// and column, with examples read from the source files.
-pub fn diagnose(checked: &[&Checked], classification: &Classification) -> Result<RowErrors> {
+pub fn diagnose(checked: &[Rejected], classification: &Classification) -> Result<RowErrors> {
     let mut person_causes: HashMap<String, Cause> = HashMap::new();
     let mut award_causes: HashMap<String, Cause> = HashMap::new();
     let mut groups = Vec::new();
@@ -317,7 +329,7 @@ impl RejectedIds {
     }
 }
 
-fn rejected_ids(c: &Checked) -> Result<RejectedIds> {
+fn rejected_ids(c: &Rejected) -> Result<RejectedIds> {
     let register = c.data.file.register;
     let wanted: Vec<&str> = ["person_id", "award_id"]
         .into_iter()
@@ -354,7 +366,7 @@ fn rejected_ids(c: &Checked) -> Result<RejectedIds> {
 
 /// Reads the examples' offending values from the source file (as they stand in it) and adds
 /// the likely fix where there is one.
-fn fill_values(c: &Checked, groups: &mut [Group], classification: &Classification) -> Result<()> {
+fn fill_values(c: &Rejected, groups: &mut [Group], classification: &Classification) -> Result<()> {
     let rows: Vec<i64> = groups
         .iter()
         .flat_map(|g| g.examples.iter().map(|e| e.row))

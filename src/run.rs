@@ -1,33 +1,29 @@
-//! `kelastat run`: ingest → validate → classify → aggregate → protect → publish, for one
-//! period, with the guarantees of operations.md (one run at a time, atomic publication,
-//! nothing lost, quality gates, reproducible files).
+//! One period's run: ingest → validate → classify → aggregate → protect → publish, with the
+//! guarantees of operations.md (nothing lost, quality gates, reproducible files). It only
+//! orchestrates: the stages do the work, `publish::folder` writes and publishes the folder, and
+//! the `run` command (`app::run_command`) holds the lock and runs the periods.
 use std::path::{Path, PathBuf};
 
 use chrono::{DateTime, Utc};
 
 use crate::aggregate::{aggregate, time_series, Input as AggregateInput};
-use crate::cli::RunArgs;
 use crate::config::Pipeline;
-use crate::digest::sha256_file;
 use crate::error::{Error, Result};
 use crate::history::published_periods;
-use crate::labels::{Codelists, LANGUAGES};
+use crate::labels::Codelists;
 use crate::logging::enter_stage;
 use crate::params::ParameterFile;
 use crate::paths::shown;
 use crate::period::Period;
-use crate::pipeline::{
-    classify_period, ingest_and_validate, paid_and_reconciled, resolve_period, Scope, ValidationRun,
-};
+use crate::pipeline::{classify_period, ingest_and_validate, paid_and_reconciled, Scope};
 use crate::plausibility;
 use crate::protect::protect;
-use crate::publication::publish_atomically;
-use crate::publish::{self, PublicationInfo};
+use crate::publish::folder::{publish_folder, Inputs, Publication};
+use crate::publish::PublicationInfo;
 use crate::quality::QualityReport;
 use crate::table::Table;
 
-use crate::catalog::{Format, TableId};
-pub use crate::config::{DEFAULT_FORMATS, FORMATS, TABLES};
+use crate::catalog::TableId;
 
 /// The publication time: `SOURCE_DATE_EPOCH` (seconds) when set, else now.
 pub fn publication_time() -> Result<DateTime<Utc>> {
@@ -158,10 +154,23 @@ pub fn run_period(
     for finding in accepted_findings {
         quality.record_accepted_change(finding);
     }
-    let folder = publish_atomically(out, period, |dir| {
-        write_publication(dir, &tables, &formats, &codelists, &info, &quality)?;
-        write_manifest(dir, pipeline, &parameters, &run, &info)
-    })?;
+    let folder = publish_folder(
+        out,
+        period,
+        &Publication {
+            tables: &tables,
+            formats: &formats,
+            codelists: &codelists,
+            info: &info,
+            quality: &quality,
+        },
+        &Inputs {
+            pipeline,
+            parameters: &parameters,
+            registers: &run.registers,
+            classification: &run.classification,
+        },
+    )?;
     crate::rejects::mark_published(out, &period.to_string())?;
     plausibility::record(out, period, recipients)?;
     tracing::info!(
@@ -186,233 +195,4 @@ fn recipients_all(tables: &[Table]) -> i64 {
                 .map(|cell| t.persons[cell])
         })
         .unwrap_or(0)
-}
-
-fn write(dir: &Path, name: &str, content: impl AsRef<[u8]>) -> Result<()> {
-    let path = dir.join(name);
-    if let Some(parent) = path.parent() {
-        std::fs::create_dir_all(parent).map_err(Error::io(parent))?;
-    }
-    std::fs::write(&path, content).map_err(Error::io(&path))
-}
-
-fn write_publication(
-    dir: &Path,
-    tables: &[Table],
-    formats: &[Format],
-    codelists: &Codelists,
-    info: &PublicationInfo,
-    quality: &QualityReport,
-) -> Result<()> {
-    // Each table's files on a thread of its own (formatting is CPU work; the tables are many).
-    std::thread::scope(|scope| {
-        let writing: Vec<_> = tables
-            .iter()
-            .map(|table| scope.spawn(|| write_table(dir, table, formats, codelists, info)))
-            .collect();
-        writing
-            .into_iter()
-            .try_for_each(|w| w.join().expect("a table's writer panicked"))
-    })?;
-    if formats.contains(&Format::Sdmx) {
-        write(
-            dir,
-            publish::sdmx::STRUCTURE_FILE,
-            publish::sdmx::structure_xml(tables, codelists, info),
-        )?;
-    }
-    write(
-        dir,
-        "codelists.csv",
-        publish::datapackage::codelists_csv(tables, codelists),
-    )?;
-    write(
-        dir,
-        "datapackage.json",
-        // The data package describes the table CSVs only when they are written.
-        publish::datapackage::datapackage_json(
-            if formats.contains(&Format::Csv) {
-                tables
-            } else {
-                &[]
-            },
-            codelists,
-            info,
-        ),
-    )?;
-    write(
-        dir,
-        "quality.json",
-        serde_json::to_string_pretty(quality).map_err(|e| Error::Other(e.to_string()))?,
-    )?;
-    write(dir, "quality.txt", quality.text())?;
-    write(
-        dir,
-        "report.html",
-        publish::report::report_html(
-            tables,
-            codelists,
-            info,
-            &quality.text(),
-            Some(quality.min_persons),
-            formats,
-        ),
-    )?;
-    Ok(())
-}
-
-#[derive(serde::Serialize)]
-struct FileEntry {
-    path: String,
-    sha256: String,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    rows: Option<usize>,
-}
-
-/// One table in each of `formats`, under `tables/`.
-fn write_table(
-    dir: &Path,
-    table: &Table,
-    formats: &[Format],
-    codelists: &Codelists,
-    info: &PublicationInfo,
-) -> Result<()> {
-    for format in formats {
-        match format {
-            Format::Csv => write(
-                dir,
-                &format!("tables/{}.csv", table.id),
-                publish::csv::table_csv(table),
-            )?,
-            Format::Parquet => {
-                std::fs::create_dir_all(dir.join("tables")).map_err(Error::io(dir))?;
-                publish::parquet::write_table_parquet(
-                    table,
-                    codelists,
-                    info,
-                    &dir.join(format!("tables/{}.parquet", table.id)),
-                )?
-            }
-            Format::Px => write(
-                dir,
-                &format!("tables/{}.px", table.id),
-                publish::px::table_px(table, codelists, info),
-            )?,
-            Format::JsonStat => {
-                for language in LANGUAGES {
-                    let json = publish::jsonstat::table_jsonstat(table, codelists, info, language);
-                    write(dir, &format!("tables/{}.{language}.json", table.id), json)?;
-                }
-            }
-            Format::Sdmx => write(
-                dir,
-                &publish::sdmx::csv_path(table.id),
-                publish::sdmx::table_sdmx_csv(table),
-            )?,
-        }
-    }
-    Ok(())
-}
-
-fn write_manifest(
-    dir: &Path,
-    pipeline: &Pipeline,
-    parameters: &ParameterFile,
-    run: &ValidationRun,
-    info: &PublicationInfo,
-) -> Result<()> {
-    let inputs = run
-        .registers
-        .iter()
-        .map(|r| {
-            Ok(FileEntry {
-                path: r.file.path.display().to_string(),
-                sha256: r.unchanged_sha256()?,
-                rows: Some(r.rows),
-            })
-        })
-        .collect::<Result<Vec<_>>>()?;
-    let mut outputs = Vec::new();
-    collect_files(dir, dir, &mut outputs)?;
-    outputs.sort_by(|a, b| a.path.cmp(&b.path));
-    let manifest = serde_json::json!({
-        "software": "kelastat",
-        "software_version": info.software_version,
-        "period": info.period,
-        "published_at": info.published_at.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
-        "pipeline": { "path": pipeline.file.display().to_string(), "sha256": sha256_file(&pipeline.file)? },
-        "parameters": { "path": parameters.path.display().to_string(), "sha256": parameters.sha256, "version": parameters.info.version },
-        "min_persons": pipeline.min_persons,
-        "classification": { "path": run.classification.file.display().to_string(), "sha256": sha256_file(&run.classification.file)?, "year": run.classification.year },
-        "inputs": inputs,
-        "outputs": outputs,
-    });
-    write(
-        dir,
-        "manifest.json",
-        serde_json::to_string_pretty(&manifest).map_err(|e| Error::Other(e.to_string()))?,
-    )
-}
-
-fn collect_files(root: &Path, dir: &Path, out: &mut Vec<FileEntry>) -> Result<()> {
-    for entry in std::fs::read_dir(dir).map_err(Error::io(dir))? {
-        let path = entry.map_err(Error::io(dir))?.path();
-        if path.is_dir() {
-            collect_files(root, &path, out)?;
-        } else {
-            let relative = path
-                .strip_prefix(root)
-                .expect("inside root")
-                .display()
-                .to_string();
-            out.push(FileEntry {
-                path: relative,
-                sha256: sha256_file(&path)?,
-                rows: None,
-            });
-        }
-    }
-    Ok(())
-}
-
-/// `run`: each period in turn under the output root's lock, after finishing what killed runs
-/// left behind. Stops at the first failure, or with `--keep-going` runs every period, prints a
-/// line per period and fails with the worst (highest) exit code of its periods.
-pub fn run_command(args: &RunArgs) -> Result<Vec<PathBuf>> {
-    let pipeline =
-        Pipeline::load(&args.pipeline)?.with_overrides(args.min_persons, args.max_reject_share)?;
-    let periods = match &args.periods {
-        Some(range) => crate::period::parse_range(range).map_err(Error::Usage)?,
-        None => vec![resolve_period(args.period.as_deref(), &pipeline)?],
-    };
-    let out = args.out.clone().unwrap_or_else(|| pipeline.output.clone());
-    let _lock = crate::lock::Lock::acquire(&out)?;
-    enter_stage("recover");
-    crate::publication::recover(&out)?;
-    let options = RunOptions {
-        registers: args.registers.clone(),
-        accept_change: args.accept_change,
-    };
-    let mut published = Vec::new();
-    let mut worst: Option<Error> = None;
-    for period in periods {
-        match run_period(&pipeline, period, &options, &out) {
-            Ok(folder) => {
-                println!("{period}: published {}", shown(&folder).display());
-                published.push(folder);
-            }
-            Err(e) if args.keep_going => {
-                println!("{period}: failed (exit {}): {e}", e.exit_code());
-                tracing::error!(exit_code = e.exit_code(), "{period}: {e}");
-                if worst.as_ref().is_none_or(|w| e.exit_code() > w.exit_code()) {
-                    worst = Some(e);
-                }
-            }
-            Err(e) => return Err(e),
-        }
-    }
-    match worst {
-        Some(e) => Err(e),
-        None => Ok(published),
-    }
 }

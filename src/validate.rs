@@ -18,9 +18,9 @@ use crate::registers::{
     benefit_codes, ColType, Register, BENEFITS, COUNTRIES, FAMILY_STATUSES, FRONT_VETERAN_STATUSES,
     INCOME_TYPES, PAYMENT_TYPES, SEXES,
 };
-use crate::row_errors::{diagnose, RowErrors};
+use crate::row_errors::{diagnose, Rejected, RowErrors};
+pub use crate::row_errors::{REASON, REASON_COLUMN};
 
-pub const REASON: &str = "__reason";
 const DUPLICATE: &str = "__duplicate";
 /// The index of a row's first failing check.
 const CHECK: &str = "__check";
@@ -28,7 +28,6 @@ const AFTER_DEATH: &str = "__after_death";
 /// A referring row's person and award: their rows among the accepted ones (null: unknown).
 const PERSON_ROW: &str = "__person_row";
 const AWARD_ROW: &str = "__award_row";
-pub const REASON_COLUMN: &str = "__reason_column";
 
 /// Every reason code a row can be rejected with.
 pub const REASONS: &[&str] = &[
@@ -208,7 +207,14 @@ pub fn validate(registers: &Registers, classification: &Classification) -> Resul
         payments_after_death,
         row_errors: RowErrors::default(),
     };
-    validated.row_errors = diagnose(&validated.iter().collect::<Vec<_>>(), classification)?;
+    let rejected: Vec<Rejected> = validated
+        .iter()
+        .map(|c| Rejected {
+            data: &c.data,
+            rejected: &c.rejected,
+        })
+        .collect();
+    validated.row_errors = diagnose(&rejected, classification)?;
     Ok(validated)
 }
 

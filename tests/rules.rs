@@ -367,7 +367,7 @@ fn explain_gives_every_award_of_every_sample_person_its_published_amount() {
                     award = Some(rest.split(' ').next().unwrap().to_string());
                 } else if let Some(rest) = line.trim().strip_prefix("= amount: ") {
                     let euros = rest.trim_end_matches(" EUR/month");
-                    let cents = kelastat::ingest::parse_cents(euros)
+                    let cents = kelastat::money::parse_cents(euros)
                         .unwrap_or_else(|| panic!("amount {euros:?} of {id}"));
                     out.push((award.take().expect("an amount after its award"), cents));
                 }

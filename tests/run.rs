@@ -40,7 +40,7 @@ fn a_publication_has_every_file_and_real_readers_accept_it() {
     let stderr = String::from_utf8_lossy(&result.stderr);
     assert_eq!(result.status.code(), Some(0), "{stderr}");
     let publication = out.path().join("2024");
-    for table in kelastat::run::TABLES {
+    for table in kelastat::catalog::TABLE_IDS {
         for ext in ["csv", "parquet", "px", "fi.json", "sv.json", "en.json"] {
             assert!(
                 publication.join(format!("tables/{table}.{ext}")).is_file(),
@@ -272,7 +272,7 @@ fn sdmx_files_are_published_when_asked_for_and_sdmx_readers_accept_them() {
         String::from_utf8_lossy(&result.stderr)
     );
     let publication = out.join("2024");
-    for table in kelastat::run::TABLES {
+    for table in kelastat::catalog::TABLE_IDS {
         assert!(publication
             .join(format!("tables/{table}.sdmx.csv"))
             .is_file());

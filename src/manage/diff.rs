@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 use clap::Args;
 
 use crate::error::{Error, Result};
-use crate::ingest::parse_cents;
+use crate::money::parse_cents;
 use crate::published::{read_table, table_ids, PublishedTable};
 
 #[derive(Debug, Args)]

@@ -51,6 +51,7 @@ fn field(text: &str) -> String {
 #[cfg(test)]
 pub(crate) mod tests {
     use super::*;
+    use crate::catalog::TableId;
     use crate::table::{Dimension, Unit};
 
     /// A small table shared by the writers' tests: period × sex, recipients and mean amount,
@@ -76,7 +77,7 @@ pub(crate) mod tests {
                 unit: Unit::EuroPerMonth,
             },
         ];
-        let mut t = Table::new("recipients_by_benefit_sex_age", dims, measures);
+        let mut t = Table::new(TableId::RecipientsByBenefitSexAge.id(), dims, measures);
         t.values[0] = vec![Some(12), Some(2), Some(0)];
         t.values[1] = vec![Some(65_432), Some(70_000), None];
         t.status[1][2] = Status::NotApplicable;

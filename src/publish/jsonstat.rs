@@ -176,6 +176,7 @@ mod tests {
     use serde_json::Value;
 
     use super::*;
+    use crate::catalog::TableId;
     use crate::publish::csv::tests::sample_table;
     use crate::regions::Classification;
 
@@ -218,7 +219,9 @@ mod tests {
         assert_eq!(v["value"].as_array().unwrap().len(), 6);
         assert_eq!(
             v["label"],
-            codelists.table_title("recipients_by_benefit_sex_age").sv
+            codelists
+                .table_title(TableId::RecipientsByBenefitSexAge.id())
+                .sv
         );
     }
 
@@ -246,7 +249,7 @@ mod tests {
             id: "recipients",
             unit: crate::table::Unit::Persons,
         }];
-        let table = Table::new("recipients_abroad_by_country", dims, measures);
+        let table = Table::new(TableId::RecipientsAbroadByCountry.id(), dims, measures);
         let v: Value =
             serde_json::from_str(&table_jsonstat(&table, &codelists, &info, "fi")).unwrap();
         assert_eq!(v["role"]["geo"], json!(["country"]));

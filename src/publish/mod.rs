@@ -1,6 +1,7 @@
 //! Publish: the files of one publication (publication.md, "Files of one publication").
 pub mod csv;
 pub mod datapackage;
+pub mod folder;
 pub mod jsonstat;
 pub mod parquet;
 pub mod px;

@@ -154,6 +154,7 @@ mod tests {
     use polars::prelude::{AnyValue, DataType, ParquetReader, SerReader};
 
     use super::*;
+    use crate::catalog::TableId;
     use crate::publish::csv::tests::sample_table;
     use crate::regions::Classification;
 
@@ -182,7 +183,7 @@ mod tests {
         let get = |k: &str| kv.iter().find(|x| x.key == k).and_then(|x| x.value.clone());
         assert_eq!(
             get("table_id").as_deref(),
-            Some("recipients_by_benefit_sex_age")
+            Some(TableId::RecipientsByBenefitSexAge.id())
         );
         assert_eq!(get("title_sv").unwrap(), codelists.table_title(table.id).sv);
         assert_eq!(get("period").as_deref(), Some("2024"));

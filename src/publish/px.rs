@@ -444,6 +444,7 @@ mod tests {
     use std::path::Path;
 
     use super::*;
+    use crate::catalog::TableId;
     use crate::publish::csv::tests::sample_table;
     use crate::regions::Classification;
     use crate::table::{Dimension, Measure, Unit};
@@ -542,7 +543,7 @@ mod tests {
             },
         ];
         let table = Table::new(
-            "recipients_by_area",
+            TableId::RecipientsByArea.id(),
             dims,
             vec![Measure {
                 id: "recipients",

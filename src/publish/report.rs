@@ -4,12 +4,20 @@
 //! Layout: header (title, publication facts) → contents → headline figures (cards per main
 //! benefit) → charts (recipients and mean amount by benefit, age-and-sex pyramid, recipients by
 //! region, time series) → every table as an HTML table → symbols → quality summary.
-//! The output depends only on the inputs: the same tables give the same bytes.
-use std::fmt::Write as _;
+//!
+//! The markup is in the templates of `reports/` (embedded at compile time, rendered by
+//! minijinja); this module computes what they show: which cells, their text, the charts'
+//! coordinates. Every value is HTML-escaped as it is written (`esc`). The output depends only on
+//! the inputs: the same tables give the same bytes.
+use std::sync::OnceLock;
+
+use minijinja::{Environment, Value};
+use serde::Serialize;
 
 use super::{PublicationInfo, SOURCE_EN, SOURCE_FI};
 use crate::catalog::{Format, TableId};
 use crate::labels::{Codelists, Labels};
+use crate::money::{cents_text_grouped, grouped};
 use crate::table::{Measure, Status, Table, Unit};
 
 /// Tables with more rows than this are shown filtered to the totals of `FILTER_ORDER`'s
@@ -26,78 +34,46 @@ const SUB_BENEFITS: [&str; 6] = [
 /// Benefits drawn in the time-series chart, when present.
 const SERIES_BENEFITS: [&str; 3] = ["ALL", "NP", "GP"];
 
-const COLOUR_BAR: &str = "#1f5f8b";
-const COLOUR_MEN: &str = "#1f5f8b";
-const COLOUR_WOMEN: &str = "#c2410c";
-const COLOUR_SERIES: [&str; 3] = ["#1f5f8b", "#c2410c", "#2e7d32"];
-const COLOUR_TEXT: &str = "#1a1a1a";
-const COLOUR_GRID: &str = "#d0d0d0";
+/// The templates, from `reports/`.
+const TEMPLATES: [(&str, &str); 4] = [
+    (
+        "report.html.j2",
+        include_str!("../../reports/report.html.j2"),
+    ),
+    ("report.css", include_str!("../../reports/report.css")),
+    ("chart.html.j2", include_str!("../../reports/chart.html.j2")),
+    ("table.html.j2", include_str!("../../reports/table.html.j2")),
+];
 
-const CSS: &str = "\
-:root{color-scheme:light}
-body{font-family:system-ui,-apple-system,\"Segoe UI\",Roboto,\"Helvetica Neue\",Arial,sans-serif;color:#1a1a1a;background:#fff;margin:0;line-height:1.45}
-header,nav,main,footer{max-width:68rem;margin:0 auto;padding:0 1rem}
-header{padding-top:1.5rem;border-bottom:3px solid #1f5f8b}
-h1{margin:0 0 .2rem;font-size:1.9rem}
-h2{margin-top:2.2rem;border-bottom:1px solid #ccc;padding-bottom:.2rem}
-h3{margin:1.6rem 0 .3rem}
-.en{color:#444;font-weight:normal}
-h1 .en,h2 .en,h3 .en{font-size:.8em}
-.meta{font-size:.9rem;color:#333}
-.meta code{word-break:break-all}
-nav ul{columns:2;padding-left:1.2rem;font-size:.95rem}
-a{color:#1f5f8b}
-.cards{display:grid;grid-template-columns:repeat(auto-fill,minmax(14rem,1fr));gap:.8rem}
-.card{border:1px solid #ccc;border-radius:6px;padding:.6rem .8rem;background:#f7f9fb}
-.card h3{margin:0 0 .3rem;font-size:1.05rem}
-.card dl{margin:0}
-.card dt{font-size:.85rem;color:#333}
-.card dd{margin:0 0 .3rem;font-size:1.35rem;font-weight:bold;font-variant-numeric:tabular-nums}
-figure{margin:1.2rem 0;padding:.6rem;border:1px solid #ddd;border-radius:6px}
-figcaption{font-weight:bold;margin-bottom:.4rem}
-figure svg{display:block;width:100%;height:auto;max-width:48rem}
-svg text{font-family:system-ui,-apple-system,\"Segoe UI\",Roboto,Arial,sans-serif;font-size:12px}
-.scroll{max-height:36rem;overflow:auto;border:1px solid #ddd}
-table{border-collapse:collapse;font-size:.9rem}
-caption{text-align:left;font-weight:bold;padding:.4rem}
-th,td{padding:.15rem .5rem;border-bottom:1px solid #e4e4e4;vertical-align:top}
-thead th{position:sticky;top:0;background:#e9eef3;text-align:left;border-bottom:2px solid #999}
-tbody th{text-align:left;font-weight:normal}
-tbody tr:nth-child(even){background:#f6f6f6}
-.n{text-align:right;font-variant-numeric:tabular-nums;white-space:nowrap}
-.note{font-size:.9rem;color:#333}
-.warning{border:2px solid #b00;background:#fee;padding:.5rem}
-pre{white-space:pre-wrap;background:#f6f6f6;border:1px solid #ddd;padding:.6rem;font-size:.85rem}
-footer{margin-top:2rem;padding-bottom:2rem;border-top:1px solid #ccc;font-size:.85rem;color:#333}
-@media print{.scroll{max-height:none;overflow:visible}thead th{position:static}}
-";
-
-/// "Every table is also published as …", naming the formats written, in the order of
-/// `Format::ALL`: `tables/<id>.csv, .parquet, .px and JSON-stat` when all are.
-fn formats_note(formats: &[Format]) -> String {
-    let names: Vec<&str> = Format::ALL
-        .iter()
-        .filter(|f| formats.contains(f))
-        .map(|f| match f {
-            Format::Csv => ".csv",
-            Format::Parquet => ".parquet",
-            Format::Px => ".px",
-            Format::JsonStat => "JSON-stat",
-            Format::Sdmx => "SDMX-CSV",
-        })
-        .collect();
-    let mut items: Vec<String> = names.iter().map(|n| n.to_string()).collect();
-    if let Some(first) = items.first_mut() {
-        if first.starts_with('.') {
-            *first = format!("<code>tables/&lt;id&gt;{first}</code>");
+/// The template environment, built once: block tags on lines of their own leave no line,
+/// files keep their last newline, an undefined name is an error, and every value is written
+/// through `esc` (not minijinja's own escaping, which also escapes `/`).
+fn environment() -> &'static Environment<'static> {
+    static ENVIRONMENT: OnceLock<Environment<'static>> = OnceLock::new();
+    ENVIRONMENT.get_or_init(|| {
+        let mut env = Environment::new();
+        env.set_syntax(
+            minijinja::syntax::SyntaxConfig::builder()
+                .trim_blocks(true)
+                .lstrip_blocks(true)
+                .keep_trailing_newline(true)
+                .build()
+                .expect("the report's syntax settings are valid"),
+        );
+        env.set_undefined_behavior(minijinja::UndefinedBehavior::Strict);
+        env.set_formatter(|out, _state, value: &Value| {
+            let text = value.to_string();
+            let text = if value.is_safe() { text } else { esc(&text) };
+            out.write_str(&text).map_err(|e| {
+                minijinja::Error::new(minijinja::ErrorKind::WriteFailure, e.to_string())
+            })
+        });
+        for (name, source) in TEMPLATES {
+            env.add_template(name, source)
+                .unwrap_or_else(|e| panic!("the report template {name} is valid: {e:#}"));
         }
-    }
-    let list = match items.split_last() {
-        None => return String::new(),
-        Some((last, [])) => last.clone(),
-        Some((last, rest)) => format!("{} and {last}", rest.join(", ")),
-    };
-    format!("Every table is also published as {list}.")
+        env
+    })
 }
 
 /// The page. `quality_summary` is plain text (quality.txt), shown preformatted; `min_persons`
@@ -111,219 +87,231 @@ pub fn report_html(
     min_persons: Option<i64>,
     formats: &[Format],
 ) -> String {
-    let mut h = String::with_capacity(1 << 20);
-    let period = esc(&info.period);
-    let published = info.published_at.format("%Y-%m-%d %H:%M UTC").to_string();
-    h.push_str("<!DOCTYPE html>\n<html lang=\"fi\">\n<head>\n<meta charset=\"utf-8\">\n");
-    h.push_str("<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n");
-    let _ = writeln!(
-        h,
-        "<meta name=\"generator\" content=\"kelastat {}\">",
-        esc(&info.software_version)
-    );
-    let _ = writeln!(
-        h,
-        "<title>Kelan eläketilasto {period} – Kela pension statistics {period}</title>"
-    );
-    let _ = writeln!(h, "<style>\n{CSS}</style>\n</head>\n<body>");
-
-    // Header.
-    let _ = writeln!(
-        h,
-        "<header>\n<h1>Kelan eläketilasto {period} <span class=\"en\" lang=\"en\">Kela pension statistics {period}</span></h1>"
-    );
-    let _ = writeln!(
-        h,
-        "<p class=\"meta\">Tilastointijakso <span lang=\"en\">(reference period)</span>: <strong>{period}</strong> · \
-         Julkaistu <span lang=\"en\">(published)</span>: {published} · \
-         Lähde: {} <span lang=\"en\">(source: {})</span> · \
-         Ohjelmisto <span lang=\"en\">(software)</span>: kelastat {} · \
-         Parametrit <span lang=\"en\">(parameters)</span> SHA-256: <code>{}</code></p>\n</header>",
-        esc(SOURCE_FI),
-        esc(SOURCE_EN),
-        esc(&info.software_version),
-        esc(&info.parameters_sha256),
-    );
-
-    // Contents.
-    h.push_str("<nav aria-label=\"Sisällys / Contents\">\n<h2>Sisällys <span class=\"en\" lang=\"en\">Contents</span></h2>\n<ul>\n");
-    h.push_str("<li><a href=\"#headline\">Keskeiset luvut <span lang=\"en\">(key figures)</span></a></li>\n");
-    h.push_str("<li><a href=\"#charts\">Kuviot <span lang=\"en\">(charts)</span></a></li>\n");
-    for t in tables {
-        let title = codelists.table_title(t.id);
-        let _ = writeln!(
-            h,
-            "<li><a href=\"#{id}\">{} <span lang=\"en\">({})</span></a></li>",
-            esc(&title.fi),
-            esc(&title.en),
-            id = esc(t.id)
-        );
-    }
-    h.push_str("<li><a href=\"#symbols\">Symbolit <span lang=\"en\">(symbols)</span></a></li>\n");
-    h.push_str("<li><a href=\"#quality\">Laatu <span lang=\"en\">(quality)</span></a></li>\n</ul>\n</nav>\n<main>\n");
-
-    confidentiality_note(&mut h, min_persons);
-    let main = find(tables, TableId::RecipientsByBenefitSexAge.id());
-    headline(&mut h, main, codelists, info);
-
-    h.push_str(
-        "<section id=\"charts\">\n<h2>Kuviot <span class=\"en\" lang=\"en\">Charts</span></h2>\n",
-    );
-    benefit_charts(&mut h, main, codelists, info);
-    pyramid_chart(&mut h, main, codelists, info);
-    region_chart(
-        &mut h,
-        find(tables, TableId::RecipientsByArea.id()),
+    let page = page(
+        tables,
         codelists,
         info,
+        quality_summary,
+        min_persons,
+        formats,
     );
-    time_series_charts(&mut h, find(tables, TableId::TimeSeries.id()), codelists);
-    h.push_str("</section>\n");
-
-    h.push_str(
-        "<section id=\"tables\">\n<h2>Taulukot <span class=\"en\" lang=\"en\">Tables</span></h2>\n",
-    );
-    h.push_str(
-        "<p class=\"note\">Rahamäärät euroina kahdella desimaalilla, henkilömäärät kokonaislukuina; \
-         <code>..</code> = salassa pidettävä, <code>.</code> = ei sovellu. \
-         <span lang=\"en\">Amounts in euros with two decimals, persons as integers; \
-         <code>..</code> = confidential, <code>.</code> = not applicable. ",
-    );
-    h.push_str(&formats_note(formats));
-    h.push_str("</span></p>\n");
-    for t in tables {
-        table_section(&mut h, t, codelists);
-    }
-    h.push_str("</section>\n");
-
-    h.push_str(
-        "<section id=\"symbols\">\n<h2>Symbolit ja käsitteet <span class=\"en\" lang=\"en\">Symbols and concepts</span></h2>\n\
-         <dl>\n<dt><code>..</code></dt><dd>Salassa pidettävä: alle vähimmäismäärän henkilöitä, tai suojattu toissijaisesti. \
-         <span lang=\"en\">Confidential: fewer persons than the minimum, or protected secondarily (one symbol for both).</span></dd>\n\
-         <dt><code>.</code></dt><dd>Ei sovellu (esim. keskiarvo, kun saajia on 0). \
-         <span lang=\"en\">Not applicable (e.g. a mean when there are 0 recipients).</span></dd>\n\
-         <dt><code>SSS</code></dt><dd>Yhteensä. <span lang=\"en\">Total.</span></dd>\n\
-         <dt>Saaja <span lang=\"en\">(recipient)</span></dt><dd>Henkilö, jolle etuutta maksettiin säännöllisenä maksuna viitekuukaudelta. \
-         <span lang=\"en\">A person paid the benefit as a regular payment for the reference month; the amount is the sum of those payments.</span></dd>\n\
-         </dl>\n</section>\n",
-    );
-
-    h.push_str(
-        "<section id=\"quality\">\n<h2>Laatu <span class=\"en\" lang=\"en\">Quality</span></h2>\n",
-    );
-    if quality_summary.trim().is_empty() {
-        h.push_str("<p>Ei laatuyhteenvetoa. <span lang=\"en\">No quality summary.</span></p>\n");
-    } else {
-        let _ = writeln!(
-            h,
-            "<pre lang=\"en\">{}</pre>",
-            esc(quality_summary.trim_end())
-        );
-    }
-    h.push_str("</section>\n</main>\n");
-    let _ = writeln!(
-        h,
-        "<footer>\n<p>Lähde: {} · <span lang=\"en\">Source: {}</span> · Lisenssi <span lang=\"en\">(licence)</span>: CC BY 4.0 \
-         (Creative Commons Nimeä 4.0 / Attribution 4.0 International). \
-         Koneluettavat tiedostot <span lang=\"en\">(machine-readable files)</span>: <code>datapackage.json</code>, <code>codelists.csv</code>, <code>tables/</code>.</p>\n</footer>\n</body>\n</html>",
-        esc(SOURCE_FI),
-        esc(SOURCE_EN)
-    );
-    h
+    environment()
+        .get_template("report.html.j2")
+        .and_then(|t| t.render(Value::from(minijinja::value::Serde(&page))))
+        .unwrap_or_else(|e| panic!("the report template renders: {e:#}"))
 }
 
-// ---------------------------------------------------------------- confidentiality
+// ---------------------------------------------------------------- the view model
 
-/// What the symbol `..` hides and why, under the header; a publication protected by nothing
-/// (threshold 1) says so in a warning.
-fn confidentiality_note(h: &mut String, min_persons: Option<i64>) {
-    let Some(n) = min_persons else {
-        return;
-    };
-    if n <= 1 {
-        let _ = writeln!(
-            h,
-            "<p class=\"warning\" role=\"alert\"><strong>Varoitus: tietosuojaa ei ole sovellettu \
-             (min_persons = {n}).</strong> Pienetkin solut julkaistaan sellaisinaan. \
-             <span lang=\"en\"><strong>Warning: no disclosure control (min_persons = {n}).</strong> \
-             Cells of one or a few persons are published as they are: this publication is not protected.</span></p>"
-        );
-        return;
+/// Everything report.html.j2 shows, as text (numbers formatted, not yet escaped).
+#[derive(Serialize)]
+struct Page<'a> {
+    period: &'a str,
+    published: String,
+    software_version: &'a str,
+    parameters_sha256: &'a str,
+    source_fi: &'static str,
+    source_en: &'static str,
+    /// The confidentiality threshold (a note; a warning at 1 or less).
+    min_persons: Option<i64>,
+    /// The table the headline figures come from, named when it is missing.
+    main_table: &'static str,
+    headline: Option<Headline>,
+    charts: Vec<Chart>,
+    /// The formats the tables were written in, as the page names them.
+    formats: Vec<&'static str>,
+    tables: Vec<TableView>,
+    /// quality.txt without its trailing blank lines; empty: no summary.
+    quality: &'a str,
+}
+
+fn page<'a>(
+    tables: &[Table],
+    codelists: &Codelists,
+    info: &'a PublicationInfo,
+    quality_summary: &'a str,
+    min_persons: Option<i64>,
+    formats: &[Format],
+) -> Page<'a> {
+    let main = find(tables, TableId::RecipientsByBenefitSexAge);
+    let mut charts = Vec::new();
+    benefit_charts(&mut charts, main, codelists, info);
+    charts.extend(pyramid_chart(main, codelists, info));
+    charts.extend(region_chart(
+        find(tables, TableId::RecipientsByArea),
+        codelists,
+        info,
+    ));
+    time_series_charts(&mut charts, find(tables, TableId::TimeSeries), codelists);
+    Page {
+        period: &info.period,
+        published: info.published_at.format("%Y-%m-%d %H:%M UTC").to_string(),
+        software_version: &info.software_version,
+        parameters_sha256: &info.parameters_sha256,
+        source_fi: SOURCE_FI,
+        source_en: SOURCE_EN,
+        min_persons,
+        main_table: TableId::RecipientsByBenefitSexAge.id(),
+        headline: main.map(|t| headline(t, codelists, info)),
+        charts,
+        formats: format_names(formats),
+        tables: tables.iter().map(|t| table_view(t, codelists)).collect(),
+        quality: if quality_summary.trim().is_empty() {
+            ""
+        } else {
+            quality_summary.trim_end()
+        },
     }
-    let _ = writeln!(
-        h,
-        "<p class=\"note\" id=\"confidentiality\">Tietosuoja: solut, joissa on alle {n} henkilöä (1–{m}), \
-         sekä solut, joista ne voisi päätellä (esim. summa miinus muut osat), on salattu (<code>..</code>). \
-         Pienessä aineistossa useimmat tai kaikki luvut ovat salattuja. \
-         <span lang=\"en\">Confidentiality: cells of fewer than {n} persons (1 to {m}), and the cells \
-         from which they could be worked out (e.g. a total minus the other parts), are hidden \
-         (<code>..</code>), with their amounts. With few persons, most or all figures are hidden.</span></p>",
-        m = n - 1
-    );
+}
+
+/// The formats written, in the order of `Format::ALL`, as "Every table is also published as …"
+/// names them: file extensions, or the standard's name.
+fn format_names(formats: &[Format]) -> Vec<&'static str> {
+    Format::ALL
+        .iter()
+        .filter(|f| formats.contains(f))
+        .map(|f| match f {
+            Format::Csv => ".csv",
+            Format::Parquet => ".parquet",
+            Format::Px => ".px",
+            Format::JsonStat => "JSON-stat",
+            Format::Sdmx => "SDMX-CSV",
+        })
+        .collect()
+}
+
+/// A text in Finnish and English.
+#[derive(Serialize)]
+struct Both {
+    fi: String,
+    en: String,
+}
+
+impl From<Labels> for Both {
+    fn from(l: Labels) -> Both {
+        Both { fi: l.fi, en: l.en }
+    }
 }
 
 // ---------------------------------------------------------------- headline figures
 
-fn headline(h: &mut String, main: Option<&Table>, codelists: &Codelists, info: &PublicationInfo) {
-    h.push_str("<section id=\"headline\">\n<h2>Keskeiset luvut <span class=\"en\" lang=\"en\">Key figures</span></h2>\n");
-    let Some(t) = main else {
-        h.push_str("<p>Taulukko recipients_by_benefit_sex_age puuttuu. <span lang=\"en\">The table recipients_by_benefit_sex_age is missing.</span></p>\n</section>\n");
-        return;
-    };
+#[derive(Serialize)]
+struct Headline {
+    period: String,
+    cards: Vec<Card>,
+}
+
+/// A main benefit's recipients and mean amount.
+#[derive(Serialize)]
+struct Card {
+    fi: String,
+    en: String,
+    figures: Vec<Figure>,
+}
+
+#[derive(Serialize)]
+struct Figure {
+    fi: String,
+    en: String,
+    value: String,
+}
+
+fn headline(t: &Table, codelists: &Codelists, info: &PublicationInfo) -> Headline {
     let period = table_period(t, &info.period);
-    let _ = writeln!(
-        h,
-        "<p class=\"note\">Saajat ja keskimääräinen maksu viitekuukaudelta, kaikki sukupuolet ja iät, {p}. \
-         <span lang=\"en\">Recipients and mean amount for the reference month, both sexes and all ages, {p}.</span></p>",
-        p = esc(&period)
-    );
-    h.push_str("<div class=\"cards\">\n");
     let measures: Vec<usize> = ["recipients", "mean_amount"]
         .iter()
         .filter_map(|m| t.measure(m))
         .collect();
-    for b in codes_of(t, "benefit") {
-        if SUB_BENEFITS.contains(&b) {
-            continue;
-        }
-        let Some(cell) = lookup(
-            t,
-            &[
-                ("period", &period),
-                ("benefit", b),
-                ("sex", "SSS"),
-                ("age_group", "SSS"),
-            ],
-        ) else {
-            continue;
-        };
-        let l = codelists.code("benefit", b);
-        let _ = write!(
-            h,
-            "<div class=\"card\">\n<h3>{} <span class=\"en\" lang=\"en\">{}</span></h3>\n<dl>\n",
-            esc(&l.fi),
-            esc(&l.en)
-        );
-        for &m in &measures {
-            let measure = &t.measures[m];
-            let ml = codelists.measure(measure.id);
-            let _ = writeln!(
-                h,
-                "<dt>{} <span lang=\"en\">({})</span></dt><dd>{}</dd>",
-                esc(&ml.fi),
-                esc(&ml.en),
-                display(measure, t.values[m][cell], t.status[m][cell]),
-            );
-        }
-        h.push_str("</dl>\n</div>\n");
-    }
-    h.push_str("</div>\n</section>\n");
+    let cards = codes_of(t, "benefit")
+        .into_iter()
+        .filter(|b| !SUB_BENEFITS.contains(b))
+        .filter_map(|b| {
+            let cell = benefit_total(t, &period, b)?;
+            let l = codelists.code("benefit", b);
+            let figures = measures
+                .iter()
+                .map(|&m| {
+                    let measure = &t.measures[m];
+                    let ml = codelists.measure(measure.id);
+                    Figure {
+                        fi: ml.fi,
+                        en: ml.en,
+                        value: display(measure, t.values[m][cell], t.status[m][cell]),
+                    }
+                })
+                .collect();
+            Some(Card {
+                fi: l.fi,
+                en: l.en,
+                figures,
+            })
+        })
+        .collect();
+    Headline { period, cards }
 }
 
 // ---------------------------------------------------------------- charts
 
+/// A chart of chart.html.j2 (`kind`: its variant in snake case): `fi` and `en` are its caption,
+/// `width` and `height` its size; every coordinate is formatted with one decimal.
+#[derive(Serialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+enum Chart {
+    Bars {
+        id: &'static str,
+        fi: String,
+        en: String,
+        width: String,
+        height: String,
+        /// Where the labels end, the bars start, the axis starts and ends.
+        label_x: String,
+        x0: String,
+        top: String,
+        bottom: String,
+        bars: Vec<BarView>,
+    },
+    Pyramid {
+        id: &'static str,
+        fi: String,
+        en: String,
+        width: String,
+        height: String,
+        men: Both,
+        women: Both,
+        /// Where the men's bars end, the women's start, the age labels are centred.
+        men_x: String,
+        women_x: String,
+        centre_x: String,
+        rows: Vec<PyramidRowView>,
+    },
+    Lines {
+        id: &'static str,
+        fi: String,
+        en: String,
+        width: String,
+        height: String,
+        left: String,
+        right: String,
+        /// Where the tick labels end, the period labels stand, the x axis runs.
+        tick_x: String,
+        period_y: String,
+        axis_y: String,
+        ticks: Vec<Tick>,
+        periods: Vec<PeriodLabel>,
+        series: Vec<SeriesView>,
+    },
+    /// A time series whose every figure is hidden.
+    Confidential {
+        id: &'static str,
+        fi: &'static str,
+        en: &'static str,
+    },
+    /// A time series of expenditure without values: no payments register.
+    NoExpenditure { id: &'static str },
+}
+
 fn benefit_charts(
-    h: &mut String,
+    charts: &mut Vec<Chart>,
     main: Option<&Table>,
     codelists: &Codelists,
     info: &PublicationInfo,
@@ -350,15 +338,7 @@ fn benefit_charts(
         let bars: Vec<Bar> = codes_of(t, "benefit")
             .into_iter()
             .filter_map(|b| {
-                let cell = lookup(
-                    t,
-                    &[
-                        ("period", &period),
-                        ("benefit", b),
-                        ("sex", "SSS"),
-                        ("age_group", "SSS"),
-                    ],
-                )?;
+                let cell = benefit_total(t, &period, b)?;
                 Some(Bar {
                     label: codelists.code("benefit", b).fi,
                     indent: SUB_BENEFITS.contains(&b),
@@ -367,28 +347,22 @@ fn benefit_charts(
                 })
             })
             .collect();
-        let caption = format!("{fi}, {p}", p = period);
-        let caption_en = format!("{en}, {p} (both sexes, all ages)", p = period);
-        figure(
-            h,
+        charts.push(bar_chart(
             id,
-            &caption,
-            &caption_en,
-            &hbar_svg(id, &format!("{caption} / {caption_en}"), &bars),
-        );
+            format!("{fi}, {period}"),
+            format!("{en}, {period} (both sexes, all ages)"),
+            &bars,
+        ));
     }
 }
 
 fn pyramid_chart(
-    h: &mut String,
     main: Option<&Table>,
     codelists: &Codelists,
     info: &PublicationInfo,
-) {
-    let Some(t) = main else { return };
-    let Some(m) = t.measure("recipients") else {
-        return;
-    };
+) -> Option<Chart> {
+    let t = main?;
+    let m = t.measure("recipients")?;
     let period = table_period(t, &info.period);
     let mut rows = Vec::new();
     for age in codes_of(t, "age_group").into_iter().rev() {
@@ -422,33 +396,24 @@ fn pyramid_chart(
         });
     }
     if rows.is_empty() {
-        return;
+        return None;
     }
-    let id = "chart-pyramid";
-    let fi = format!("Saajat iän ja sukupuolen mukaan, kaikki etuudet, {period}");
-    let en = format!("Recipients by age and sex, any benefit (ALL), {period}");
-    let men = codelists.code("sex", "1");
-    let women = codelists.code("sex", "2");
-    let svg = pyramid_svg(
-        id,
-        &format!("{fi} / {en}"),
-        &rows,
-        (&men.fi, &men.en),
-        (&women.fi, &women.en),
-    );
-    figure(h, id, &fi, &en, &svg);
+    Some(pyramid(
+        format!("Saajat iän ja sukupuolen mukaan, kaikki etuudet, {period}"),
+        format!("Recipients by age and sex, any benefit (ALL), {period}"),
+        rows,
+        codelists.code("sex", "1").into(),
+        codelists.code("sex", "2").into(),
+    ))
 }
 
 fn region_chart(
-    h: &mut String,
     area: Option<&Table>,
     codelists: &Codelists,
     info: &PublicationInfo,
-) {
-    let Some(t) = area else { return };
-    let Some(m) = t.measure("recipients") else {
-        return;
-    };
+) -> Option<Chart> {
+    let t = area?;
+    let m = t.measure("recipients")?;
     let period = table_period(t, &info.period);
     let mut bars: Vec<Bar> = codes_of(t, "area")
         .into_iter()
@@ -472,18 +437,19 @@ fn region_chart(
         })
         .collect();
     if bars.is_empty() {
-        return;
+        return None;
     }
     // Largest first; suppressed last; ties keep the code order (a stable sort).
     bars.sort_by_key(|b| std::cmp::Reverse(b.value.map_or(i64::MIN, |v| v)));
-    let id = "chart-regions";
-    let fi = format!("Saajat maakunnittain, kaikki etuudet, {period}");
-    let en = format!("Recipients by region, any benefit (ALL), both sexes, {period}");
-    let svg = hbar_svg(id, &format!("{fi} / {en}"), &bars);
-    figure(h, id, &fi, &en, &svg);
+    Some(bar_chart(
+        "chart-regions",
+        format!("Saajat maakunnittain, kaikki etuudet, {period}"),
+        format!("Recipients by region, any benefit (ALL), both sexes, {period}"),
+        &bars,
+    ))
 }
 
-fn time_series_charts(h: &mut String, ts: Option<&Table>, codelists: &Codelists) {
+fn time_series_charts(charts: &mut Vec<Chart>, ts: Option<&Table>, codelists: &Codelists) {
     let Some(t) = ts else { return };
     let periods = codes_of(t, "period");
     let benefits: Vec<&str> = SERIES_BENEFITS
@@ -543,31 +509,25 @@ fn time_series_charts(h: &mut String, ts: Option<&Table>, codelists: &Codelists)
                     .any(|p| p.1 == Status::Confidential.symbol())
             });
             if suppressed {
-                let _ = writeln!(
-                    h,
-                    "<p class=\"note\" id=\"{id}\">{fi}: kaikki luvut ovat salattuja (<code>..</code>). <span lang=\"en\">{en}: every figure is confidential (<code>..</code>).</span></p>"
-                );
+                charts.push(Chart::Confidential { id, fi, en });
             } else if measure == "expenditure" {
-                let _ = writeln!(
-                    h,
-                    "<p class=\"note\" id=\"{id}\">Menoja ei julkaista (ei maksurekisteriä). <span lang=\"en\">No expenditure is published (no payments register).</span></p>"
-                );
+                charts.push(Chart::NoExpenditure { id });
             }
             continue;
         }
         let money = t.measures[m].is_money();
-        let svg = line_svg(id, &format!("{fi} / {en}"), &periods, &series, money);
-        figure(h, id, fi, en, &svg);
+        charts.push(line_chart(id, fi, en, &periods, &series, money));
     }
 }
 
-fn figure(h: &mut String, id: &str, fi: &str, en: &str, svg: &str) {
-    let _ = writeln!(
-        h,
-        "<figure id=\"{id}\">\n<figcaption>{} <span class=\"en\" lang=\"en\">{}</span></figcaption>\n{svg}</figure>",
-        esc(fi),
-        esc(en)
-    );
+/// A coordinate as the SVG shows it.
+fn at(v: f64) -> String {
+    format!("{v:.1}")
+}
+
+/// A chart's size as the SVG shows it.
+fn size(v: f64) -> String {
+    format!("{v:.0}")
 }
 
 struct Bar {
@@ -578,8 +538,21 @@ struct Bar {
     text: String,
 }
 
+#[derive(Serialize)]
+struct BarView {
+    /// The full label and the label shown (shortened; a sub-benefit indented).
+    name: String,
+    label: String,
+    indent: bool,
+    y: String,
+    length: String,
+    text: String,
+    text_x: String,
+    text_y: String,
+}
+
 /// Horizontal bars with the label left and the value (or symbol) right of each bar.
-fn hbar_svg(id: &str, title: &str, bars: &[Bar]) -> String {
+fn bar_chart(id: &'static str, fi: String, en: String, bars: &[Bar]) -> Chart {
     const W: f64 = 760.0;
     const X0: f64 = 270.0;
     const X1: f64 = 660.0;
@@ -592,39 +565,40 @@ fn hbar_svg(id: &str, title: &str, bars: &[Bar]) -> String {
         .max()
         .unwrap_or(0)
         .max(1) as f64;
-    let mut s = svg_open(id, title, W, height);
-    for (i, b) in bars.iter().enumerate() {
-        let y = TOP + ROW * i as f64;
-        let len = b.value.map_or(0.0, |v| (v.max(0) as f64) / max * (X1 - X0));
-        let label_x = X0 - 8.0;
-        let label = if b.indent {
-            format!("– {}", shorten(&b.label, 40))
-        } else {
-            shorten(&b.label, 42)
-        };
-        let _ = writeln!(
-            s,
-            "<g><title>{}: {}</title><text x=\"{label_x:.1}\" y=\"{:.1}\" text-anchor=\"end\" fill=\"{COLOUR_TEXT}\">{}</text>\
-             <rect x=\"{X0:.1}\" y=\"{:.1}\" width=\"{len:.1}\" height=\"15\" fill=\"{COLOUR_BAR}\"{}/>\
-             <text x=\"{:.1}\" y=\"{:.1}\" fill=\"{COLOUR_TEXT}\">{}</text></g>",
-            esc(&b.label),
-            esc(&b.text),
-            y + 15.0,
-            esc(&label),
-            y + 3.5,
-            if b.indent { " fill-opacity=\"0.6\"" } else { "" },
-            X0 + len + 6.0,
-            y + 15.0,
-            esc(&b.text),
-        );
+    let bars = bars
+        .iter()
+        .enumerate()
+        .map(|(i, b)| {
+            let y = TOP + ROW * i as f64;
+            let len = b.value.map_or(0.0, |v| (v.max(0) as f64) / max * (X1 - X0));
+            BarView {
+                name: b.label.clone(),
+                label: if b.indent {
+                    format!("– {}", shorten(&b.label, 40))
+                } else {
+                    shorten(&b.label, 42)
+                },
+                indent: b.indent,
+                y: at(y + 3.5),
+                length: at(len),
+                text: b.text.clone(),
+                text_x: at(X0 + len + 6.0),
+                text_y: at(y + 15.0),
+            }
+        })
+        .collect();
+    Chart::Bars {
+        id,
+        fi,
+        en,
+        width: size(W),
+        height: size(height),
+        label_x: at(X0 - 8.0),
+        x0: at(X0),
+        top: at(TOP),
+        bottom: at(height - TOP),
+        bars,
     }
-    let _ = writeln!(
-        s,
-        "<line x1=\"{X0:.1}\" y1=\"{TOP:.1}\" x2=\"{X0:.1}\" y2=\"{:.1}\" stroke=\"{COLOUR_TEXT}\"/>",
-        height - TOP
-    );
-    s.push_str("</svg>\n");
-    s
 }
 
 struct PyramidRow {
@@ -633,14 +607,22 @@ struct PyramidRow {
     women: (Option<i64>, String),
 }
 
+#[derive(Serialize)]
+struct PyramidRowView {
+    label: String,
+    y: String,
+    text_y: String,
+    men_text: String,
+    men_bar_x: String,
+    men_length: String,
+    men_text_x: String,
+    women_text: String,
+    women_length: String,
+    women_text_x: String,
+}
+
 /// Men to the left, women to the right of a centre column of age groups (oldest on top).
-fn pyramid_svg(
-    id: &str,
-    title: &str,
-    rows: &[PyramidRow],
-    men: (&str, &str),
-    women: (&str, &str),
-) -> String {
+fn pyramid(fi: String, en: String, rows: Vec<PyramidRow>, men: Both, women: Both) -> Chart {
     const W: f64 = 760.0;
     const CX: f64 = 380.0;
     const HALF: f64 = 74.0; // half the width of the label column
@@ -655,50 +637,40 @@ fn pyramid_svg(
         .max()
         .unwrap_or(0)
         .max(1) as f64;
-    let mut s = svg_open(id, title, W, height);
-    let _ = writeln!(
-        s,
-        "<text x=\"{:.1}\" y=\"16\" text-anchor=\"end\" font-weight=\"bold\" fill=\"{COLOUR_MEN}\">{} / {}</text>\
-         <text x=\"{:.1}\" y=\"16\" font-weight=\"bold\" fill=\"{COLOUR_WOMEN}\">{} / {}</text>",
-        CX - HALF,
-        esc(men.0),
-        esc(men.1),
-        CX + HALF,
-        esc(women.0),
-        esc(women.1)
-    );
-    for (i, r) in rows.iter().enumerate() {
-        let y = TOP + ROW * i as f64;
-        let lm = r.men.0.map_or(0.0, |v| v.max(0) as f64 / max * ROOM);
-        let lw = r.women.0.map_or(0.0, |v| v.max(0) as f64 / max * ROOM);
-        let _ = writeln!(
-            s,
-            "<g><title>{label}: {} {}, {} {}</title>\
-             <rect x=\"{:.1}\" y=\"{:.1}\" width=\"{lm:.1}\" height=\"14\" fill=\"{COLOUR_MEN}\"/>\
-             <text x=\"{:.1}\" y=\"{:.1}\" text-anchor=\"end\" fill=\"{COLOUR_TEXT}\">{}</text>\
-             <text x=\"{CX:.1}\" y=\"{:.1}\" text-anchor=\"middle\" fill=\"{COLOUR_TEXT}\">{label}</text>\
-             <rect x=\"{:.1}\" y=\"{:.1}\" width=\"{lw:.1}\" height=\"14\" fill=\"{COLOUR_WOMEN}\"/>\
-             <text x=\"{:.1}\" y=\"{:.1}\" fill=\"{COLOUR_TEXT}\">{}</text></g>",
-            esc(men.0),
-            esc(&r.men.1),
-            esc(women.0),
-            esc(&r.women.1),
-            CX - HALF - lm,
-            y + 2.0,
-            CX - HALF - lm - 5.0,
-            y + 13.5,
-            esc(&r.men.1),
-            y + 13.5,
-            CX + HALF,
-            y + 2.0,
-            CX + HALF + lw + 5.0,
-            y + 13.5,
-            esc(&r.women.1),
-            label = esc(&r.label),
-        );
+    let rows = rows
+        .into_iter()
+        .enumerate()
+        .map(|(i, r)| {
+            let y = TOP + ROW * i as f64;
+            let lm = r.men.0.map_or(0.0, |v| v.max(0) as f64 / max * ROOM);
+            let lw = r.women.0.map_or(0.0, |v| v.max(0) as f64 / max * ROOM);
+            PyramidRowView {
+                label: r.label,
+                y: at(y + 2.0),
+                text_y: at(y + 13.5),
+                men_text: r.men.1,
+                men_bar_x: at(CX - HALF - lm),
+                men_length: at(lm),
+                men_text_x: at(CX - HALF - lm - 5.0),
+                women_text: r.women.1,
+                women_length: at(lw),
+                women_text_x: at(CX + HALF + lw + 5.0),
+            }
+        })
+        .collect();
+    Chart::Pyramid {
+        id: "chart-pyramid",
+        fi,
+        en,
+        width: size(W),
+        height: size(height),
+        men,
+        women,
+        men_x: at(CX - HALF),
+        women_x: at(CX + HALF),
+        centre_x: at(CX),
+        rows,
     }
-    s.push_str("</svg>\n");
-    s
 }
 
 struct Series {
@@ -707,8 +679,48 @@ struct Series {
     points: Vec<(Option<i64>, String)>,
 }
 
+#[derive(Serialize)]
+struct Tick {
+    y: String,
+    text_y: String,
+    label: String,
+}
+
+#[derive(Serialize)]
+struct PeriodLabel {
+    x: String,
+    label: String,
+}
+
+#[derive(Serialize)]
+struct SeriesView {
+    label: String,
+    legend_x: String,
+    legend_line_end: String,
+    legend_text_x: String,
+    /// The line, broken where a value is missing; empty when no point has a value.
+    path: String,
+    points: Vec<Point>,
+}
+
+/// A marker with its value.
+#[derive(Serialize)]
+struct Point {
+    x: String,
+    y: String,
+    period: String,
+    text: String,
+}
+
 /// Lines over periods, with a legend, y grid and a marker (with its value) at every point.
-fn line_svg(id: &str, title: &str, periods: &[&str], series: &[Series], money: bool) -> String {
+fn line_chart(
+    id: &'static str,
+    fi: &str,
+    en: &str,
+    periods: &[&str],
+    series: &[Series],
+    money: bool,
+) -> Chart {
     const W: f64 = 760.0;
     const H: f64 = 280.0;
     const LEFT: f64 = 115.0;
@@ -734,98 +746,87 @@ fn line_svg(id: &str, title: &str, periods: &[&str], series: &[Series], money: b
             LEFT + 20.0 + (W - RIGHT - LEFT - 40.0) * i as f64 / (n - 1) as f64
         }
     };
-    let mut s = svg_open(id, title, W, H);
-    // Legend.
-    let mut lx = LEFT;
-    for (k, se) in series.iter().enumerate() {
-        let c = COLOUR_SERIES[k % COLOUR_SERIES.len()];
-        let _ = writeln!(
-            s,
-            "<line x1=\"{lx:.1}\" y1=\"14\" x2=\"{:.1}\" y2=\"14\" stroke=\"{c}\" stroke-width=\"3\"/><text x=\"{:.1}\" y=\"18\" fill=\"{COLOUR_TEXT}\">{}</text>",
-            lx + 22.0,
-            lx + 28.0,
-            esc(&se.label)
-        );
-        lx += 40.0 + 7.0 * se.label.chars().count() as f64;
-    }
-    // Grid and y ticks.
-    let ticks = (top_tick / step).round() as usize;
-    for k in 0..=ticks {
-        let v = step * k as f64;
-        let y = y_of(v);
-        let label = if step >= 1.0 {
-            fmt_int(v.round() as i64)
-        } else {
-            format!("{v:.2}")
-        };
-        let _ = writeln!(
-            s,
-            "<line x1=\"{LEFT:.1}\" y1=\"{y:.1}\" x2=\"{:.1}\" y2=\"{y:.1}\" stroke=\"{COLOUR_GRID}\"/><text x=\"{:.1}\" y=\"{:.1}\" text-anchor=\"end\" fill=\"{COLOUR_TEXT}\">{label}</text>",
-            W - RIGHT,
-            LEFT - 6.0,
-            y + 4.0
-        );
-    }
-    // X labels.
-    for (i, p) in periods.iter().enumerate() {
-        let _ = writeln!(
-            s,
-            "<text x=\"{:.1}\" y=\"{:.1}\" text-anchor=\"middle\" fill=\"{COLOUR_TEXT}\">{}</text>",
-            x_of(i),
-            H - BOTTOM + 18.0,
-            esc(p)
-        );
-    }
-    // Lines (broken where a value is missing) and markers.
-    for (k, se) in series.iter().enumerate() {
-        let c = COLOUR_SERIES[k % COLOUR_SERIES.len()];
-        let mut d = String::new();
-        let mut pen_down = false;
-        for (i, p) in se.points.iter().enumerate() {
-            match p.0 {
-                Some(v) => {
-                    let _ = write!(
-                        d,
-                        "{}{:.1},{:.1} ",
-                        if pen_down { "L" } else { "M" },
-                        x_of(i),
-                        y_of(v as f64 / unit)
-                    );
-                    pen_down = true;
+    let ticks = (0..=(top_tick / step).round() as usize)
+        .map(|k| {
+            let v = step * k as f64;
+            let y = y_of(v);
+            Tick {
+                y: at(y),
+                text_y: at(y + 4.0),
+                label: if step >= 1.0 {
+                    fmt_int(v.round() as i64)
+                } else {
+                    format!("{v:.2}")
+                },
+            }
+        })
+        .collect();
+    let mut legend_x = LEFT;
+    let series = series
+        .iter()
+        .map(|se| {
+            let mut path = Vec::new();
+            let mut pen_down = false;
+            for (i, p) in se.points.iter().enumerate() {
+                match p.0 {
+                    Some(v) => {
+                        let pen = if pen_down { "L" } else { "M" };
+                        path.push(format!(
+                            "{pen}{},{}",
+                            at(x_of(i)),
+                            at(y_of(v as f64 / unit))
+                        ));
+                        pen_down = true;
+                    }
+                    None => pen_down = false,
                 }
-                None => pen_down = false,
             }
-        }
-        if !d.is_empty() {
-            let _ = writeln!(
-                s,
-                "<path d=\"{}\" fill=\"none\" stroke=\"{c}\" stroke-width=\"2.5\"/>",
-                d.trim_end()
-            );
-        }
-        for (i, p) in se.points.iter().enumerate() {
-            if let Some(v) = p.0 {
-                let _ = writeln!(
-                    s,
-                    "<circle cx=\"{:.1}\" cy=\"{:.1}\" r=\"4\" fill=\"{c}\"><title>{} {}: {}</title></circle>",
-                    x_of(i),
-                    y_of(v as f64 / unit),
-                    esc(&se.label),
-                    esc(periods[i]),
-                    esc(&p.1)
-                );
-            }
-        }
+            let view = SeriesView {
+                label: se.label.clone(),
+                legend_x: at(legend_x),
+                legend_line_end: at(legend_x + 22.0),
+                legend_text_x: at(legend_x + 28.0),
+                path: path.join(" "),
+                points: se
+                    .points
+                    .iter()
+                    .enumerate()
+                    .filter_map(|(i, p)| {
+                        Some(Point {
+                            x: at(x_of(i)),
+                            y: at(y_of(p.0? as f64 / unit)),
+                            period: periods[i].to_string(),
+                            text: p.1.clone(),
+                        })
+                    })
+                    .collect(),
+            };
+            legend_x += 40.0 + 7.0 * se.label.chars().count() as f64;
+            view
+        })
+        .collect();
+    Chart::Lines {
+        id,
+        fi: fi.to_string(),
+        en: en.to_string(),
+        width: size(W),
+        height: size(H),
+        left: at(LEFT),
+        right: at(W - RIGHT),
+        tick_x: at(LEFT - 6.0),
+        period_y: at(H - BOTTOM + 18.0),
+        axis_y: at(H - BOTTOM),
+        ticks,
+        periods: periods
+            .iter()
+            .enumerate()
+            .map(|(i, p)| PeriodLabel {
+                x: at(x_of(i)),
+                label: p.to_string(),
+            })
+            .collect(),
+        series,
     }
-    let _ = writeln!(
-        s,
-        "<line x1=\"{LEFT:.1}\" y1=\"{:.1}\" x2=\"{:.1}\" y2=\"{:.1}\" stroke=\"{COLOUR_TEXT}\"/>",
-        H - BOTTOM,
-        W - RIGHT,
-        H - BOTTOM
-    );
-    s.push_str("</svg>\n");
-    s
 }
 
 /// 1, 2 or 5 times a power of ten, at least `raw`.
@@ -842,13 +843,6 @@ fn nice_step(raw: f64) -> f64 {
     10.0 * p
 }
 
-fn svg_open(id: &str, title: &str, w: f64, h: f64) -> String {
-    format!(
-        "<svg viewBox=\"0 0 {w:.0} {h:.0}\" width=\"{w:.0}\" height=\"{h:.0}\" role=\"img\" aria-labelledby=\"{id}-title\">\n<title id=\"{id}-title\">{}</title>\n",
-        esc(title)
-    )
-}
-
 fn shorten(s: &str, max: usize) -> String {
     if s.chars().count() <= max {
         s.to_string()
@@ -861,15 +855,43 @@ fn shorten(s: &str, max: usize) -> String {
 
 // ---------------------------------------------------------------- tables
 
-fn table_section(h: &mut String, t: &Table, codelists: &Codelists) {
+/// One table of table.html.j2: the rows shown and how they were chosen.
+#[derive(Serialize)]
+struct TableView {
+    id: &'static str,
+    title_fi: String,
+    title_en: String,
+    /// The number of cells (rows of the CSV) and of rows shown.
+    cells: String,
+    rows_shown: String,
+    /// Dimensions shown at their total only, because the table is too long.
+    filtered: Vec<Filtered>,
+    folded: bool,
+    /// "dimension: code" of each dimension shown at one code, for the caption.
+    fixed_fi: String,
+    fixed_en: String,
+    dimension_heads: Vec<Both>,
+    measure_heads: Vec<Both>,
+    rows: Vec<Row>,
+}
+
+#[derive(Serialize)]
+struct Filtered {
+    dimension_fi: String,
+    dimension_en: String,
+    total_fi: String,
+    total_en: String,
+}
+
+/// The labels of the row's codes (the first is the row's heading), then its values.
+#[derive(Serialize)]
+struct Row {
+    labels: Vec<String>,
+    values: Vec<String>,
+}
+
+fn table_view(t: &Table, codelists: &Codelists) -> TableView {
     let title = codelists.table_title(t.id);
-    let _ = writeln!(
-        h,
-        "<section id=\"{id}\" aria-labelledby=\"{id}-heading\">\n<h3 id=\"{id}-heading\">{} <span class=\"en\" lang=\"en\">{}</span></h3>",
-        esc(&title.fi),
-        esc(&title.en),
-        id = esc(t.id)
-    );
     // Which codes of each dimension are shown: all, or only the total of a filtered dimension.
     let mut shown: Vec<Vec<usize>> = t
         .dimensions
@@ -900,30 +922,8 @@ fn table_section(h: &mut String, t: &Table, codelists: &Codelists) {
     let columns: Vec<usize> = (0..t.dimensions.len())
         .filter(|&d| shown[d].len() > 1)
         .collect();
-    let _ = writeln!(
-        h,
-        "<p class=\"note\">Tunnus <span lang=\"en\">(id)</span>: <code>{id}</code> · {} riviä <span lang=\"en\">(rows)</span> · tiedosto <span lang=\"en\">(file)</span>: <code>tables/{id}.csv</code></p>",
-        fmt_int(t.cells() as i64),
-        id = esc(t.id)
-    );
-    for &d in &filtered {
-        let dim = &t.dimensions[d];
-        let dl = codelists.dimension(dim.id);
-        let total = codelists.code(dim.id, "SSS");
-        let _ = writeln!(
-            h,
-            "<p class=\"note\"><strong>Näytetään vain {}: {} (SSS)</strong>; kaikki rivit ovat tiedostossa. \
-             <span lang=\"en\"><strong>Shown for {}: {} (SSS) only</strong>; the file has every row ({} rows shown of {}).</span></p>",
-            esc(&dl.fi),
-            esc(&total.fi),
-            esc(&dl.en),
-            esc(&total.en),
-            fmt_int(rows(&shown) as i64),
-            fmt_int(t.cells() as i64)
-        );
-    }
     // "dimension: code" of each dimension shown at one code, in one language.
-    let fixed_in = |language: fn(Labels) -> String| -> Vec<String> {
+    let fixed_in = |language: fn(Labels) -> String| -> String {
         fixed
             .iter()
             .map(|&d| {
@@ -935,73 +935,76 @@ fn table_section(h: &mut String, t: &Table, codelists: &Codelists) {
                     language(codelists.code(dim.id, code))
                 )
             })
-            .collect()
+            .collect::<Vec<_>>()
+            .join(", ")
     };
-    let fixed_text = fixed_in(|l| l.fi);
-    let fixed_text_en = fixed_in(|l| l.en);
-    let total_rows = rows(&shown);
-    // A big table is folded away (one click shows it), so that the page reads as a report.
-    let folded = total_rows > FOLD_ROWS;
-    if folded {
-        let _ = writeln!(
-            h,
-            "<details>\n<summary>Näytä taulukko ({} riviä) <span lang=\"en\">Show the table ({} rows)</span></summary>",
-            fmt_int(total_rows as i64),
-            fmt_int(total_rows as i64)
-        );
-    }
-    let _ = write!(
-        h,
-        "<div class=\"scroll\" tabindex=\"0\">\n<table>\n<caption>{}",
-        esc(&title.fi)
-    );
-    if !fixed_text.is_empty() {
-        let _ = write!(h, " ({})", esc(&fixed_text.join(", ")));
-    }
-    let _ = write!(h, " <span class=\"en\" lang=\"en\">{}", esc(&title.en));
-    if !fixed_text_en.is_empty() {
-        let _ = write!(h, " ({})", esc(&fixed_text_en.join(", ")));
-    }
-    h.push_str("</span></caption>\n<thead><tr>");
-    for &d in &columns {
-        let dl = codelists.dimension(t.dimensions[d].id);
-        let _ = write!(
-            h,
-            "<th scope=\"col\">{}<br><span class=\"en\" lang=\"en\">{}</span></th>",
-            esc(&dl.fi),
-            esc(&dl.en)
-        );
-    }
-    for m in &t.measures {
-        let ml = codelists.measure(m.id);
-        let unit = codelists.unit(m.unit);
-        // Money labels carry their unit ("…, €/kk"); others get it added.
-        let with_unit = |label: &str, unit: &str| {
-            if label.contains('€') || label.contains("EUR") || m.unit == Unit::Persons {
-                esc(label)
-            } else {
-                format!("{}, {}", esc(label), esc(unit))
+    let measure_heads = t
+        .measures
+        .iter()
+        .map(|m| {
+            let ml = codelists.measure(m.id);
+            let unit = codelists.unit(m.unit);
+            // Money labels carry their unit ("…, €/kk"); others get it added.
+            let with_unit = |label: String, unit: String| {
+                if label.contains('€') || label.contains("EUR") || m.unit == Unit::Persons {
+                    label
+                } else {
+                    format!("{label}, {unit}")
+                }
+            };
+            Both {
+                fi: with_unit(ml.fi, unit.fi),
+                en: with_unit(ml.en, unit.en),
             }
-        };
-        let _ = write!(
-            h,
-            "<th scope=\"col\" class=\"n\">{}<br><span class=\"en\" lang=\"en\">{}</span></th>",
-            with_unit(&ml.fi, &unit.fi),
-            with_unit(&ml.en, &unit.en)
-        );
+        })
+        .collect();
+    let total_rows = rows(&shown);
+    TableView {
+        id: t.id,
+        title_fi: title.fi,
+        title_en: title.en,
+        cells: fmt_int(t.cells() as i64),
+        rows_shown: fmt_int(total_rows as i64),
+        filtered: filtered
+            .iter()
+            .map(|&d| {
+                let id = t.dimensions[d].id;
+                let dimension = codelists.dimension(id);
+                let total = codelists.code(id, "SSS");
+                Filtered {
+                    dimension_fi: dimension.fi,
+                    dimension_en: dimension.en,
+                    total_fi: total.fi,
+                    total_en: total.en,
+                }
+            })
+            .collect(),
+        // A big table is folded away (one click shows it), so that the page reads as a report.
+        folded: total_rows > FOLD_ROWS,
+        fixed_fi: fixed_in(|l| l.fi),
+        fixed_en: fixed_in(|l| l.en),
+        dimension_heads: columns
+            .iter()
+            .map(|&d| codelists.dimension(t.dimensions[d].id).into())
+            .collect(),
+        measure_heads,
+        rows: table_rows(t, codelists, &shown, &columns),
     }
-    h.push_str("</tr></thead>\n<tbody>\n");
+}
 
+/// The rows shown, in the table's order (last dimension fastest): the labels of the codes of
+/// `columns`, then every measure's value.
+fn table_rows(
+    t: &Table,
+    codelists: &Codelists,
+    shown: &[Vec<usize>],
+    columns: &[usize],
+) -> Vec<Row> {
     // Labels of every code, computed once per table.
     let labels: Vec<Vec<String>> = t
         .dimensions
         .iter()
-        .map(|d| {
-            d.codes
-                .iter()
-                .map(|c| esc(&codelists.code(d.id, c).fi))
-                .collect()
-        })
+        .map(|d| d.codes.iter().map(|c| codelists.code(d.id, c).fi).collect())
         .collect();
     let strides: Vec<usize> = (0..t.dimensions.len())
         .map(|d| {
@@ -1011,28 +1014,25 @@ fn table_section(h: &mut String, t: &Table, codelists: &Codelists) {
                 .product()
         })
         .collect();
+    let total_rows: usize = shown.iter().map(Vec::len).product();
     let mut position = vec![0usize; t.dimensions.len()];
+    let mut rows = Vec::with_capacity(total_rows);
     for _ in 0..total_rows {
         let cell: usize = (0..t.dimensions.len())
             .map(|d| shown[d][position[d]] * strides[d])
             .sum();
-        h.push_str("<tr>");
-        for (k, &d) in columns.iter().enumerate() {
-            let label = &labels[d][shown[d][position[d]]];
-            if k == 0 {
-                let _ = write!(h, "<th scope=\"row\">{label}</th>");
-            } else {
-                let _ = write!(h, "<td>{label}</td>");
-            }
-        }
-        for (m, measure) in t.measures.iter().enumerate() {
-            let _ = write!(
-                h,
-                "<td class=\"n\">{}</td>",
-                display(measure, t.values[m][cell], t.status[m][cell])
-            );
-        }
-        h.push_str("</tr>\n");
+        rows.push(Row {
+            labels: columns
+                .iter()
+                .map(|&d| labels[d][shown[d][position[d]]].clone())
+                .collect(),
+            values: t
+                .measures
+                .iter()
+                .enumerate()
+                .map(|(m, measure)| display(measure, t.values[m][cell], t.status[m][cell]))
+                .collect(),
+        });
         // Next combination, last dimension fastest.
         for d in (0..t.dimensions.len()).rev() {
             position[d] += 1;
@@ -1042,17 +1042,13 @@ fn table_section(h: &mut String, t: &Table, codelists: &Codelists) {
             position[d] = 0;
         }
     }
-    h.push_str("</tbody>\n</table>\n</div>\n");
-    if folded {
-        h.push_str("</details>\n");
-    }
-    h.push_str("</section>\n");
+    rows
 }
 
 // ---------------------------------------------------------------- helpers
 
-fn find<'a>(tables: &'a [Table], id: &str) -> Option<&'a Table> {
-    tables.iter().find(|t| t.id == id)
+fn find(tables: &[Table], id: TableId) -> Option<&Table> {
+    tables.iter().find(|t| t.id == id.id())
 }
 
 fn codes_of<'a>(t: &'a Table, dimension: &str) -> Vec<&'a str> {
@@ -1083,6 +1079,19 @@ fn lookup(t: &Table, codes: &[(&str, &str)]) -> Option<usize> {
     t.index(&ordered)
 }
 
+/// The cell of `benefit` in `period`, both sexes and all ages.
+fn benefit_total(t: &Table, period: &str, benefit: &str) -> Option<usize> {
+    lookup(
+        t,
+        &[
+            ("period", period),
+            ("benefit", benefit),
+            ("sex", "SSS"),
+            ("age_group", "SSS"),
+        ],
+    )
+}
+
 fn value_of(t: &Table, m: usize, cell: usize) -> Option<i64> {
     if t.status[m][cell] == Status::Value {
         t.values[m][cell]
@@ -1101,31 +1110,18 @@ fn display(m: &Measure, value: Option<i64>, status: Status) -> String {
     }
 }
 
+/// Groups of three digits are separated by a no-break space in the report.
+const GROUP: char = '\u{a0}';
+
 /// An integer with a no-break space between groups of three digits.
 fn fmt_int(v: i64) -> String {
-    let digits = v.unsigned_abs().to_string();
-    let mut out = String::new();
-    if v < 0 {
-        out.push('-');
-    }
-    for (i, ch) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i) % 3 == 0 {
-            out.push('\u{a0}');
-        }
-        out.push(ch);
-    }
-    out
+    let sign = if v < 0 { "-" } else { "" };
+    format!("{sign}{}", grouped(v.unsigned_abs(), GROUP))
 }
 
 /// Cents as euros with two decimals (groups of thousands as in `fmt_int`).
 fn fmt_cents(cents: i64) -> String {
-    let abs = cents.unsigned_abs();
-    let euros = fmt_int((abs / 100) as i64);
-    format!(
-        "{}{euros}.{:02}",
-        if cents < 0 { "-" } else { "" },
-        abs % 100
-    )
+    cents_text_grouped(cents, GROUP)
 }
 
 fn esc(s: &str) -> String {
@@ -1170,7 +1166,17 @@ pub(crate) mod tests {
     fn the_page_names_only_the_formats_written() {
         let note = |f: &[&str]| {
             let formats: Vec<Format> = f.iter().filter_map(|n| Format::from_name(n)).collect();
-            formats_note(&formats)
+            let html = report_html(
+                &sample_tables(),
+                &codelists(),
+                &info(),
+                "",
+                Some(4),
+                &formats,
+            );
+            let start = html.find("not applicable. ").unwrap() + "not applicable. ".len();
+            let end = start + html[start..].find("</span></p>").unwrap();
+            html[start..end].to_string()
         };
         assert_eq!(
             note(&["jsonstat", "px", "parquet", "csv"]),
@@ -1184,6 +1190,7 @@ pub(crate) mod tests {
             note(&["jsonstat"]),
             "Every table is also published as JSON-stat."
         );
+        assert_eq!(note(&[]), "");
     }
 
     pub(crate) fn info() -> PublicationInfo {
@@ -1236,7 +1243,7 @@ pub(crate) mod tests {
     /// Three small tables: the main one (with a suppressed and an NA cell), by area, time series.
     pub(crate) fn sample_tables() -> Vec<Table> {
         let mut main = Table::new(
-            "recipients_by_benefit_sex_age",
+            TableId::RecipientsByBenefitSexAge.id(),
             vec![
                 dim("period", &["2024"]),
                 dim("benefit", &["ALL", "NP", "NP_OLD", "GP"]),
@@ -1261,7 +1268,7 @@ pub(crate) mod tests {
             main.status[m][c] = Status::NotApplicable;
         }
         let mut area = Table::new(
-            "recipients_by_area",
+            TableId::RecipientsByArea.id(),
             vec![
                 dim("period", &["2024"]),
                 dim(
@@ -1275,7 +1282,7 @@ pub(crate) mod tests {
         );
         fill(&mut area);
         let mut ts = Table::new(
-            "time_series",
+            TableId::TimeSeries.id(),
             vec![
                 dim("period", &["2022", "2023", "2024"]),
                 dim("benefit", &["ALL", "NP", "GP"]),
@@ -1371,7 +1378,7 @@ pub(crate) mod tests {
         let codes: Vec<String> = (0..800).map(|i| format!("KU{i:03}")).collect();
         let codes: Vec<&str> = codes.iter().map(String::as_str).collect();
         let mut t = Table::new(
-            "recipients_by_area",
+            TableId::RecipientsByArea.id(),
             vec![
                 dim("period", &["2024"]),
                 dim("area", &codes),
@@ -1397,7 +1404,8 @@ pub(crate) mod tests {
         let oldest = fig.find(&label("90-")).unwrap();
         let youngest = fig.find(&label("0-15")).unwrap();
         assert!(oldest < youngest);
-        assert!(fig.contains(COLOUR_MEN) && fig.contains(COLOUR_WOMEN));
+        // Men in blue, women in orange (the colours of reports/chart.html.j2).
+        assert!(fig.contains("#1f5f8b") && fig.contains("#c2410c"));
         // The suppressed men 90- cell is shown by its symbol.
         assert!(fig.contains(">..</text>"));
     }

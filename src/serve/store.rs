@@ -14,8 +14,8 @@ use polars::prelude::*;
 
 use crate::catalog::TABLE_IDS as TABLES;
 use crate::error::{Error, Result};
-use crate::ingest::parse_cents;
 use crate::labels::{Codelists, Labels};
+use crate::money::parse_cents;
 use crate::period::Period;
 use crate::publish::PublicationInfo;
 use crate::table::{Dimension, Measure, Status, Table, Unit};
@@ -109,7 +109,7 @@ impl ApiTable {
 
 #[derive(Debug)]
 pub struct Store {
-    /// In the order of `run::TABLES`, years before months.
+    /// In the order of `catalog::TABLE_IDS`, years before months.
     pub tables: Vec<ApiTable>,
     /// Labels of every code, from the publications' `codelists.csv` (the latest wins).
     pub codelists: Codelists,
