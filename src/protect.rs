@@ -174,7 +174,12 @@ pub fn protect(
         .iter()
         .map(|list| list.iter().filter(|r| !upper_only(r)).cloned().collect())
         .collect();
-    let search_model = Model::build(tables, &searched, links, true)?;
+    let mut search_model = Model::build(tables, &searched, links, true)?;
+    // A figure's cost and whether it heads its table come from the tables' whole hierarchies
+    // (`ALL` tops the benefits of `new_recipients` through the relations left out here).
+    search_model.cost.clone_from(&model.cost);
+    search_model.headline.clone_from(&model.headline);
+    search_model.grand.clone_from(&model.grand);
     let upper_only_in: Vec<bool> = relations.iter().map(|l| l.iter().any(upper_only)).collect();
     let linked = model
         .cells
@@ -214,13 +219,10 @@ pub fn protect(
     // program over their neighbourhood; its solution proves the figure when it is integral.
     let mut repaired = BTreeSet::new();
     for &k in &todo {
-        for radius in [1, 2] {
-            if let Some(repair) = attack::repair(&search_model, &supp, k, min_persons, radius)? {
-                repair.figures.into_iter().for_each(|g| supp[g] = true);
-                if repair.proven {
-                    repaired.insert(k);
-                }
-                break;
+        if let Some(repair) = attack::repair(&search_model, &supp, k, min_persons)? {
+            repair.figures.into_iter().for_each(|g| supp[g] = true);
+            if repair.proven {
+                repaired.insert(k);
             }
         }
     }
@@ -263,15 +265,8 @@ pub fn protect(
                         freed += 1;
                         continue;
                     }
-                    let mut fix = Vec::new();
-                    for radius in [1, 2] {
-                        if let Some(repair) =
-                            attack::repair(&model, &supp, figure, min_persons, radius)?
-                        {
-                            fix = repair.figures;
-                            break;
-                        }
-                    }
+                    let mut fix = attack::repair(&model, &supp, figure, min_persons)?
+                        .map_or_else(Vec::new, |repair| repair.figures);
                     // No repair found near the figure (or, through the LP relaxation, none
                     // seen as needed): its cheapest neighbour, and the next round tells.
                     if fix.is_empty() {

@@ -38,9 +38,9 @@ fn the_sample_passes_the_exact_audit_and_counts_its_information_loss() {
     assert!(area.secondary_share() > 0.0 && area.secondary_share() < 1.0);
 }
 
-/// A statistician does not publish a table whose national total is hidden: in every table,
-/// the cell at the top total of every dimension (a total of some relation and a part of none)
-/// is published.
+/// A statistician does not publish a table whose national total is hidden: in every table
+/// whose first cell is its grand total (a total of some relation and a part of none: every
+/// table but `survivors_pensions`, whose `SSS` comes last), that cell is published.
 #[test]
 fn the_samples_grand_totals_are_published() {
     let (a, _) = protected_sample();

@@ -668,14 +668,31 @@ pub(super) struct Repair {
 /// moved (`Model::cost`: persons, dearer for margins and dearest for headline figures). The relations of those figures are constraints too, so a
 /// moved figure must be balanced where it sits elsewhere; everything further out stays at its
 /// true value. The figures that move are the suppressions needed: with them suppressed, the
-/// solution is a point of the attacker's program with `k` at `min_persons`. `None` when no
-/// movement of that neighbourhood suffices (the caller then widens the search).
+/// solution is a point of the attacker's program with `k` at `min_persons`. The neighbourhood
+/// is the figures within one relation of `k`, then two; a published grand total moves only
+/// where neither protects `k` without one. `None` when no movement suffices.
 pub(super) fn repair(
     model: &Model,
     supp: &[bool],
     k: usize,
     min_persons: i64,
+) -> Result<Option<Repair>> {
+    for (radius, grand) in [(1, false), (2, false), (1, true), (2, true)] {
+        if let Some(repair) = repair_within(model, supp, k, min_persons, radius, grand)? {
+            return Ok(Some(repair));
+        }
+    }
+    Ok(None)
+}
+
+/// [`repair`] within `radius`, with published grand totals movable or not (`grand`).
+fn repair_within(
+    model: &Model,
+    supp: &[bool],
+    k: usize,
+    min_persons: i64,
     radius: usize,
+    grand: bool,
 ) -> Result<Option<Repair>> {
     let cap = min_persons as f64;
     // The suppressed figures within `radius` relations of `k`.
@@ -694,7 +711,7 @@ pub(super) fn repair(
             movable.extend(
                 model.rels[r]
                     .figures()
-                    .filter(|&h| !supp[h] && model.persons[h] > 0),
+                    .filter(|&h| !supp[h] && model.persons[h] > 0 && (grand || !model.grand[h])),
             );
         }
     }

@@ -74,6 +74,11 @@ pub(super) const HEADLINE_PENALTY: i64 = 1_000_000;
 struct Levels {
     /// Dimension → code → (is a total, is a part).
     roles: Vec<Vec<(bool, bool)>>,
+    /// Dimension → its top total: the first code that is a total and a part of none (`SSS`,
+    /// `ALL`; `NP` in the table of the national pension's kinds; `SSS` last among the
+    /// survivors' categories). `ALL` comes before `NP` and `SP`, which are totals of kinds
+    /// and phases but no part of `ALL` (a sum of the base benefits).
+    tops: Vec<Option<usize>>,
 }
 
 impl Levels {
@@ -103,7 +108,11 @@ impl Levels {
                 }
             }
         }
-        Levels { roles }
+        let tops = roles
+            .iter()
+            .map(|codes| codes.iter().position(|&(total, part)| total && !part))
+            .collect();
+        Levels { roles, tops }
     }
 
     /// For one cell: the number of its dimensions at a total code, and the number of the
@@ -117,10 +126,7 @@ impl Levels {
             cell /= n;
             let roles = &self.roles[d];
             totals += usize::from(roles[code].0);
-            // The top total is the dimension's first code (`SSS`, `ALL`; `NP` in the table of
-            // the national pension's kinds) when that code is a total of no larger one.
-            let has_top = roles[0].0 && !roles[0].1;
-            if has_top && code != 0 {
+            if self.tops[d].is_some_and(|top| top != code) {
                 off_top += 1;
             }
         }
