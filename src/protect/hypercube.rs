@@ -282,17 +282,10 @@ impl Cubes {
             if short <= 0 {
                 break;
             }
-            let view = View {
-                model,
-                supp,
-                moved: &moved,
-                free_only,
-                headlines: self.search.headlines,
-                sums: false,
-            };
+            let counts = self.view(model, supp, &moved, free_only, false);
             let (_, z) = self
-                .step(&view, t, cell, short)
-                .or_else(|| self.step(&view, t, cell, 1))?;
+                .step(&counts, t, cell, short)
+                .or_else(|| self.step(&counts, t, cell, 1))?;
             for (f, dz) in z {
                 *moved.entry(f).or_insert(0) += dz;
             }
@@ -300,20 +293,31 @@ impl Cubes {
         moved.retain(|_, dz| *dz != 0);
         if model.money[t] {
             // The sums' certificate, taking the figures the counts' one moves for free.
-            let view = View {
-                model,
-                supp,
-                moved: &moved,
-                free_only,
-                headlines: self.search.headlines,
-                sums: true,
-            };
-            let (_, w) = self.step(&view, t, cell, 1)?;
+            let sums = self.view(model, supp, &moved, free_only, true);
+            let (_, w) = self.step(&sums, t, cell, 1)?;
             moved.extend(w.into_keys().map(|f| (f, 0)));
         }
         Some(Pattern {
             figures: moved.into_keys().collect(),
         })
+    }
+
+    fn view<'v>(
+        &self,
+        model: &'v Model,
+        supp: &'v [bool],
+        moved: &'v BTreeMap<usize, i64>,
+        free_only: bool,
+        sums: bool,
+    ) -> View<'v> {
+        View {
+            model,
+            supp,
+            moved,
+            free_only,
+            headlines: self.search.headlines,
+            sums,
+        }
     }
 
     /// The cheapest hypercube moving the figure of `cell` by `d`, on the persons plus `moved`.
