@@ -204,6 +204,11 @@ pub fn protect(
         Search::WIDE.with_headlines(),
     ] {
         cubes.search = search;
+        tracing::debug!(
+            ?search,
+            open = todo.len(),
+            "disclosure control: hypercube search"
+        );
         trace_headlines(&model, &supp, min_persons, tables, "before hypercubes");
         todo.retain(
             |&k| match cubes.pattern(&search_model, &supp, k, min_persons, false) {
@@ -215,10 +220,23 @@ pub fn protect(
             },
         );
     }
+    trace_headlines(&model, &supp, min_persons, tables, "after hypercubes");
+    tracing::debug!(
+        without_pattern = todo.len(),
+        "disclosure control: hypercubes"
+    );
     // The rest: the published figures whose suppression lets them reach `min_persons`, by a
     // program over their neighbourhood; its solution proves the figure when it is integral.
+    // A repair often protects the figures after it too: those need no program of their own.
     let mut repaired = BTreeSet::new();
     for &k in &todo {
+        if cubes
+            .pattern(&search_model, &supp, k, min_persons, true)
+            .is_some()
+        {
+            repaired.insert(k);
+            continue;
+        }
         if let Some(repair) = attack::repair(&search_model, &supp, k, min_persons)? {
             repair.figures.into_iter().for_each(|g| supp[g] = true);
             if repair.proven {
@@ -226,10 +244,9 @@ pub fn protect(
             }
         }
     }
-    trace_headlines(&model, &supp, min_persons, tables, "after hypercubes");
+    trace_headlines(&model, &supp, min_persons, tables, "after repairs");
     todo.retain(|k| !repaired.contains(k));
     todo.extend(recheck);
-    trace_headlines(&model, &supp, min_persons, tables, "after repairs");
     let mut secondary = supp.iter().filter(|&&s| s).count() - primary;
     tracing::debug!(
         secondary,

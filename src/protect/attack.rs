@@ -715,6 +715,10 @@ fn repair_within(
             );
         }
     }
+    // With no grand total beside it, the program is the one without them, which failed.
+    if grand && !movable.iter().any(|&h| model.grand[h]) {
+        return Ok(None);
+    }
     let rels: BTreeSet<usize> = inside
         .iter()
         .chain(&movable)
