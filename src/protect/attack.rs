@@ -670,19 +670,34 @@ pub(super) struct Repair {
 /// true value. The figures that move are the suppressions needed: with them suppressed, the
 /// solution is a point of the attacker's program with `k` at `min_persons`. The neighbourhood
 /// is the figures within one relation of `k`, then two; a published grand total moves only
-/// where neither protects `k` without one. `None` when no movement suffices.
+/// where neither protects `k` without one, and then a neighbourhood of three relations
+/// without grand totals is tried first (it costs more, so only there). `None` when no
+/// movement suffices.
 pub(super) fn repair(
     model: &Model,
     supp: &[bool],
     k: usize,
     min_persons: i64,
 ) -> Result<Option<Repair>> {
-    for (radius, grand) in [(1, false), (2, false), (1, true), (2, true)] {
-        if let Some(repair) = repair_within(model, supp, k, min_persons, radius, grand)? {
+    let within = |radius, grand| repair_within(model, supp, k, min_persons, radius, grand);
+    let nearest = |grand| -> Result<Option<Repair>> {
+        match within(1, grand)? {
+            Some(repair) => Ok(Some(repair)),
+            None => within(2, grand),
+        }
+    };
+    if let Some(repair) = nearest(false)? {
+        return Ok(Some(repair));
+    }
+    let Some(with_grand) = nearest(true)? else {
+        return Ok(None);
+    };
+    if with_grand.figures.iter().any(|&f| model.grand[f]) {
+        if let Some(repair) = within(3, false)? {
             return Ok(Some(repair));
         }
     }
-    Ok(None)
+    Ok(Some(with_grand))
 }
 
 /// [`repair`] within `radius`, with published grand totals movable or not (`grand`).
