@@ -160,8 +160,8 @@ fn the_declared_relations_and_links_hold_on_the_samples_true_tables() {
     }
 }
 
-/// `new_recipients` (publication.md, "Additivity" and "Precise definitions"): `SP` = `SP_INIT`
-/// + `SP_CONT` holds on the sample's new recipients, in every sex and age group (a new
+/// `new_recipients` (publication.md, "Additivity" and "Precise definitions"): `SP` equals
+/// `SP_INIT` plus `SP_CONT` on the sample's new recipients, in every sex and age group (a new
 /// spouse's pension counts under the phase of its start month; only a person with two new
 /// spouse's pensions of different phases could break it). `NP` need not be the sum of its
 /// kinds (a change of kind is new at the kind's level only). `ALL` is at most the sum of the

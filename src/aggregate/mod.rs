@@ -834,8 +834,7 @@ fn expenditure(
             },
         ],
     );
-    for cell in 0..table.cells() {
-        let n = persons[cell];
+    for (cell, &n) in persons.iter().enumerate() {
         table.values[0][cell] = Some(money.sum[cell]);
         table.values[1][cell] = Some(n);
         table.persons[cell] = n;

@@ -72,9 +72,7 @@ pub fn rejects_text(frame: &DataFrame, limit: Option<usize>) -> Result<String> {
             .collect())
     };
     let columns = header.iter().map(|h| text(h)).collect::<Result<Vec<_>>>()?;
-    for i in 0..shown {
-        rows.push(std::array::from_fn(|c| columns[c][i].clone()));
-    }
+    rows.extend((0..shown).map(|i| std::array::from_fn(|c| columns[c][i].clone())));
     let widths: Vec<usize> = (0..4)
         .map(|c| {
             rows.iter()

@@ -192,9 +192,11 @@ struct Publication {
 struct PublishedTable {
     dimensions: Vec<&'static str>,
     measures: Vec<Measure>,
-    /// Per row: the codes, then per measure the value and status.
-    rows: Vec<(Vec<String>, Vec<(Option<i64>, Status)>)>,
+    rows: Vec<PublishedRow>,
 }
+
+/// One row of a published CSV: the codes, then per measure the value and status.
+type PublishedRow = (Vec<String>, Vec<(Option<i64>, Status)>);
 
 impl Publication {
     fn read(live: &LivePeriod) -> Result<Publication> {
