@@ -174,12 +174,7 @@ pub fn protect(
         .iter()
         .map(|list| list.iter().filter(|r| !upper_only(r)).cloned().collect())
         .collect();
-    let mut search_model = Model::build(tables, &searched, links, true)?;
-    // A figure's cost and whether it heads its table come from the tables' whole hierarchies
-    // (`ALL` tops the benefits of `new_recipients` through the relations left out here).
-    search_model.cost.clone_from(&model.cost);
-    search_model.headline.clone_from(&model.headline);
-    search_model.grand.clone_from(&model.grand);
+    let search_model = model.without_upper_bounds();
     let upper_only_in: Vec<bool> = relations.iter().map(|l| l.iter().any(upper_only)).collect();
     let linked = model
         .cells

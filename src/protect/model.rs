@@ -274,14 +274,7 @@ impl Model {
                 });
             }
         }
-        let mut rels_of = vec![Vec::new(); cells.len()];
-        for (i, r) in rels.iter().enumerate() {
-            for f in r.figures() {
-                if rels_of[f].last() != Some(&i) {
-                    rels_of[f].push(i);
-                }
-            }
-        }
+        let rels_of = relations_of(&rels, cells.len());
         let levels: Vec<Levels> = tables
             .iter()
             .zip(relations)
@@ -314,6 +307,26 @@ impl Model {
         })
     }
 
+    /// The model without the relations that only bound a total from above
+    /// (`Relation::AtMost`), for the pattern search (see `protect`). What a figure costs and
+    /// whether it heads its table stay those of the whole hierarchies (`ALL` tops the benefits
+    /// of `new_recipients` through the relations left out).
+    pub fn without_upper_bounds(&self) -> Model {
+        let rels: Vec<Rel> = self.rels.iter().filter(|r| r.lower).cloned().collect();
+        Model {
+            ids: self.ids.clone(),
+            cells: self.cells.clone(),
+            persons: self.persons.clone(),
+            rels_of: relations_of(&rels, self.figures()),
+            rels,
+            money: self.money.clone(),
+            cost: self.cost.clone(),
+            headline: self.headline.clone(),
+            grand: self.grand.clone(),
+            truth: self.truth,
+        }
+    }
+
     pub fn figures(&self) -> usize {
         self.persons.len()
     }
@@ -336,4 +349,17 @@ impl Model {
             .map(|cells| cells.iter().all(|&(t, c)| tables[t].is_suppressed(c)))
             .collect()
     }
+}
+
+/// Figure → the relations it appears in, each once, in relation order.
+fn relations_of(rels: &[Rel], figures: usize) -> Vec<Vec<usize>> {
+    let mut rels_of = vec![Vec::new(); figures];
+    for (i, r) in rels.iter().enumerate() {
+        for f in r.figures() {
+            if rels_of[f].last() != Some(&i) {
+                rels_of[f].push(i);
+            }
+        }
+    }
+    rels_of
 }
