@@ -64,6 +64,14 @@ pub(super) enum Finding {
 }
 
 impl Finding {
+    /// A count whose maximum, as a program found it, is `max` < `min_persons`.
+    fn exposed(figure: usize, max: f64) -> Finding {
+        Finding::Count {
+            figure,
+            max: Some((max + INT_TOL).floor() as i64),
+        }
+    }
+
     pub fn figure(&self) -> usize {
         match *self {
             Finding::Count { figure, .. } | Finding::Money { figure, .. } => figure,
@@ -197,8 +205,9 @@ impl Program<'_> {
     /// Maximises Σ objective[i]·xᵢ with xᵢ within bounds[i].
     ///
     /// `capped` adds, per (position, cap, weight), weight · min(xᵢ, cap) to the objective (a
-    /// variable tᵢ ≤ cap, tᵢ ≤ xᵢ): a figure counts towards the objective up to `min_persons` only, without
-    /// bounding the figure itself (a suppressed figure may hold more than `min_persons`).
+    /// variable tᵢ ≤ cap, tᵢ ≤ xᵢ): a figure counts towards the objective up to `min_persons`
+    /// only, without bounding the figure itself (a suppressed figure may hold more than
+    /// `min_persons`).
     fn solve(
         &self,
         objective: &[f64],
@@ -410,24 +419,13 @@ impl Component<'_> {
                     Some(y)
                 };
                 let point = match lp {
-                    Some(y) if y[i] < cap - INT_TOL => {
-                        if whole {
-                            out.push(Finding::Count {
-                                figure: k,
-                                max: Some((y[i] + INT_TOL).floor() as i64),
-                            });
-                            break;
-                        }
-                        None
-                    }
+                    // Short of `min_persons` on a neighbourhood: the outer program tells.
+                    Some(y) if y[i] < cap - INT_TOL => None,
                     Some(y) if integral(&y) => Some(y),
                     _ => match self.integer_max(&inner, k, &open, cap)? {
                         Outcome::Solved(y) if y[i] >= cap - INT_TOL => Some(y),
                         Outcome::Solved(y) if whole => {
-                            out.push(Finding::Count {
-                                figure: k,
-                                max: Some((y[i] + INT_TOL).floor() as i64),
-                            });
+                            out.push(Finding::exposed(k, y[i]));
                             break;
                         }
                         Outcome::Infeasible => return Err(inner.inconsistent()),
@@ -455,10 +453,7 @@ impl Component<'_> {
                 let y = self.maximise(&outer, &[k], cap)?;
                 let y = y[outer.position(k)];
                 if y < cap - INT_TOL {
-                    out.push(Finding::Count {
-                        figure: k,
-                        max: Some((y + INT_TOL).floor() as i64),
-                    });
+                    out.push(Finding::exposed(k, y));
                     break;
                 }
                 radius *= 2;
@@ -665,8 +660,9 @@ pub(super) struct Repair {
 /// chosen by a program: around `k`, the suppressed figures within `radius` relations are
 /// unknowns as in the audit, `k` is set to `min_persons`, and every published figure with
 /// persons > 0 in a relation touching them may move away from its value at a cost per person
-/// moved (`Model::cost`: persons, dearer for margins and dearest for headline figures). The relations of those figures are constraints too, so a
-/// moved figure must be balanced where it sits elsewhere; everything further out stays at its
+/// moved (`Model::cost`: persons, dearer for margins and dearest for headline figures). The
+/// relations of those figures are constraints too, so a moved figure must be balanced where
+/// it sits elsewhere; everything further out stays at its
 /// true value. The figures that move are the suppressions needed: with them suppressed, the
 /// solution is a point of the attacker's program with `k` at `min_persons`. The neighbourhood
 /// is the figures within one relation of `k`, then two; a published grand total moves only

@@ -302,6 +302,7 @@ impl Cubes {
         })
     }
 
+    /// What a search for `model`'s figures sees (see [`View`]).
     fn view<'v>(
         &self,
         model: &'v Model,
@@ -599,8 +600,9 @@ impl View<'_> {
 
     /// What moving figure `f` by `z` costs in new suppressions (its cost; nothing when it
     /// is suppressed already or moved by an earlier step), or `None` when it may not move: it
-    /// has no persons (zeros are published), its persons would fall below 1 (for counts), or, with `free_only`, it
-    /// is published, or it is a published headline figure and the search avoids those. A
+    /// has no persons (zeros are published), its persons would fall below 1 (for counts), or,
+    /// with `free_only`, it is published, or it is a published headline figure and the search
+    /// avoids those. A
     /// published grand total never moves here: the rules and the repair may still take one as
     /// a last resort, when no other pattern protects its table.
     fn cost(&self, f: usize, z: i64) -> Option<f64> {
@@ -626,15 +628,6 @@ impl View<'_> {
     /// bounds; for the sums of a table `t` with money, every relation of `t` as an equation.
     fn keeps_relations(&self, t: usize, z: &BTreeMap<usize, i64>) -> bool {
         let model = self.model;
-        if self.sums {
-            let dz = |f: usize| z.get(&f).copied().unwrap_or(0);
-            return z
-                .keys()
-                .flat_map(|&f| model.rels_of[f].iter().copied())
-                .map(|r| &model.rels[r])
-                .filter(|rel| rel.table == t)
-                .all(|rel| dz(rel.total) == rel.parts.iter().map(|&p| dz(p)).sum::<i64>());
-        }
         let rels: BTreeSet<usize> = z
             .keys()
             .flat_map(|&f| model.rels_of[f].iter().copied())
@@ -643,15 +636,17 @@ impl View<'_> {
         rels.into_iter().all(|r| {
             let rel = &model.rels[r];
             let balanced = dz(rel.total) == rel.parts.iter().map(|&p| dz(p)).sum::<i64>();
-            let counts = !rel.persons
-                || if rel.bounded {
-                    let y = |f: usize| self.now(f) + dz(f);
-                    (!rel.lower || rel.parts.iter().all(|&p| y(p) <= y(rel.total)))
-                        && y(rel.total) <= rel.parts.iter().map(|&p| y(p)).sum::<i64>()
-                } else {
-                    balanced
-                };
-            counts
+            if self.sums {
+                rel.table != t || balanced
+            } else if !rel.persons {
+                true
+            } else if rel.bounded {
+                let y = |f: usize| self.now(f) + dz(f);
+                (!rel.lower || rel.parts.iter().all(|&p| y(p) <= y(rel.total)))
+                    && y(rel.total) <= rel.parts.iter().map(|&p| y(p)).sum::<i64>()
+            } else {
+                balanced
+            }
         })
     }
 }
