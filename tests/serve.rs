@@ -278,6 +278,12 @@ fn serve_answers_the_pxweb_api_from_the_publication() {
     assert_eq!(served.get("/api/v2/tables/nothing/metadata").status, 404);
     assert_eq!(served.get("/api/v2/nothing").status, 404);
     assert_eq!(served.get("/api/v2/tables?lang=de").status, 400);
+    let unknown_language = served.get("/api/v2/tables/recipients_by_area/metadata?lang=de");
+    assert_eq!(unknown_language.status, 400);
+    assert!(unknown_language.json()["detail"]
+        .as_str()
+        .unwrap()
+        .contains("lang 'de'"));
     let codelist = served.get("/api/v2/codelists/vs_sex?lang=en").json();
     assert_eq!(codelist["values"][1]["code"], "1");
     assert_eq!(codelist["eliminationValueCode"], "SSS");

@@ -56,6 +56,11 @@ fn cell(t: &Table, codes: &[&str]) -> usize {
 /// 1       27  10   2  15
 /// 2       41  12   9  20
 /// ```
+/// Protects one table without links at `MIN`.
+fn protect_one(t: &mut Table, r: &[Relation]) -> Vec<SuppressionCounts> {
+    protect(std::slice::from_mut(t), &[r.to_vec()], &[], MIN).unwrap()
+}
+
 fn sex_by_age() -> (Table, Vec<Relation>) {
     let t = table(
         "sex_age",
@@ -78,13 +83,7 @@ fn sex_by_age() -> (Table, Vec<Relation>) {
 #[test]
 fn a_single_small_cell_is_protected_by_the_smallest_box() {
     let (mut t, r) = sex_by_age();
-    let counts = protect(
-        std::slice::from_mut(&mut t),
-        std::slice::from_ref(&r),
-        &[],
-        MIN,
-    )
-    .unwrap();
+    let counts = protect_one(&mut t, &r);
     // The partner in the age row is the smaller of A (10) and C (15); in the sex column
     // women (9); the box closes at women aged A.
     let expected = vec![
@@ -167,13 +166,7 @@ fn two_small_parts_beside_a_published_total_take_a_third() {
     // 1 + 1 + 6 = 8: with only the two ones suppressed their sum 2 tells both are 1.
     let mut t = table("t", &[("sex", &["SSS", "1", "2", "3"])], &[8, 1, 1, 6]);
     let r = relations(&t, &[total("sex", &["1", "2", "3"])]);
-    protect(
-        std::slice::from_mut(&mut t),
-        std::slice::from_ref(&r),
-        &[],
-        MIN,
-    )
-    .unwrap();
+    protect_one(&mut t, &r);
     assert_eq!(suppressed(&t), vec![1, 2, 3]);
     assert!(audit(&[t], &[r], &[], MIN).unwrap().passed());
 }
@@ -216,13 +209,7 @@ fn a_two_level_area_hierarchy_is_protected_at_every_level() {
         total("sex", &["1", "2"]),
     ];
     let r = relations(&t, &h);
-    let counts = protect(
-        std::slice::from_mut(&mut t),
-        std::slice::from_ref(&r),
-        &[],
-        MIN,
-    )
-    .unwrap();
+    let counts = protect_one(&mut t, &r);
     let got: Vec<Vec<&str>> = suppressed(&t).into_iter().map(|c| t.codes(c)).collect();
     // KU1 men (2) pairs with KU2 men (15) in MK1 = KU1 + KU2 and with KU1 women (13) in the
     // sex total; KU2 women (10) closes the box, and MK1's totals stay published.
@@ -289,13 +276,7 @@ fn a_count_under_all_is_bounded_by_its_benefits() {
     ];
     let r = relations(&t, &h);
     assert!(matches!(r[0], Relation::Bounded { .. }));
-    protect(
-        std::slice::from_mut(&mut t),
-        std::slice::from_ref(&r),
-        &[],
-        MIN,
-    )
-    .unwrap();
+    protect_one(&mut t, &r);
     let got: Vec<Vec<&str>> = suppressed(&t).into_iter().map(|c| t.codes(c)).collect();
     // Primary: ALL and A women (3), B total and men (2). The sex totals of ALL (24) and A
     // (23) take their men. Then women under ALL equal women under A (ALL ≤ Σ benefits, the
@@ -366,13 +347,7 @@ fn a_new_recipients_total_at_most_its_parts_bounds_them_from_below() {
     // a (30), which leaves ALL a = 30 published: OP a ≥ 30 − CI a = 30, so OP b ≤ 2, and
     // ALL b ≤ OP b + CI b ≤ 2.
     let mut unaware = t.clone();
-    protect(
-        std::slice::from_mut(&mut unaware),
-        std::slice::from_ref(&sums),
-        &[],
-        MIN,
-    )
-    .unwrap();
+    protect_one(&mut unaware, &sums);
     assert!(!unaware.is_suppressed(cell(&unaware, &["ALL", "a"])));
     assert!(audit(&[unaware.clone()], &[sums], &[], MIN)
         .unwrap()
@@ -386,13 +361,7 @@ fn a_new_recipients_total_at_most_its_parts_bounds_them_from_below() {
     );
     // Protected with the bound, the pattern passes an attacker who knows it.
     let mut aware = t.clone();
-    protect(
-        std::slice::from_mut(&mut aware),
-        std::slice::from_ref(&r),
-        &[],
-        MIN,
-    )
-    .unwrap();
+    protect_one(&mut aware, &r);
     let report = audit(&[aware], &[r], &[], MIN).unwrap();
     assert!(report.passed(), "{report:?}");
 }
@@ -434,13 +403,7 @@ fn a_count_under_all_takes_no_partner_for_the_sums_behind_means() {
     assert!(audit(&[only], std::slice::from_ref(&r), &[], MIN)
         .unwrap()
         .passed());
-    protect(
-        std::slice::from_mut(&mut t),
-        std::slice::from_ref(&r),
-        &[],
-        MIN,
-    )
-    .unwrap();
+    protect_one(&mut t, &r);
     assert_eq!(suppressed(&t), vec![3]);
     assert!(audit(&[t], &[r], &[], MIN).unwrap().passed());
 }
@@ -614,13 +577,7 @@ fn the_audit_finds_what_the_local_rules_miss_and_protect_repairs_it() {
 
     // protect keeps the given suppressions and adds what the audit asks for.
     let before = suppressed(&t);
-    protect(
-        std::slice::from_mut(&mut t),
-        std::slice::from_ref(&r),
-        &[],
-        MIN,
-    )
-    .unwrap();
+    protect_one(&mut t, &r);
     let after = suppressed(&t);
     assert!(before.iter().all(|c| after.contains(c)));
     assert!(after.len() > before.len());
@@ -683,13 +640,7 @@ fn expenditure_is_audited_on_its_own_relations() {
         vec![(5, AuditProblem::SumDetermined)]
     );
 
-    protect(
-        std::slice::from_mut(&mut t),
-        std::slice::from_ref(&r),
-        &[],
-        MIN,
-    )
-    .unwrap();
+    protect_one(&mut t, &r);
     // Every cell here but the four inside is a headline figure (a one-way margin). The
     // counts of A's recovery reach `min_persons` within A's published total alone; its euros
     // need the box inside (A and B × regular and recovery), which keeps every money relation
@@ -709,20 +660,8 @@ fn protect_is_deterministic_and_never_suppresses_zeros() {
     ]);
     let mut a = t.clone();
     let mut b = t.clone();
-    protect(
-        std::slice::from_mut(&mut a),
-        std::slice::from_ref(&r),
-        &[],
-        MIN,
-    )
-    .unwrap();
-    protect(
-        std::slice::from_mut(&mut b),
-        std::slice::from_ref(&r),
-        &[],
-        MIN,
-    )
-    .unwrap();
+    protect_one(&mut a, &r);
+    protect_one(&mut b, &r);
     assert_eq!(a, b);
     assert!((0..a.cells()).all(|c| a.persons[c] > 0 || !a.is_suppressed(c)));
     assert!(audit(&[a], &[r], &[], MIN).unwrap().passed());
@@ -1139,13 +1078,7 @@ fn a_full_size_area_table_is_protected_and_passes_the_audit() {
     let primary = (0..t.cells())
         .filter(|&c| (1..MIN).contains(&t.persons[c]))
         .count();
-    let counts = protect(
-        std::slice::from_mut(&mut t),
-        std::slice::from_ref(&r),
-        &[],
-        MIN,
-    )
-    .unwrap();
+    let counts = protect_one(&mut t, &r);
     assert_eq!(counts[0].primary, primary);
     assert!(
         2 * counts[0].secondary < 3 * primary,

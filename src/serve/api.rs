@@ -2,7 +2,8 @@
 use std::sync::Arc;
 
 use axum::body::Bytes;
-use axum::extract::{Path, Query, State};
+use axum::extract::{FromRequestParts, Path, Query, State};
+use axum::http::request::Parts;
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use serde_json::{json, Value};
@@ -77,6 +78,45 @@ fn find<'a>(store: &'a Store, id: &str) -> Result<&'a ApiTable, Problem> {
     store
         .table(id)
         .ok_or_else(|| Problem::not_found(format!("no table with id '{id}'")))
+}
+
+/// What a GET of one table's resource (`/tables/{id}…`) starts from: the store as loaded when
+/// the request came, the table's id, the language asked for (an unknown one is answered 400
+/// before anything else) and the base of the links.
+pub struct TableRequest {
+    store: Arc<Store>,
+    id: String,
+    lang: &'static str,
+    base: String,
+}
+
+impl TableRequest {
+    /// The table asked for, or 404.
+    fn table(&self) -> Result<&ApiTable, Problem> {
+        find(&self.store, &self.id)
+    }
+}
+
+impl FromRequestParts<Arc<Server>> for TableRequest {
+    type Rejection = Response;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        server: &Arc<Server>,
+    ) -> Result<TableRequest, Response> {
+        let Path(id) = Path::<String>::from_request_parts(parts, server)
+            .await
+            .map_err(IntoResponse::into_response)?;
+        let Query(params) = Params::from_request_parts(parts, server)
+            .await
+            .map_err(IntoResponse::into_response)?;
+        Ok(TableRequest {
+            store: server.store(),
+            id,
+            lang: language(&params).map_err(IntoResponse::into_response)?,
+            base: base(&parts.headers),
+        })
+    }
 }
 
 pub async fn not_found() -> Problem {
@@ -264,31 +304,17 @@ pub async fn tables(
     })))
 }
 
-pub async fn table(
-    State(server): State<Arc<Server>>,
-    Path(id): Path<String>,
-    headers: HeaderMap,
-    Query(params): Params,
-) -> Result<Response, Problem> {
-    let lang = language(&params)?;
-    let store = server.store();
-    let t = find(&store, &id)?;
-    let mut json = table_json(&store, t, lang, &base(&headers));
+pub async fn table(request: TableRequest) -> Result<Response, Problem> {
+    let lang = request.lang;
+    let mut json = table_json(&request.store, request.table()?, lang, &request.base);
     json["language"] = json!(lang);
     Ok(json_response(json))
 }
 
-pub async fn metadata(
-    State(server): State<Arc<Server>>,
-    Path(id): Path<String>,
-    headers: HeaderMap,
-    Query(params): Params,
-) -> Result<Response, Problem> {
-    let lang = language(&params)?;
-    let store = server.store();
-    let t = find(&store, &id)?;
-    let base = base(&headers);
-    let c = &store.codelists;
+pub async fn metadata(request: TableRequest) -> Result<Response, Problem> {
+    let (lang, base) = (request.lang, &request.base);
+    let t = request.table()?;
+    let c = &request.store.codelists;
     let mut dimension = serde_json::Map::new();
     let mut ids = Vec::new();
     let mut size = Vec::new();
@@ -436,21 +462,14 @@ fn default_codes(t: &ApiTable) -> Vec<(&'static str, Vec<String>)> {
         .collect()
 }
 
-pub async fn default_selection(
-    State(server): State<Arc<Server>>,
-    Path(id): Path<String>,
-    headers: HeaderMap,
-    Query(params): Params,
-) -> Result<Response, Problem> {
-    let lang = language(&params)?;
-    let store = server.store();
-    let t = find(&store, &id)?;
+pub async fn default_selection(request: TableRequest) -> Result<Response, Problem> {
+    let (lang, base) = (request.lang, &request.base);
+    let t = request.table()?;
     let selection: Vec<Value> = default_codes(t)
         .into_iter()
         .map(|(id, codes)| json!({"variableCode": id, "valueCodes": codes}))
         .collect();
     let (stub, heading) = placement(t);
-    let base = base(&headers);
     Ok(json_response(json!({
         "language": lang,
         "selection": selection,
