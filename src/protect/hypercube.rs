@@ -266,6 +266,10 @@ impl Cubes {
     /// there is one, else one person at a time, each on the values the previous ones left
     /// (a sum of changes that keep the relations keeps them too, and each step keeps the
     /// bounds and the bounded counts on the running values, so the sum is a certificate).
+    /// Where the one hypercube needs new suppressions, hypercubes of one person each are
+    /// tried too, and the cheaper sum is taken: a small figure whose line holds no cell that
+    /// can give up all the persons at once (a rare benefit by area) may find three cheap
+    /// partners where one would have to be a large region.
     fn pattern_in(
         &self,
         model: &Model,
@@ -276,18 +280,17 @@ impl Cubes {
         free_only: bool,
     ) -> Option<Pattern> {
         let k = self.figure_of[t][cell];
-        let mut moved: BTreeMap<usize, i64> = BTreeMap::new();
-        loop {
-            let short = min_persons - model.persons[k] - moved.get(&k).copied().unwrap_or(0);
-            if short <= 0 {
+        let short = min_persons - model.persons[k];
+        let climb = |most: i64| self.climb(model, supp, t, cell, min_persons, free_only, most);
+        let (mut cost, mut moved) = climb(short)?;
+        for most in (1..short).rev() {
+            if cost == 0.0 {
                 break;
             }
-            let counts = self.view(model, supp, &moved, free_only, false);
-            let (_, z) = self
-                .step(&counts, t, cell, short)
-                .or_else(|| self.step(&counts, t, cell, 1))?;
-            for (f, dz) in z {
-                *moved.entry(f).or_insert(0) += dz;
+            if let Some((c, m)) = climb(most) {
+                if c < cost {
+                    (cost, moved) = (c, m);
+                }
             }
         }
         moved.retain(|_, dz| *dz != 0);
@@ -300,6 +303,44 @@ impl Cubes {
         Some(Pattern {
             figures: moved.into_keys().collect(),
         })
+    }
+
+    /// The steps of [`Cubes::pattern_in`]: hypercubes moving k by what it still lacks (unless
+    /// `unit`), else by one, until it reaches `min_persons`; their summed change and what it
+    /// costs in new suppressions.
+    #[allow(clippy::too_many_arguments)]
+    fn climb(
+        &self,
+        model: &Model,
+        supp: &[bool],
+        t: usize,
+        cell: usize,
+        min_persons: i64,
+        free_only: bool,
+        most: i64,
+    ) -> Option<(f64, BTreeMap<usize, i64>)> {
+        let k = self.figure_of[t][cell];
+        let mut moved: BTreeMap<usize, i64> = BTreeMap::new();
+        let mut cost = 0.0;
+        loop {
+            let short = min_persons - model.persons[k] - moved.get(&k).copied().unwrap_or(0);
+            if short <= 0 {
+                return Some((cost, moved));
+            }
+            let counts = self.view(model, supp, &moved, free_only, false);
+            let d = short.min(most);
+            let (c, z) = self.step(&counts, t, cell, d).or_else(|| {
+                if d > 1 {
+                    self.step(&counts, t, cell, 1)
+                } else {
+                    None
+                }
+            })?;
+            cost += c;
+            for (f, dz) in z {
+                *moved.entry(f).or_insert(0) += dz;
+            }
+        }
     }
 
     /// What a search for `model`'s figures sees (see [`View`]).
