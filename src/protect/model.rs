@@ -51,9 +51,9 @@ pub(super) struct Model {
     /// those of the person counts (publication.md, "Additivity"), under which a count under
     /// `ALL` is only bounded by its benefits.
     pub money: Vec<bool>,
-    /// Figure → what suppressing it costs: its persons, times one plus the number of its
-    /// dimensions at a total code (so a margin costs more than the cells it sums), times
-    /// [`HEADLINE_PENALTY`] for a headline figure.
+    /// Figure → what suppressing it costs: its persons, times [`COST_BASE`] plus the number
+    /// of its dimensions at a total code (so a margin costs more than the cells it sums),
+    /// times [`HEADLINE_PENALTY`] for a headline figure.
     pub cost: Vec<i64>,
     /// Figure → a grand total or a one-way margin (every dimension with totals at its top
     /// total but at most one) in one of its tables: suppressed as secondary only when no
@@ -65,6 +65,12 @@ pub(super) struct Model {
     /// The persons are the true ones (see [`Model::build`]).
     pub truth: bool,
 }
+
+/// The persons' weight in [`Model::cost`] beside the number of total codes: large enough that
+/// the persons hidden (the information loss reported) decide between two patterns, and a
+/// margin still costs more than the cells it sums (persons × (b + t + 1) > Σ persons × (b + t)).
+/// (benches/RESULTS.md has the loss measured with other bases.)
+pub(super) const COST_BASE: i64 = 4;
 
 /// The cost factor of a headline figure (see [`Model::headline`]): high enough that any
 /// pattern of other figures is cheaper.
@@ -287,7 +293,8 @@ impl Model {
             for &(t, cell) in list {
                 let (totals, top_missing) = levels[t].of_cell(&tables[t], cell);
                 let is_headline = top_missing <= 1;
-                let weight = (1 + totals as i64) * if is_headline { HEADLINE_PENALTY } else { 1 };
+                let weight =
+                    (COST_BASE + totals as i64) * if is_headline { HEADLINE_PENALTY } else { 1 };
                 cost[f] = cost[f].max(persons[f] * weight);
                 headline[f] |= is_headline;
                 grand[f] |= top_missing == 0;
