@@ -669,10 +669,12 @@ impl View<'_> {
     /// bounds; for the sums of a table `t` with money, every relation of `t` as an equation.
     fn keeps_relations(&self, t: usize, z: &BTreeMap<usize, i64>) -> bool {
         let model = self.model;
-        let rels: BTreeSet<usize> = z
+        let mut rels: Vec<usize> = z
             .keys()
             .flat_map(|&f| model.rels_of[f].iter().copied())
             .collect();
+        rels.sort_unstable();
+        rels.dedup();
         let dz = |f: usize| z.get(&f).copied().unwrap_or(0);
         rels.into_iter().all(|r| {
             let rel = &model.rels[r];
