@@ -52,8 +52,8 @@ pub(super) struct Search {
 
 impl Search {
     pub const QUICK: Search = Search {
-        keep: 10,
-        products: 4_096,
+        keep: 20,
+        products: 16_384,
         linked: 64,
         headlines: false,
     };
