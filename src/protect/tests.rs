@@ -114,6 +114,43 @@ fn a_single_small_cell_is_protected_by_the_smallest_box() {
 }
 
 #[test]
+fn a_cell_short_by_several_persons_takes_small_partners_one_person_at_a_time() {
+    // Men in A (1) must be able to reach 4. Only D (100 men) can give up 3 at once, so one
+    // box would hide D's row; the men in B, C and E (2 each, primary themselves) can each
+    // give up one, and three boxes through them hide only the women of A, B, C and E.
+    let mut t = table(
+        "area_sex",
+        &[
+            ("area", &["SSS", "A", "B", "C", "E", "D"]),
+            ("sex", &["SSS", "1", "2"]),
+        ],
+        &[
+            247, 107, 140, //
+            11, 1, 10, //
+            12, 2, 10, //
+            12, 2, 10, //
+            12, 2, 10, //
+            200, 100, 100,
+        ],
+    );
+    let r = relations(
+        &t,
+        &[
+            total("area", &["A", "B", "C", "E", "D"]),
+            total("sex", &["1", "2"]),
+        ],
+    );
+    protect_one(&mut t, &r);
+    let expected: Vec<usize> = ["A", "B", "C", "E"]
+        .iter()
+        .flat_map(|area| [cell(&t, &[area, "1"]), cell(&t, &[area, "2"])])
+        .collect();
+    assert_eq!(suppressed(&t), expected);
+    let report = audit(&[t], &[r], &[], MIN).unwrap();
+    assert!(report.passed(), "{report:?}");
+}
+
+#[test]
 fn the_audit_fails_when_only_the_primary_cell_is_suppressed() {
     let (mut t, r) = sex_by_age();
     let c = cell(&t, &["1", "B"]);
