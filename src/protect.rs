@@ -184,8 +184,9 @@ pub fn protect(
         .filter(|&f| model.is_primary(f, min_persons))
         .filter(|&f| linked || model.cells[f].iter().any(|&(t, _)| upper_only_in[t]))
         .collect();
-    // Secondary suppression: the cheapest hypercube of each primary figure, searched widely
-    // for the few the quick search misses.
+    // Secondary suppression: the cheapest hypercube of each primary figure, first among those
+    // that take no headline figure, then, for the figures left, among all, searched widely for
+    // the few the quick search misses.
     let mut cubes = Cubes::build(tables, &searched, &search_model);
     let mut todo: BTreeSet<usize> = (0..model.figures())
         .filter(|&f| model.is_primary(f, min_persons))
@@ -194,7 +195,6 @@ pub fn protect(
     // where no other pattern is found.
     for search in [
         Search::QUICK,
-        Search::WIDE,
         Search::QUICK.with_headlines(),
         Search::WIDE.with_headlines(),
     ] {

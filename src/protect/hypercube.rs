@@ -57,7 +57,9 @@ impl Search {
         linked: 64,
         headlines: false,
     };
-    /// For the few figures the quick search leaves without a pattern.
+    /// For the few figures the quick search leaves without a pattern even where it may take
+    /// headline figures. (Avoiding them, a wider search finds next to nothing the quick one
+    /// missed: the figures left then need a headline figure or a repair.)
     pub const WIDE: Search = Search {
         keep: 40,
         products: 100_000,
