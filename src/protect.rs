@@ -208,33 +208,6 @@ pub fn protect(
         todo.retain(
             |&k| match cubes.pattern(&search_model, &supp, k, min_persons, false) {
                 Some(pattern) => {
-                    if std::env::var("KS_DUMP").is_ok()
-                        && pattern
-                            .figures
-                            .iter()
-                            .any(|&g| !supp[g] && model.persons[g] > 1000)
-                    {
-                        let d = |f: usize| {
-                            let (t, c) = model.cells[f][0];
-                            format!(
-                                "{} {:?} {}",
-                                tables[t].id,
-                                tables[t].codes(c),
-                                model.persons[f]
-                            )
-                        };
-                        eprintln!(
-                            "BIG {:?} for {} : {:?}",
-                            search.headlines,
-                            d(k),
-                            pattern
-                                .figures
-                                .iter()
-                                .filter(|&&g| !supp[g])
-                                .map(|&g| d(g))
-                                .collect::<Vec<_>>()
-                        );
-                    }
                     pattern.figures.into_iter().for_each(|g| supp[g] = true);
                     false
                 }
@@ -260,32 +233,6 @@ pub fn protect(
             continue;
         }
         if let Some(repair) = attack::repair(&search_model, &supp, k, min_persons)? {
-            if std::env::var("KS_DUMP").is_ok()
-                && repair
-                    .figures
-                    .iter()
-                    .any(|&g| !supp[g] && model.persons[g] > 1000)
-            {
-                let d = |f: usize| {
-                    let (t, c) = model.cells[f][0];
-                    format!(
-                        "{} {:?} {}",
-                        tables[t].id,
-                        tables[t].codes(c),
-                        model.persons[f]
-                    )
-                };
-                eprintln!(
-                    "BIGREPAIR for {} : {:?}",
-                    d(k),
-                    repair
-                        .figures
-                        .iter()
-                        .filter(|&&g| !supp[g])
-                        .map(|&g| d(g))
-                        .collect::<Vec<_>>()
-                );
-            }
             repair.figures.into_iter().for_each(|g| supp[g] = true);
             if repair.proven {
                 repaired.insert(k);
@@ -345,27 +292,6 @@ pub fn protect(
                         .collect()
                 }
             };
-            if std::env::var("KS_DUMP").is_ok()
-                && fix.iter().any(|&g| !supp[g] && model.persons[g] > 1000)
-            {
-                let d = |f: usize| {
-                    let (t, c) = model.cells[f][0];
-                    format!(
-                        "{} {:?} {}",
-                        tables[t].id,
-                        tables[t].codes(c),
-                        model.persons[f]
-                    )
-                };
-                eprintln!(
-                    "BIGFIX for {} : {:?}",
-                    d(finding.figure()),
-                    fix.iter()
-                        .filter(|&&g| !supp[g])
-                        .map(|&g| d(g))
-                        .collect::<Vec<_>>()
-                );
-            }
             for g in fix {
                 if !supp[g] {
                     supp[g] = true;
