@@ -268,10 +268,11 @@ impl Cubes {
     /// there is one, else one person at a time, each on the values the previous ones left
     /// (a sum of changes that keep the relations keeps them too, and each step keeps the
     /// bounds and the bounded counts on the running values, so the sum is a certificate).
-    /// Where the one hypercube needs new suppressions, hypercubes of one person each are
-    /// tried too, and the cheaper sum is taken: a small figure whose line holds no cell that
-    /// can give up all the persons at once (a rare benefit by area) may find three cheap
-    /// partners where one would have to be a large region.
+    /// Where that needs new suppressions, steps of at most 2 and of 1 person are tried too,
+    /// each taking the figures the earlier steps moved for free, and the cheapest sum wins
+    /// (the larger steps on a tie): a small figure whose line holds no cell that can give up
+    /// all the persons at once (a rare benefit by area) may find three cheap partners where
+    /// one would have to be a large region.
     fn pattern_in(
         &self,
         model: &Model,
@@ -282,8 +283,32 @@ impl Cubes {
         free_only: bool,
     ) -> Option<Pattern> {
         let k = self.figure_of[t][cell];
+        // Steps of at most `most` persons (else of one) until k reaches `min_persons`: their
+        // summed change and what it costs in new suppressions.
+        let climb = |most: i64| -> Option<(f64, BTreeMap<usize, i64>)> {
+            let mut moved: BTreeMap<usize, i64> = BTreeMap::new();
+            let mut cost = 0.0;
+            loop {
+                let short = min_persons - model.persons[k] - moved.get(&k).copied().unwrap_or(0);
+                if short <= 0 {
+                    return Some((cost, moved));
+                }
+                let counts = self.view(model, supp, &moved, free_only, false);
+                let d = short.min(most);
+                let (c, z) = self.step(&counts, t, cell, d).or_else(|| {
+                    if d > 1 {
+                        self.step(&counts, t, cell, 1)
+                    } else {
+                        None
+                    }
+                })?;
+                cost += c;
+                for (f, dz) in z {
+                    *moved.entry(f).or_insert(0) += dz;
+                }
+            }
+        };
         let short = min_persons - model.persons[k];
-        let climb = |most: i64| self.climb(model, supp, t, cell, min_persons, free_only, most);
         let (mut cost, mut moved) = climb(short)?;
         for most in (1..short).rev() {
             if cost == 0.0 {
@@ -305,44 +330,6 @@ impl Cubes {
         Some(Pattern {
             figures: moved.into_keys().collect(),
         })
-    }
-
-    /// The steps of [`Cubes::pattern_in`]: hypercubes moving k by what it still lacks (unless
-    /// `unit`), else by one, until it reaches `min_persons`; their summed change and what it
-    /// costs in new suppressions.
-    #[allow(clippy::too_many_arguments)]
-    fn climb(
-        &self,
-        model: &Model,
-        supp: &[bool],
-        t: usize,
-        cell: usize,
-        min_persons: i64,
-        free_only: bool,
-        most: i64,
-    ) -> Option<(f64, BTreeMap<usize, i64>)> {
-        let k = self.figure_of[t][cell];
-        let mut moved: BTreeMap<usize, i64> = BTreeMap::new();
-        let mut cost = 0.0;
-        loop {
-            let short = min_persons - model.persons[k] - moved.get(&k).copied().unwrap_or(0);
-            if short <= 0 {
-                return Some((cost, moved));
-            }
-            let counts = self.view(model, supp, &moved, free_only, false);
-            let d = short.min(most);
-            let (c, z) = self.step(&counts, t, cell, d).or_else(|| {
-                if d > 1 {
-                    self.step(&counts, t, cell, 1)
-                } else {
-                    None
-                }
-            })?;
-            cost += c;
-            for (f, dz) in z {
-                *moved.entry(f).or_insert(0) += dz;
-            }
-        }
     }
 
     /// What a search for `model`'s figures sees (see [`View`]).
