@@ -313,6 +313,15 @@ mod tests {
     use super::*;
 
     #[test]
+    fn the_base_benefits_are_the_benefits_without_their_totals() {
+        let base: Vec<&str> = BENEFITS
+            .into_iter()
+            .filter(|b| !["ALL", "NP", "SP"].contains(b))
+            .collect();
+        assert_eq!(base, BASE_BENEFITS);
+    }
+
+    #[test]
     fn bands_and_levels() {
         assert_eq!(amount_band(0), "0-99");
         assert_eq!(amount_band(9_999), "0-99");
