@@ -464,13 +464,8 @@ impl Component<'_> {
 
     /// The program's LP solution maximising the sum of `targets`, each capped at `cap`.
     fn maximise(&self, program: &Program, targets: &[usize], cap: f64) -> Result<Vec<f64>> {
-        let bounds = self.bounds(program);
-        let objective = vec![0.0; bounds.len()];
-        let capped: Vec<(usize, f64, f64)> = targets
-            .iter()
-            .map(|&f| (program.position(f), cap, 1.0))
-            .collect();
-        match program.solve(&objective, &bounds, false, &capped)? {
+        let weighted: Vec<(usize, f64)> = targets.iter().map(|&f| (f, 1.0)).collect();
+        match self.capped_max(program, &weighted, cap, false)? {
             Outcome::Solved(y) => Ok(y),
             _ => Err(program.inconsistent()),
         }
@@ -487,13 +482,30 @@ impl Component<'_> {
         open: &[usize],
         cap: f64,
     ) -> Result<Outcome> {
-        let bounds = self.bounds(program);
         let first = cap * open.len() as f64 + 1.0;
-        let capped: Vec<(usize, f64, f64)> = open
+        let weighted: Vec<(usize, f64)> = open
             .iter()
-            .map(|&f| (program.position(f), cap, if f == k { first } else { 1.0 }))
+            .map(|&f| (f, if f == k { first } else { 1.0 }))
             .collect();
-        program.solve(&vec![0.0; bounds.len()], &bounds, true, &capped)
+        self.capped_max(program, &weighted, cap, true)
+    }
+
+    /// Maximises Σ weight · min(figure, `cap`) over `targets` (figure, weight), every
+    /// suppressed figure within its bounds: the LP relaxation, or with `integer` the integer
+    /// program.
+    fn capped_max(
+        &self,
+        program: &Program,
+        targets: &[(usize, f64)],
+        cap: f64,
+        integer: bool,
+    ) -> Result<Outcome> {
+        let bounds = self.bounds(program);
+        let capped: Vec<(usize, f64, f64)> = targets
+            .iter()
+            .map(|&(f, weight)| (program.position(f), cap, weight))
+            .collect();
+        program.solve(&vec![0.0; bounds.len()], &bounds, integer, &capped)
     }
 
     /// Suppressed figures are ≥ 1. A suppressed zero (never made here, reported by the audit)
@@ -594,10 +606,8 @@ pub(super) fn feasible_point(model: &Model, supp: &[bool], min_persons: i64) -> 
         };
         let mut y = component.maximise(&program, &figures, cap)?;
         if !integral(&y) {
-            let bounds = component.bounds(&program);
-            let capped: Vec<(usize, f64, f64)> =
-                (0..figures.len()).map(|i| (i, cap, 1.0)).collect();
-            y = match program.solve(&vec![0.0; bounds.len()], &bounds, true, &capped)? {
+            let every: Vec<(usize, f64)> = figures.iter().map(|&f| (f, 1.0)).collect();
+            y = match component.capped_max(&program, &every, cap, true)? {
                 Outcome::Solved(y) => y,
                 _ => return Err(program.inconsistent()),
             };
@@ -662,9 +672,9 @@ pub(super) struct Repair {
 /// persons > 0 in a relation touching them may move away from its value at a cost per person
 /// moved (`Model::cost`: persons, dearer for margins and dearest for headline figures). The
 /// relations of those figures are constraints too, so a moved figure must be balanced where
-/// it sits elsewhere; everything further out stays at its
-/// true value. The figures that move are the suppressions needed: with them suppressed, the
-/// solution is a point of the attacker's program with `k` at `min_persons`. The neighbourhood
+/// it sits elsewhere; everything further out stays at its true value. The figures that move
+/// are the suppressions needed: with them suppressed, the solution is a point of the
+/// attacker's program with `k` at `min_persons`. The neighbourhood
 /// is the figures within one relation of `k`, then two; a published grand total moves only
 /// where neither protects `k` without one, and then a neighbourhood of three relations
 /// without grand totals is tried first (it costs more, so only there). `None` when no

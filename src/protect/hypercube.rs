@@ -632,9 +632,8 @@ impl View<'_> {
     /// is suppressed already or moved by an earlier step), or `None` when it may not move: it
     /// has no persons (zeros are published), its persons would fall below 1 (for counts), or,
     /// with `free_only`, it is published, or it is a published headline figure and the search
-    /// avoids those. A
-    /// published grand total never moves here: the rules and the repair may still take one as
-    /// a last resort, when no other pattern protects its table.
+    /// avoids those. A published grand total never moves here: the rules and the repair may
+    /// still take one as a last resort, when no other pattern protects its table.
     fn cost(&self, f: usize, z: i64) -> Option<f64> {
         let x = self.model.persons[f];
         let published = !self.supp[f] && !self.moved.contains_key(&f);

@@ -166,7 +166,8 @@ pub(super) fn close(model: &Model, supp: &mut [bool], min_persons: i64) -> usize
 /// then those sharing one with the suppressed figures of that ring, and so on through the
 /// suppressed figures that bind `f`; in the first ring with a published figure holding
 /// persons, the cheapest as in the rules. `money` restricts the search to the money relations
-/// of that table (a money sum found determined); else the person-count relations are used. `None` when there is nothing left to suppress.
+/// of that table (a money sum found determined); else the person-count relations are used.
+/// `None` when there is nothing left to suppress.
 pub(super) fn partner(
     model: &Model,
     supp: &[bool],
