@@ -22,6 +22,7 @@ if [ -n "${KELASTAT_BIN:-}" ]; then
   BIN=$KELASTAT_BIN
 else
   export CARGO_TARGET_DIR=${CARGO_TARGET_DIR:-$HOME/.cache/kelastat-target}
+  source scripts/tools.sh
   cargo build --release --locked --quiet
   BIN="$CARGO_TARGET_DIR/release/kelastat"
 fi

@@ -40,14 +40,7 @@ pub fn current_stage() -> &'static str {
 }
 
 pub fn init(format: LogFormat) {
-    // The solver's own trace (every simplex iteration) would bury kelastat's debug lines; it
-    // stays at warnings unless named in KELASTAT_LOG.
     let directives = std::env::var("KELASTAT_LOG").unwrap_or_else(|_| "info".into());
-    let directives = if directives.contains("microlp") {
-        directives
-    } else {
-        format!("{directives},microlp=warn")
-    };
     let filter = EnvFilter::try_new(&directives).unwrap_or_else(|_| EnvFilter::new("info"));
     // A subscriber already set (tests calling twice) keeps the first: nothing to do.
     match format {

@@ -25,8 +25,7 @@
 //! *figures*, one per group of linked cells ([`model`]), so they are suppressed together and
 //! the relations of both tables bind them. The pattern depends only on the input: every
 //! choice is by cost, then position, the relations and cells are visited in a fixed order,
-//! and the solver is deterministic (its integer search runs to optimality, with no node or
-//! time limit).
+//! and the solver is deterministic (HiGHS, single-threaded, with no node or time limit).
 //!
 //! Only whole cells are suppressed ([`Table::suppress`]): count, means, medians and money
 //! together, so the one audit of the counts covers the amount sums (count × mean) as well,
@@ -36,6 +35,7 @@ mod attack;
 mod hypercube;
 mod model;
 mod rules;
+mod solver;
 #[cfg(test)]
 mod tests;
 

@@ -27,14 +27,14 @@
 //! 3. A point proves safety only when every value in it is an integer (the coefficients are
 //!    ±1 and the constants integers, so it is then a point of the integer program exactly).
 //!    Tables with margins are network-like and LP vertices are nearly always integral; when
-//!    one is not, the integer program itself is solved (branch and bound to optimality, with
-//!    no node or time limit, so that no budget can turn an undecided figure into a safe one),
-//!    maximising the figure up to `min_persons`. The LP maximum bounds the integer one from
-//!    above, so an LP maximum below `min_persons` is a failure, and so is an integer maximum
-//!    below it in the whole component. A figure that reaches the whole component goes
-//!    straight to its integer program, which decides it either way for less than the LP
-//!    relaxation would cost; that program maximises the figure first and the component's
-//!    other open figures after it, so one point settles many of them.
+//!    one is not, the integer program itself is solved (branch and bound with no node or
+//!    time limit, so that no budget can turn an undecided figure into a safe one): a point
+//!    with the figure at `min_persons`, the component's other open figures raised towards
+//!    it as far as a good point raises them (so one point settles many), or, where there is
+//!    none, the figure's exact maximum. The LP maximum bounds the integer one from above, so
+//!    an LP maximum below `min_persons` is a failure, and so is an integer maximum below it
+//!    in the whole component. A figure that reaches the whole component goes straight to its
+//!    integer program: its LP vertices there are seldom integral.
 //!
 //! **Money.** A table with a money sum (expenditure) is also audited for its sums: the
 //! interval of a primary cell's sum must not be a single value (for the sums behind means,
@@ -45,9 +45,8 @@
 //! change 0), on neighbourhoods first as for the counts. Medians add up over nothing.
 use std::collections::BTreeSet;
 
-use microlp::{ComparisonOp, OptimizationDirection, Problem, SolveOptions, Variable};
-
 use super::model::{self, Model, Rel};
+use super::solver::{self, Cmp, Goal, Solution, Var};
 use crate::error::{Error, Result};
 
 /// Values closer than this to an integer are that integer (the solver's own `int_tol`).
@@ -188,13 +187,6 @@ struct Program<'a> {
     money: bool,
 }
 
-enum Outcome {
-    Solved(Vec<f64>),
-    Infeasible,
-    /// The solver stopped without an answer (never taken as safe).
-    Undecided,
-}
-
 impl Program<'_> {
     fn position(&self, f: usize) -> usize {
         self.vars
@@ -214,90 +206,42 @@ impl Program<'_> {
         bounds: &[(f64, f64)],
         integer: bool,
         capped: &[(usize, f64, f64)],
-    ) -> Result<Outcome> {
-        let mut problem = Problem::new(OptimizationDirection::Maximize);
-        let vars: Vec<Variable> = (0..self.vars.len())
-            .map(|i| {
-                if integer {
-                    let hi = if bounds[i].1.is_finite() {
-                        bounds[i].1 as i32
-                    } else {
-                        i32::MAX
-                    };
-                    problem.add_integer_var(objective[i], (bounds[i].0 as i32, hi))
-                } else {
-                    problem.add_var(objective[i], bounds[i])
-                }
-            })
+        goal: Goal,
+    ) -> Result<Solution> {
+        let mut lp = solver::Program::new();
+        let vars: Vec<Var> = (0..self.vars.len())
+            .map(|i| lp.var(objective[i], bounds[i], integer))
             .collect();
         for &(i, cap, weight) in capped {
-            let t = problem.add_var(weight, (0.0, cap));
-            problem.add_constraint([(t, 1.0), (vars[i], -1.0)], ComparisonOp::Le, 0.0);
+            let t = lp.var(weight, (0.0, cap), false);
+            lp.constrain(&[(t, 1.0), (vars[i], -1.0)], Cmp::Le, 0.0);
         }
         for &r in &self.rels {
-            let rel = &self.model.rels[r];
-            let mut sum: Vec<(usize, f64)> = rel.parts.iter().map(|&p| (p, 1.0)).collect();
-            sum.push((rel.total, -1.0));
-            // Money adds up under `ALL` too (see `Model::money`).
-            if rel.bounded && !self.money {
-                for &p in rel.parts.iter().filter(|_| rel.lower) {
-                    self.constrain(
-                        &mut problem,
-                        &vars,
-                        &[(rel.total, 1.0), (p, -1.0)],
-                        ComparisonOp::Ge,
-                    );
-                }
-                self.constrain(&mut problem, &vars, &sum, ComparisonOp::Ge);
-            } else {
-                self.constrain(&mut problem, &vars, &sum, ComparisonOp::Eq);
+            for (terms, cmp) in rows(&self.model.rels[r], self.money) {
+                self.constrain(&mut lp, &vars, &terms, cmp);
             }
         }
-        let mut options = SolveOptions::default();
-        // No node limit: the branch and bound runs to optimality, so that no budget can
-        // turn an undecided figure into a safe one.
-        // Presolve may fix variables by an optimality argument; a feasibility question must
-        // keep every integer point reachable.
-        options.dual_fixing = false;
-        match problem.solve_with(options) {
-            Ok(outcome) => match outcome.into_solution() {
-                Ok(solution) => Ok(Outcome::Solved(
-                    vars.iter().map(|&v| solution.var_value(v)).collect(),
-                )),
-                Err(_) => Ok(Outcome::Undecided),
-            },
-            Err(microlp::Error::Infeasible) => Ok(Outcome::Infeasible),
-            Err(e) => Err(Error::QualityGate(format!(
-                "disclosure audit: the solver failed: {e}"
-            ))),
-        }
+        Ok(match lp.solve(true, goal)? {
+            Solution::Optimal(values) => {
+                Solution::Optimal(vars.iter().map(|v| values[v.index()]).collect())
+            }
+            other => other,
+        })
     }
 
-    /// Adds Σ coef·figure (op) 0 with the constants moved to the right-hand side; one without
+    /// Adds Σ coef·figure (cmp) 0 with the constants moved to the right-hand side; one without
     /// unknowns is a fact about constants and left out.
-    fn constrain(
-        &self,
-        problem: &mut Problem,
-        vars: &[Variable],
-        terms: &[(usize, f64)],
-        op: ComparisonOp,
-    ) {
-        let mut expr: Vec<(Variable, f64)> = Vec::new();
+    fn constrain(&self, lp: &mut solver::Program, vars: &[Var], terms: &[(usize, f64)], cmp: Cmp) {
+        let mut expr: Vec<(Var, f64)> = Vec::new();
         let mut rhs = 0.0;
         for &(f, c) in terms {
             match self.vars.binary_search(&f) {
-                Ok(i) => match expr.iter_mut().find(|(v, _)| *v == vars[i]) {
-                    Some(term) => term.1 += c,
-                    None => expr.push((vars[i], c)),
-                },
+                Ok(i) => expr.push((vars[i], c)),
                 Err(_) if !self.money => rhs -= c * self.model.persons[f] as f64,
                 Err(_) => {}
             }
         }
-        expr.retain(|&(_, c)| c != 0.0);
-        if !expr.is_empty() {
-            problem.add_constraint(expr, op, rhs);
-        }
+        lp.constrain(&expr, cmp, rhs);
     }
 
     /// The true values satisfy every program, so an infeasible one means that the published
@@ -423,13 +367,13 @@ impl Component<'_> {
                     Some(y) if y[i] < cap - INT_TOL => None,
                     Some(y) if integral(&y) => Some(y),
                     _ => match self.integer_max(&inner, k, &open, cap)? {
-                        Outcome::Solved(y) if y[i] >= cap - INT_TOL => Some(y),
-                        Outcome::Solved(y) if whole => {
+                        Solution::Optimal(y) if y[i] >= cap - INT_TOL => Some(y),
+                        Solution::Optimal(y) if whole => {
                             out.push(Finding::exposed(k, y[i]));
                             break;
                         }
-                        Outcome::Infeasible => return Err(inner.inconsistent()),
-                        Outcome::Undecided if whole => {
+                        Solution::Infeasible => return Err(inner.inconsistent()),
+                        Solution::Undecided if whole => {
                             out.push(Finding::Count {
                                 figure: k,
                                 max: None,
@@ -465,47 +409,55 @@ impl Component<'_> {
     /// The program's LP solution maximising the sum of `targets`, each capped at `cap`.
     fn maximise(&self, program: &Program, targets: &[usize], cap: f64) -> Result<Vec<f64>> {
         let weighted: Vec<(usize, f64)> = targets.iter().map(|&f| (f, 1.0)).collect();
-        match self.capped_max(program, &weighted, cap, false)? {
-            Outcome::Solved(y) => Ok(y),
+        match self.capped_max(program, &weighted, cap, false, Goal::Optimum)? {
+            Solution::Optimal(y) => Ok(y),
             _ => Err(program.inconsistent()),
         }
     }
 
-    /// The integer program's point maximising `k` up to `cap` first and then the other `open`
-    /// figures, each up to `cap` (`k` weighs more than all of them together): `k` below
-    /// `cap` in it is the attacker's exact maximum; at `cap` the point proves `k` safe, and
-    /// every other figure it puts there.
+    /// An integer point of the program that decides `k`: one with `k` at `cap` or more and the
+    /// other `open` figures raised towards `cap` as far as a good point raises them (it proves
+    /// `k` safe, and every other figure it puts at `cap`); where there is none, the point
+    /// maximising `k`, whose value is the attacker's exact maximum. (Maximising the others
+    /// exactly too would only pick a better proof, at many times the cost.)
     fn integer_max(
         &self,
         program: &Program,
         k: usize,
         open: &[usize],
         cap: f64,
-    ) -> Result<Outcome> {
-        let first = cap * open.len() as f64 + 1.0;
-        let weighted: Vec<(usize, f64)> = open
+    ) -> Result<Solution> {
+        let mut bounds = self.bounds(program);
+        bounds[program.position(k)].0 = cap;
+        let others: Vec<(usize, f64, f64)> = open
             .iter()
-            .map(|&f| (f, if f == k { first } else { 1.0 }))
+            .filter(|&&f| f != k)
+            .map(|&f| (program.position(f), cap, 1.0))
             .collect();
-        self.capped_max(program, &weighted, cap, true)
+        let zero = vec![0.0; bounds.len()];
+        match program.solve(&zero, &bounds, true, &others, Goal::Point)? {
+            Solution::Infeasible => self.capped_max(program, &[(k, 1.0)], cap, true, Goal::Optimum),
+            reached => Ok(reached),
+        }
     }
 
     /// Maximises Σ weight · min(figure, `cap`) over `targets` (figure, weight), every
     /// suppressed figure within its bounds: the LP relaxation, or with `integer` the integer
-    /// program.
+    /// program, to `goal`.
     fn capped_max(
         &self,
         program: &Program,
         targets: &[(usize, f64)],
         cap: f64,
         integer: bool,
-    ) -> Result<Outcome> {
+        goal: Goal,
+    ) -> Result<Solution> {
         let bounds = self.bounds(program);
         let capped: Vec<(usize, f64, f64)> = targets
             .iter()
             .map(|&(f, weight)| (program.position(f), cap, weight))
             .collect();
-        program.solve(&vec![0.0; bounds.len()], &bounds, integer, &capped)
+        program.solve(&vec![0.0; bounds.len()], &bounds, integer, &capped, goal)
     }
 
     /// Suppressed figures are ≥ 1. A suppressed zero (never made here, reported by the audit)
@@ -576,8 +528,8 @@ fn change(program: &Program, k: usize) -> Result<Vec<f64>> {
     let bounds = vec![(-1.0, 1.0); program.vars.len()];
     let mut objective = vec![0.0; program.vars.len()];
     objective[program.position(k)] = 1.0;
-    match program.solve(&objective, &bounds, false, &[])? {
-        Outcome::Solved(d) => Ok(d),
+    match program.solve(&objective, &bounds, false, &[], Goal::Optimum)? {
+        Solution::Optimal(d) => Ok(d),
         _ => Err(program.inconsistent()),
     }
 }
@@ -586,8 +538,9 @@ fn change(program: &Program, k: usize) -> Result<Vec<f64>> {
 /// figures at their values): the persons of every figure, suppressed ones replaced by the
 /// point's values. Each component's program maximises Σ min(xᵢ, `min_persons`), so that the
 /// point puts as many figures as it can at `min_persons` or more; its LP vertex is taken when
-/// integral, else the integer program is solved. A publication read back holds no true
-/// values; this point stands in for them (see `audit_published`).
+/// integral, else a good point of the integer program (any point serves, so the solver may
+/// stop within 1 % of the most). A publication read back holds no true values; this point
+/// stands in for them (see `audit_published`).
 pub(super) fn feasible_point(model: &Model, supp: &[bool], min_persons: i64) -> Result<Vec<i64>> {
     let cap = min_persons as f64;
     let mut persons = model.persons.clone();
@@ -607,8 +560,8 @@ pub(super) fn feasible_point(model: &Model, supp: &[bool], min_persons: i64) -> 
         let mut y = component.maximise(&program, &figures, cap)?;
         if !integral(&y) {
             let every: Vec<(usize, f64)> = figures.iter().map(|&f| (f, 1.0)).collect();
-            y = match component.capped_max(&program, &every, cap, true)? {
-                Outcome::Solved(y) => y,
+            y = match component.capped_max(&program, &every, cap, true, Goal::Point)? {
+                Solution::Optimal(y) => y,
                 _ => return Err(program.inconsistent()),
             };
         }
@@ -747,8 +700,8 @@ fn repair_within(
         .filter(|&r| model.rels[r].persons)
         .collect();
 
-    let mut problem = Problem::new(OptimizationDirection::Minimize);
-    let unknown: std::collections::BTreeMap<usize, Variable> = inside
+    let mut lp = solver::Program::new();
+    let unknown: std::collections::BTreeMap<usize, Var> = inside
         .iter()
         .map(|&f| {
             let bounds = if f == k {
@@ -756,88 +709,71 @@ fn repair_within(
             } else {
                 (model.persons[f].clamp(0, 1) as f64, f64::INFINITY)
             };
-            (f, problem.add_var(0.0, bounds))
+            (f, lp.var(0.0, bounds, false))
         })
         .collect();
     // A movable figure is its value + up − down, and stays ≥ 1 (it will be suppressed).
-    let moves: std::collections::BTreeMap<usize, (Variable, Variable)> = movable
+    let moves: std::collections::BTreeMap<usize, (Var, Var)> = movable
         .iter()
         .map(|&f| {
             let cost = model.cost[f] as f64;
-            let up = problem.add_var(cost, (0.0, f64::INFINITY));
-            let down = problem.add_var(cost, (0.0, (model.persons[f] - 1) as f64));
+            let up = lp.var(cost, (0.0, f64::INFINITY), false);
+            let down = lp.var(cost, (0.0, (model.persons[f] - 1) as f64), false);
             (f, (up, down))
         })
         .collect();
-    let constrain = |problem: &mut Problem, terms: &[(usize, f64)], op: ComparisonOp| {
-        let mut expr: Vec<(Variable, f64)> = Vec::new();
+    let constrain = |lp: &mut solver::Program, terms: &[(usize, f64)], cmp: Cmp| {
+        let mut expr: Vec<(Var, f64)> = Vec::new();
         let mut rhs = 0.0;
-        let add = |expr: &mut Vec<(Variable, f64)>, v: Variable, c: f64| match expr
-            .iter_mut()
-            .find(|(w, _)| *w == v)
-        {
-            Some(term) => term.1 += c,
-            None => expr.push((v, c)),
-        };
         for &(f, c) in terms {
             if let Some(&v) = unknown.get(&f) {
-                add(&mut expr, v, c);
+                expr.push((v, c));
             } else {
                 rhs -= c * model.persons[f] as f64;
                 if let Some(&(up, down)) = moves.get(&f) {
-                    add(&mut expr, up, c);
-                    add(&mut expr, down, -c);
+                    expr.extend([(up, c), (down, -c)]);
                 }
             }
         }
-        expr.retain(|&(_, c)| c != 0.0);
-        if !expr.is_empty() {
-            problem.add_constraint(expr, op, rhs);
-        }
+        lp.constrain(&expr, cmp, rhs);
     };
     for &r in &rels {
-        let rel = &model.rels[r];
-        let mut sum: Vec<(usize, f64)> = rel.parts.iter().map(|&p| (p, 1.0)).collect();
-        sum.push((rel.total, -1.0));
-        if rel.bounded {
-            for &p in rel.parts.iter().filter(|_| rel.lower) {
-                constrain(
-                    &mut problem,
-                    &[(rel.total, 1.0), (p, -1.0)],
-                    ComparisonOp::Ge,
-                );
-            }
-            constrain(&mut problem, &sum, ComparisonOp::Ge);
-        } else {
-            constrain(&mut problem, &sum, ComparisonOp::Eq);
+        for (terms, cmp) in rows(&model.rels[r], false) {
+            constrain(&mut lp, &terms, cmp);
         }
     }
-    match problem.solve() {
-        Ok(outcome) => {
-            let Ok(solution) = outcome.into_solution() else {
-                return Ok(None);
-            };
-            let values: Vec<f64> = unknown
-                .values()
-                .chain(moves.values().flat_map(|(up, down)| [up, down]))
-                .map(|&v| solution.var_value(v))
-                .collect();
-            Ok(Some(Repair {
-                figures: moves
-                    .iter()
-                    .filter(|(_, &(up, down))| {
-                        solution.var_value(up) + solution.var_value(down) > INT_TOL
-                    })
-                    .map(|(&f, _)| f)
-                    .collect(),
-                proven: integral(&values),
-            }))
-        }
-        Err(microlp::Error::Infeasible) => Ok(None),
-        Err(e) => Err(Error::QualityGate(format!(
-            "disclosure control: the solver failed: {e}"
-        ))),
+    let Solution::Optimal(values) = lp.solve(false, Goal::Optimum)? else {
+        return Ok(None);
+    };
+    let value = |v: Var| values[v.index()];
+    Ok(Some(Repair {
+        figures: moves
+            .iter()
+            .filter(|(_, &(up, down))| value(up) + value(down) > INT_TOL)
+            .map(|(&f, _)| f)
+            .collect(),
+        proven: integral(&values),
+    }))
+}
+
+/// The constraints a relation puts on figures, as (coefficient per figure, comparison with 0):
+/// a sum is an equation; a bounded count has its total at least each part (where `lower`) and
+/// at most their sum. Money sums add up under `ALL` too (see `Model::money`), so for `money`
+/// every relation is an equation.
+fn rows(rel: &Rel, money: bool) -> Vec<(Vec<(usize, f64)>, Cmp)> {
+    let mut sum: Vec<(usize, f64)> = rel.parts.iter().map(|&p| (p, 1.0)).collect();
+    sum.push((rel.total, -1.0));
+    if !rel.bounded || money {
+        return vec![(sum, Cmp::Eq)];
     }
+    let mut out: Vec<(Vec<(usize, f64)>, Cmp)> = rel
+        .parts
+        .iter()
+        .filter(|_| rel.lower)
+        .map(|&p| (vec![(rel.total, 1.0), (p, -1.0)], Cmp::Ge))
+        .collect();
+    out.push((sum, Cmp::Ge));
+    out
 }
 
 fn integral(values: &[f64]) -> bool {
