@@ -486,17 +486,20 @@ impl Cubes {
             }
             let code = (cell / axis.stride) % axis.len;
             let base = cell - code * axis.stride;
-            let mut ranked: Vec<(f64, &Change)> = axis
-                .candidates(code, money)
-                .iter()
-                .filter_map(|change| {
-                    let line: Option<f64> = change
-                        .iter()
-                        .map(|&(c, u)| view.cost(self.figure_of[t][base + c * axis.stride], d * u))
-                        .sum();
-                    Some((line?, change))
+            // The cost of moving each cell of the line up or down (a change's coefficients are
+            // ±1), taken once: a dimension has hundreds of candidate changes through the same
+            // few cells.
+            let mut memo: Vec<[Option<Option<f64>>; 2]> = vec![[None; 2]; axis.len];
+            let mut cost_at = |c: usize, u: i64| {
+                *memo[c][usize::from(u < 0)].get_or_insert_with(|| {
+                    view.cost(self.figure_of[t][base + c * axis.stride], d * u)
                 })
-                .collect();
+            };
+            let mut ranked: Vec<(f64, &Change)> = Vec::new();
+            for change in axis.candidates(code, money) {
+                let line: Option<f64> = change.iter().map(|&(c, u)| cost_at(c, u)).sum();
+                ranked.extend(line.map(|line| (line, change)));
+            }
             let order = |a: &(f64, &Change), b: &(f64, &Change)| {
                 a.0.total_cmp(&b.0)
                     .then(a.1.len().cmp(&b.1.len()))
