@@ -409,7 +409,8 @@ impl Component<'_> {
     /// The program's LP solution maximising the sum of `targets`, each capped at `cap`.
     fn maximise(&self, program: &Program, targets: &[usize], cap: f64) -> Result<Vec<f64>> {
         let weighted: Vec<(usize, f64)> = targets.iter().map(|&f| (f, 1.0)).collect();
-        match self.capped_max(program, &weighted, cap, false, Goal::Optimum)? {
+        let bounds = self.bounds(program);
+        match self.capped_max(program, &bounds, &weighted, cap, false, Goal::Optimum)? {
             Solution::Optimal(y) => Ok(y),
             _ => Err(program.inconsistent()),
         }
@@ -427,37 +428,39 @@ impl Component<'_> {
         open: &[usize],
         cap: f64,
     ) -> Result<Solution> {
-        let mut bounds = self.bounds(program);
-        bounds[program.position(k)].0 = cap;
-        let others: Vec<(usize, f64, f64)> = open
+        let bounds = self.bounds(program);
+        let mut reaching = bounds.clone();
+        reaching[program.position(k)].0 = cap;
+        let others: Vec<(usize, f64)> = open
             .iter()
             .filter(|&&f| f != k)
-            .map(|&f| (program.position(f), cap, 1.0))
+            .map(|&f| (f, 1.0))
             .collect();
-        let zero = vec![0.0; bounds.len()];
-        match program.solve(&zero, &bounds, true, &others, Goal::Point)? {
-            Solution::Infeasible => self.capped_max(program, &[(k, 1.0)], cap, true, Goal::Optimum),
+        match self.capped_max(program, &reaching, &others, cap, true, Goal::Point)? {
+            Solution::Infeasible => {
+                self.capped_max(program, &bounds, &[(k, 1.0)], cap, true, Goal::Optimum)
+            }
             reached => Ok(reached),
         }
     }
 
     /// Maximises Σ weight · min(figure, `cap`) over `targets` (figure, weight), every
-    /// suppressed figure within its bounds: the LP relaxation, or with `integer` the integer
-    /// program, to `goal`.
+    /// suppressed figure within `bounds` (by position, as [`Component::bounds`] gives them):
+    /// the LP relaxation, or with `integer` the integer program, to `goal`.
     fn capped_max(
         &self,
         program: &Program,
+        bounds: &[(f64, f64)],
         targets: &[(usize, f64)],
         cap: f64,
         integer: bool,
         goal: Goal,
     ) -> Result<Solution> {
-        let bounds = self.bounds(program);
         let capped: Vec<(usize, f64, f64)> = targets
             .iter()
             .map(|&(f, weight)| (program.position(f), cap, weight))
             .collect();
-        program.solve(&vec![0.0; bounds.len()], &bounds, integer, &capped, goal)
+        program.solve(&vec![0.0; bounds.len()], bounds, integer, &capped, goal)
     }
 
     /// Suppressed figures are ≥ 1. A suppressed zero (never made here, reported by the audit)
@@ -560,7 +563,8 @@ pub(super) fn feasible_point(model: &Model, supp: &[bool], min_persons: i64) -> 
         let mut y = component.maximise(&program, &figures, cap)?;
         if !integral(&y) {
             let every: Vec<(usize, f64)> = figures.iter().map(|&f| (f, 1.0)).collect();
-            y = match component.capped_max(&program, &every, cap, true, Goal::Point)? {
+            let bounds = component.bounds(&program);
+            y = match component.capped_max(&program, &bounds, &every, cap, true, Goal::Point)? {
                 Solution::Optimal(y) => y,
                 _ => return Err(program.inconsistent()),
             };

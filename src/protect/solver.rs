@@ -37,7 +37,8 @@ pub(super) enum Goal {
 }
 
 pub(super) enum Solution {
-    /// An optimal point: the value of every variable, in the order they were added.
+    /// The point found: optimal, or for [`Goal::Point`] within its gap; the value of every
+    /// variable, in the order they were added.
     Optimal(Vec<f64>),
     Infeasible,
     /// The solver stopped without an answer.
@@ -107,7 +108,7 @@ impl Program {
             .try_solve()
             .map_err(|status| failed(&format!("{status:?}")))?;
         Ok(match solved.status() {
-            HighsModelStatus::Optimal | HighsModelStatus::ModelEmpty => {
+            HighsModelStatus::Optimal => {
                 Solution::Optimal(solved.get_solution().columns().to_vec())
             }
             // Every program here has a bounded objective, so "unbounded or infeasible" is
