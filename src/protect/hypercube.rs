@@ -660,16 +660,24 @@ impl View<'_> {
     /// bounds; for the sums of a table `t` with money, every relation of `t` as an equation.
     fn keeps_relations(&self, t: usize, z: &BTreeMap<usize, i64>) -> bool {
         let model = self.model;
-        let mut rels: Vec<usize> = z
-            .keys()
-            .flat_map(|&f| model.rels_of[f].iter().copied())
+        // Each relation z touches, with Σ z(parts) − z(total) summed from z's own figures (a
+        // relation may have hundreds of parts where z moves a few).
+        let mut balance: Vec<(usize, i64)> = z
+            .iter()
+            .flat_map(|(&f, &dz)| model.terms_of[f].iter().map(move |&(r, c)| (r, c * dz)))
             .collect();
-        rels.sort_unstable();
-        rels.dedup();
+        balance.sort_unstable_by_key(|&(r, _)| r);
+        balance.dedup_by(|later, kept| {
+            let same = later.0 == kept.0;
+            if same {
+                kept.1 += later.1;
+            }
+            same
+        });
         let dz = |f: usize| z.get(&f).copied().unwrap_or(0);
-        rels.into_iter().all(|r| {
+        balance.into_iter().all(|(r, imbalance)| {
             let rel = &model.rels[r];
-            let balanced = dz(rel.total) == rel.parts.iter().map(|&p| dz(p)).sum::<i64>();
+            let balanced = imbalance == 0;
             if self.sums {
                 rel.table != t || balanced
             } else if !rel.persons {

@@ -45,6 +45,9 @@ pub(super) struct Model {
     pub rels: Vec<Rel>,
     /// Figure → the relations it appears in.
     pub rels_of: Vec<Vec<usize>>,
+    /// Figure → (relation, the figure's coefficient in Σ parts − total) for each relation it
+    /// appears in: what a change of the figure does to the relation's balance.
+    pub terms_of: Vec<Vec<(usize, i64)>>,
     /// Table → it publishes a money sum in EUR of the period (expenditure), which gets a
     /// money audit of its own, over every relation of the table as an equation of the sums.
     /// The sums behind means (count × mean) are not modelled: the attacker's relations are
@@ -280,7 +283,7 @@ impl Model {
                 });
             }
         }
-        let rels_of = relations_of(&rels, cells.len());
+        let (rels_of, terms_of) = relations_of(&rels, cells.len());
         let levels: Vec<Levels> = tables
             .iter()
             .zip(relations)
@@ -306,6 +309,7 @@ impl Model {
             persons,
             rels,
             rels_of,
+            terms_of,
             money,
             cost,
             headline,
@@ -320,11 +324,13 @@ impl Model {
     /// of `new_recipients` through the relations left out).
     pub fn without_upper_bounds(&self) -> Model {
         let rels: Vec<Rel> = self.rels.iter().filter(|r| r.lower).cloned().collect();
+        let (rels_of, terms_of) = relations_of(&rels, self.figures());
         Model {
             ids: self.ids.clone(),
             cells: self.cells.clone(),
             persons: self.persons.clone(),
-            rels_of: relations_of(&rels, self.figures()),
+            rels_of,
+            terms_of,
             rels,
             money: self.money.clone(),
             cost: self.cost.clone(),
@@ -358,15 +364,22 @@ impl Model {
     }
 }
 
-/// Figure → the relations it appears in, each once, in relation order.
-fn relations_of(rels: &[Rel], figures: usize) -> Vec<Vec<usize>> {
-    let mut rels_of = vec![Vec::new(); figures];
+/// Figure → the relations it appears in, each once, in relation order ([`Model::rels_of`]),
+/// and with its coefficient in each ([`Model::terms_of`]).
+fn relations_of(rels: &[Rel], figures: usize) -> (Vec<Vec<usize>>, Vec<Vec<(usize, i64)>>) {
+    let mut terms_of: Vec<Vec<(usize, i64)>> = vec![Vec::new(); figures];
     for (i, r) in rels.iter().enumerate() {
-        for f in r.figures() {
-            if rels_of[f].last() != Some(&i) {
-                rels_of[f].push(i);
+        let signed = std::iter::once((r.total, -1)).chain(r.parts.iter().map(|&p| (p, 1)));
+        for (f, c) in signed {
+            match terms_of[f].last_mut() {
+                Some((j, coefficient)) if *j == i => *coefficient += c,
+                _ => terms_of[f].push((i, c)),
             }
         }
     }
-    rels_of
+    let rels_of = terms_of
+        .iter()
+        .map(|terms| terms.iter().map(|&(r, _)| r).collect())
+        .collect();
+    (rels_of, terms_of)
 }
