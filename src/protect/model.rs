@@ -283,7 +283,8 @@ impl Model {
                 });
             }
         }
-        let (rels_of, terms_of) = relations_of(&rels, cells.len());
+        let terms_of = terms_of(&rels, cells.len());
+        let rels_of = relations_of(&terms_of);
         let levels: Vec<Levels> = tables
             .iter()
             .zip(relations)
@@ -324,7 +325,8 @@ impl Model {
     /// of `new_recipients` through the relations left out).
     pub fn without_upper_bounds(&self) -> Model {
         let rels: Vec<Rel> = self.rels.iter().filter(|r| r.lower).cloned().collect();
-        let (rels_of, terms_of) = relations_of(&rels, self.figures());
+        let terms_of = terms_of(&rels, self.figures());
+        let rels_of = relations_of(&terms_of);
         Model {
             ids: self.ids.clone(),
             cells: self.cells.clone(),
@@ -364,9 +366,9 @@ impl Model {
     }
 }
 
-/// Figure → the relations it appears in, each once, in relation order ([`Model::rels_of`]),
-/// and with its coefficient in each ([`Model::terms_of`]).
-fn relations_of(rels: &[Rel], figures: usize) -> (Vec<Vec<usize>>, Vec<Vec<(usize, i64)>>) {
+/// Figure → (relation, coefficient) for each relation it appears in, in relation order
+/// ([`Model::terms_of`]).
+fn terms_of(rels: &[Rel], figures: usize) -> Vec<Vec<(usize, i64)>> {
     let mut terms_of: Vec<Vec<(usize, i64)>> = vec![Vec::new(); figures];
     for (i, r) in rels.iter().enumerate() {
         let signed = std::iter::once((r.total, -1)).chain(r.parts.iter().map(|&p| (p, 1)));
@@ -377,9 +379,13 @@ fn relations_of(rels: &[Rel], figures: usize) -> (Vec<Vec<usize>>, Vec<Vec<(usiz
             }
         }
     }
-    let rels_of = terms_of
+    terms_of
+}
+
+/// Figure → the relations it appears in, each once, in relation order ([`Model::rels_of`]).
+fn relations_of(terms_of: &[Vec<(usize, i64)>]) -> Vec<Vec<usize>> {
+    terms_of
         .iter()
         .map(|terms| terms.iter().map(|&(r, _)| r).collect())
-        .collect();
-    (rels_of, terms_of)
+        .collect()
 }
