@@ -278,6 +278,21 @@ fn serve_answers_the_pxweb_api_from_the_publication() {
     assert_eq!(served.get("/api/v2/tables/nothing/metadata").status, 404);
     assert_eq!(served.get("/api/v2/nothing").status, 404);
     assert_eq!(served.get("/api/v2/tables?lang=de").status, 400);
+    // An id that axum cannot decode (not UTF-8) is a problem too, not axum's plain text.
+    for path in [
+        "/api/v2/tables/%FF/metadata",
+        "/api/v2/tables/%FF/data",
+        "/api/v2/codelists/%FF",
+    ] {
+        let undecodable = served.get(path);
+        assert_eq!(undecodable.status, 400, "{path}");
+        assert_eq!(
+            undecodable.header("content-type"),
+            Some("application/problem+json"),
+            "{path}"
+        );
+        assert!(undecodable.json()["detail"].as_str().is_some(), "{path}");
+    }
     let unknown_language = served.get("/api/v2/tables/recipients_by_area/metadata?lang=de");
     assert_eq!(unknown_language.status, 400);
     assert!(unknown_language.json()["detail"]
