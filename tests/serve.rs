@@ -278,7 +278,17 @@ fn serve_answers_the_pxweb_api_from_the_publication() {
     assert_eq!(served.get("/api/v2/tables/nothing/metadata").status, 404);
     assert_eq!(served.get("/api/v2/nothing").status, 404);
     assert_eq!(served.get("/api/v2/tables?lang=de").status, 400);
-    // An id that axum cannot decode (not UTF-8) is a problem too, not axum's plain text.
+    // What axum itself answers is a problem too, not its plain text or an empty body: an
+    // id it cannot decode (not UTF-8), and a method not allowed (with its `Allow`).
+    let not_allowed = served.call("PUT", "/api/v2/tables/recipients_by_area/data", None);
+    assert_eq!(not_allowed.status, 405);
+    assert_eq!(
+        not_allowed.header("content-type"),
+        Some("application/problem+json")
+    );
+    assert!(not_allowed
+        .header("allow")
+        .is_some_and(|a| a.contains("POST")));
     for path in [
         "/api/v2/tables/%FF/metadata",
         "/api/v2/tables/%FF/data",

@@ -23,37 +23,7 @@ const DEFAULT_PAGE_SIZE: usize = 20;
 /// Output formats offered, the default first.
 const DATA_FORMATS: [&str; 4] = ["json-stat2", "csv", "px", "parquet"];
 
-// The query string and the path's id, extracted by axum; what axum rejects (a path segment
-// that is not UTF-8 once decoded, say) is answered as every other error, as
-// `application/problem+json` with the rejection's status and text.
-
-/// The query string as (name, value) pairs.
-pub struct Params(Vec<(String, String)>);
-
-/// The id in a path (`/tables/{id}`, `/codelists/{id}`).
-pub struct Id(String);
-
-impl<S: Send + Sync> FromRequestParts<S> for Params {
-    type Rejection = Problem;
-
-    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Params, Problem> {
-        Query::<Vec<(String, String)>>::from_request_parts(parts, state)
-            .await
-            .map(|Query(params)| Params(params))
-            .map_err(|e| Problem::new(e.status(), e.body_text()))
-    }
-}
-
-impl<S: Send + Sync> FromRequestParts<S> for Id {
-    type Rejection = Problem;
-
-    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Id, Problem> {
-        Path::<String>::from_request_parts(parts, state)
-            .await
-            .map(|Path(id)| Id(id))
-            .map_err(|e| Problem::new(e.status(), e.body_text()))
-    }
-}
+type Params = Query<Vec<(String, String)>>;
 
 /// A query parameter by name, without regard to case (`lang`, `outputFormat`, `pageSize`).
 fn param<'a>(params: &'a [(String, String)], name: &str) -> Option<&'a str> {
@@ -134,10 +104,10 @@ impl FromRequestParts<Arc<Server>> for TableRequest {
         parts: &mut Parts,
         server: &Arc<Server>,
     ) -> Result<TableRequest, Response> {
-        let Id(id) = Id::from_request_parts(parts, server)
+        let Path(id) = Path::<String>::from_request_parts(parts, server)
             .await
             .map_err(IntoResponse::into_response)?;
-        let Params(params) = Params::from_request_parts(parts, server)
+        let Query(params) = Params::from_request_parts(parts, server)
             .await
             .map_err(IntoResponse::into_response)?;
         Ok(TableRequest {
@@ -269,7 +239,7 @@ fn table_json(store: &Store, t: &ApiTable, lang: &str, base: &str) -> Value {
 pub async fn tables(
     State(server): State<Arc<Server>>,
     headers: HeaderMap,
-    Params(params): Params,
+    Query(params): Params,
 ) -> Result<Response, Problem> {
     let lang = language(&params)?;
     let number = |name: &str, default: usize| -> Result<usize, Problem> {
@@ -510,9 +480,9 @@ pub async fn default_selection(request: TableRequest) -> Result<Response, Proble
 
 pub async fn codelist(
     State(server): State<Arc<Server>>,
-    Id(id): Id,
+    Path(id): Path<String>,
     headers: HeaderMap,
-    Params(params): Params,
+    Query(params): Params,
 ) -> Result<Response, Problem> {
     let lang = language(&params)?;
     let store = server.store();
@@ -560,8 +530,8 @@ type Requested = Vec<(String, Vec<String>)>;
 
 pub async fn data_get(
     State(server): State<Arc<Server>>,
-    Id(id): Id,
-    Params(params): Params,
+    Path(id): Path<String>,
+    Query(params): Params,
 ) -> Result<Response, Problem> {
     // `valueCodes[sex]=1,2` (any case of the name); the codes may repeat the parameter.
     let mut requested: Requested = Vec::new();
@@ -589,8 +559,8 @@ pub async fn data_get(
 
 pub async fn data_post(
     State(server): State<Arc<Server>>,
-    Id(id): Id,
-    Params(params): Params,
+    Path(id): Path<String>,
+    Query(params): Params,
     body: Bytes,
 ) -> Result<Response, Problem> {
     let mut requested: Requested = Vec::new();

@@ -154,6 +154,7 @@ pub fn router(server: Arc<Server>) -> Router {
         .route("/", get(explorer))
         .nest("/api/v2", api)
         .fallback(api::not_found)
+        .layer(axum::middleware::map_response(problem::as_problem))
         .layer(cors)
         .with_state(server)
 }
