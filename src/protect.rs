@@ -4,7 +4,13 @@
 //!
 //! The algorithm:
 //! 1. **Primary**: every cell with 1 to `min_persons − 1` persons. Zero cells are published.
-//! 2. **Secondary, local rules** ([`rules`]): each relation on its own, to a fixed point: a
+//! 2. **Secondary, small tables exactly** ([`optimal`]): a table with at most
+//!    `optimal::MAX_PRIMARY` primary figures (every table but the area table of a small
+//!    register) gets its cheapest pattern from a master integer program and the attacker's
+//!    cuts, the tables with fewest primary figures first; the others, and the figures a
+//!    table's own cells cannot protect, get the cheapest hypercube of each primary figure
+//!    ([`hypercube`]), taking the suppressions made so far for free.
+//! 3. **Secondary, local rules** ([`rules`]): each relation on its own, to a fixed point: a
 //!    suppressed cell must not be the only one of a relation, a group of suppressed parts
 //!    beside a published total must leave each primary part room to reach `min_persons`
 //!    (known sum K of m parts: K − m + 1 ≥ `min_persons`), and a count under `ALL` must not
@@ -12,7 +18,7 @@
 //!    that is no headline figure (grand total, one-way margin) if any, then leaves the fewest
 //!    relations with a lone suppressed cell, then costs least (`Model::cost`), then the first
 //!    in table and cell order.
-//! 3. **Audit and repair** ([`attack`]): the attacker's programs over the suppressed cells of
+//! 4. **Audit and repair** ([`attack`]): the attacker's programs over the suppressed cells of
 //!    all tables together. Every primary cell still exposed (typically one boxed in by several
 //!    relations at once, such as a count under `ALL` that bounds its benefits) is repaired by a
 //!    program that finds the published cells around it whose suppression lets it reach
@@ -34,6 +40,7 @@
 mod attack;
 mod hypercube;
 mod model;
+mod optimal;
 mod rules;
 mod solver;
 #[cfg(test)]
@@ -184,13 +191,48 @@ pub fn protect(
         .filter(|&f| model.is_primary(f, min_persons))
         .filter(|&f| linked || model.cells[f].iter().any(|&(t, _)| upper_only_in[t]))
         .collect();
+    let mut todo: BTreeSet<usize> = (0..model.figures())
+        .filter(|&f| model.is_primary(f, min_persons))
+        .collect();
+    // A hypercube within the suppressed figures, checked against everything the attacker
+    // knows, proves a figure without a program (as in the audit).
+    let proofs = Cubes::build(tables, relations, &model);
+    // Tables with few primary figures first, each by its cheapest pattern (`optimal`), the
+    // smallest first, so that the tables linked to many (recipients by benefit, sex and age)
+    // come after the ones they link and take their suppressions for free, as the hypercube
+    // search then does. More suppression only widens what the attacker must consider, so
+    // what a table's pattern protects stays protected. Money sums have certificates of their
+    // own (see `hypercube`): those tables go to the search.
+    let mut unproven = Vec::new();
+    let mut small: Vec<(usize, Vec<usize>)> = (0..tables.len())
+        .filter(|&t| !model.money[t])
+        .map(|t| {
+            let first_here = todo.iter().copied().filter(|&f| model.cells[f][0].0 == t);
+            (t, first_here.collect::<Vec<usize>>())
+        })
+        .filter(|(_, first_here)| (1..=optimal::MAX_PRIMARY).contains(&first_here.len()))
+        .collect();
+    small.sort_by_key(|(t, first_here)| (first_here.len(), *t));
+    for (t, first_here) in small {
+        let found = optimal::pattern(&model, &supp, t, min_persons, &proofs)?;
+        supp = found.supp;
+        for &k in &first_here {
+            if !found.open.contains(&k) {
+                todo.remove(&k);
+                if proofs
+                    .pattern(&model, &supp, k, min_persons, true)
+                    .is_none()
+                {
+                    unproven.push(k);
+                }
+            }
+        }
+    }
+    trace_headlines(&model, &supp, min_persons, tables, "after optimal patterns");
     // Secondary suppression: the cheapest hypercube of each primary figure, first among those
     // that take no headline figure, then, for the figures left, among all, searched widely for
     // the few the quick search misses.
     let mut cubes = Cubes::build(tables, &searched, &search_model);
-    let mut todo: BTreeSet<usize> = (0..model.figures())
-        .filter(|&f| model.is_primary(f, min_persons))
-        .collect();
     // Patterns that newly suppress a headline figure (grand total, one-way margin) only
     // where no other pattern is found.
     for search in [
@@ -242,6 +284,7 @@ pub fn protect(
     trace_headlines(&model, &supp, min_persons, tables, "after repairs");
     todo.retain(|k| !repaired.contains(k));
     todo.extend(recheck);
+    todo.extend(unproven);
     let mut secondary = supp.iter().filter(|&&s| s).count() - primary;
     tracing::debug!(
         secondary,
@@ -251,9 +294,6 @@ pub fn protect(
     // More suppression only widens what the attacker must consider (the old solutions stay
     // solutions, with a newly suppressed cell at its true value ≥ 1), so a figure once proven
     // safe stays safe: only the unproven figures are audited, and after that the failed ones.
-    // A hypercube within the suppressed figures, checked against everything the attacker
-    // knows, proves a figure without a program (as in the audit).
-    let proofs = Cubes::build(tables, relations, &model);
     todo.retain(|&k| {
         proofs
             .pattern(&model, &supp, k, min_persons, true)

@@ -764,7 +764,7 @@ fn repair_within(
 /// a sum is an equation; a bounded count has its total at least each part (where `lower`) and
 /// at most their sum. Money sums add up under `ALL` too (see `Model::money`), so for `money`
 /// every relation is an equation.
-fn rows(rel: &Rel, money: bool) -> Vec<(Vec<(usize, f64)>, Cmp)> {
+pub(super) fn rows(rel: &Rel, money: bool) -> Vec<(Vec<(usize, f64)>, Cmp)> {
     let mut sum: Vec<(usize, f64)> = rel.parts.iter().map(|&p| (p, 1.0)).collect();
     sum.push((rel.total, -1.0));
     if !rel.bounded || money {

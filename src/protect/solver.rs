@@ -39,6 +39,13 @@ pub(super) enum Goal {
     Point,
 }
 
+/// What [`Program::maximise_with_duals`] found.
+pub(super) struct Duals {
+    pub objective: f64,
+    /// Constraint → its dual value (HiGHS's row dual).
+    pub rows: Vec<f64>,
+}
+
 pub(super) enum Solution {
     /// The point found: optimal, or for [`Goal::Point`] within its gap; the value of every
     /// variable, in the order they were added.
@@ -72,7 +79,8 @@ impl Program {
     }
 
     /// Σ coefficient · variable (cmp) `rhs`; terms naming one variable twice are summed.
-    pub fn constrain(&mut self, terms: &[(Var, f64)], cmp: Cmp, rhs: f64) {
+    /// False (and no constraint) when no term is left.
+    pub fn constrain(&mut self, terms: &[(Var, f64)], cmp: Cmp, rhs: f64) -> bool {
         let mut row: Vec<(highs::Col, f64)> = Vec::with_capacity(terms.len());
         for &(Var(col), c) in terms {
             match row.iter_mut().find(|(other, _)| *other == col) {
@@ -82,13 +90,14 @@ impl Program {
         }
         row.retain(|&(_, c)| c != 0.0);
         if row.is_empty() {
-            return;
+            return false;
         }
         match cmp {
             Cmp::Le => self.problem.add_row(..=rhs, row),
             Cmp::Ge => self.problem.add_row(rhs.., row),
             Cmp::Eq => self.problem.add_row(rhs..=rhs, row),
         }
+        true
     }
 
     /// Maximises (or minimises) the objective, to `goal`.
@@ -96,6 +105,39 @@ impl Program {
         if self.problem.num_cols() == 0 {
             return Ok(Solution::Optimal(Vec::new()));
         }
+        let solved = self.optimise(maximise, goal)?;
+        Ok(match solved.status() {
+            HighsModelStatus::Optimal => {
+                Solution::Optimal(solved.get_solution().columns().to_vec())
+            }
+            // Every program here has a bounded objective, so "unbounded or infeasible" is
+            // infeasible.
+            HighsModelStatus::Infeasible | HighsModelStatus::UnboundedOrInfeasible => {
+                Solution::Infeasible
+            }
+            HighsModelStatus::ReachedTimeLimit
+            | HighsModelStatus::ReachedIterationLimit
+            | HighsModelStatus::ReachedSolutionLimit
+            | HighsModelStatus::ReachedInterrupt
+            | HighsModelStatus::ReachedMemoryLimit
+            | HighsModelStatus::Unknown => Solution::Undecided,
+            status => return Err(failed(&format!("{status:?}"))),
+        })
+    }
+
+    /// Maximises a linear program: its optimum and the dual value of every constraint, in
+    /// the order they were added (`None` when it has no optimum).
+    pub fn maximise_with_duals(self) -> Result<Option<Duals>> {
+        let solved = self.optimise(true, Goal::Optimum)?;
+        Ok(
+            (solved.status() == HighsModelStatus::Optimal).then(|| Duals {
+                objective: solved.objective_value(),
+                rows: solved.get_solution().dual_rows().to_vec(),
+            }),
+        )
+    }
+
+    fn optimise(self, maximise: bool, goal: Goal) -> Result<highs::SolvedModel> {
         let sense = if maximise {
             Sense::Maximise
         } else {
@@ -122,26 +164,9 @@ impl Program {
             model.set_option("presolve_rule_off", AGGREGATOR);
             model.set_option("mip_heuristic_run_feasibility_jump", false);
         }
-        let solved = model
+        model
             .try_solve()
-            .map_err(|status| failed(&format!("{status:?}")))?;
-        Ok(match solved.status() {
-            HighsModelStatus::Optimal => {
-                Solution::Optimal(solved.get_solution().columns().to_vec())
-            }
-            // Every program here has a bounded objective, so "unbounded or infeasible" is
-            // infeasible.
-            HighsModelStatus::Infeasible | HighsModelStatus::UnboundedOrInfeasible => {
-                Solution::Infeasible
-            }
-            HighsModelStatus::ReachedTimeLimit
-            | HighsModelStatus::ReachedIterationLimit
-            | HighsModelStatus::ReachedSolutionLimit
-            | HighsModelStatus::ReachedInterrupt
-            | HighsModelStatus::ReachedMemoryLimit
-            | HighsModelStatus::Unknown => Solution::Undecided,
-            status => return Err(failed(&format!("{status:?}"))),
-        })
+            .map_err(|status| failed(&format!("{status:?}")))
     }
 }
 

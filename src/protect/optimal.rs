@@ -1,0 +1,309 @@
+//! The cheapest pattern for the primary figures of one table, by the cut loop of Fischetti and
+//! Salazar-González ("Solving the cell suppression problem on tabular data with linear
+//! constraints", 2001), the optimal method of tau-ARGUS and sdcTable.
+//!
+//! A **master** integer program chooses the suppressions y (1: suppressed) at least cost
+//! ([`Model::cost`]), subject to what every protecting pattern meets within one relation (no
+//! relation with exactly one suppressed figure; beside a published total, the suppressed
+//! parts can give up `min_persons − 1` persons together, so that each primary part can reach
+//! `min_persons`) and to the cuts found so far. Every primary figure k of the table is then
+//! checked under y: by a hypercube within the suppressed figures, else by the attacker's
+//! linear program, the maximum of the change dₖ from the true value xₖ. Where that maximum
+//! falls short of `min_persons − xₖ`, its dual values λ give a **cut**. Weak duality bounds
+//! the maximum under any pattern y′ by Σ_rows λ · bound + Σ_f ρ_f · y′_f, where ρ_f is what
+//! figure f's reduced cost earns over its room (down to 1, or up to [`ROOM_UP`]). A pattern
+//! protecting k must bring that bound to `min_persons − xₖ`. So the cut holds for every such
+//! pattern and excludes y, and the master is solved again, until no figure falls short. A
+//! coefficient above the right-hand side is lowered to it, which keeps the cut valid for
+//! binary y.
+//!
+//! **Scope.** Only the table's own figures (linked ones included) change status; every other
+//! figure keeps the status it has. The master knows the relations of the table. The
+//! attacker's program knows those relations and every other relation through the table's figures
+//! (a linked figure is bound by the other table's relations too); further out, figures are free.
+//! That program is a relaxation of the attacker's, so its cuts hold for the full one; what it
+//! finds protected is audited exactly afterwards, like every figure the search does not prove.
+//! A figure whose cuts the table alone cannot meet, or that is still short after
+//! [`MAX_ROUNDS`], is left open for the hypercube search. The loop is deterministic (HiGHS
+//! single-threaded, a fixed order, a fixed number of rounds).
+use std::collections::{BTreeMap, BTreeSet};
+
+use super::attack;
+use super::hypercube::Cubes;
+use super::model::Model;
+use super::solver::{Cmp, Goal, Program, Solution, Var};
+use crate::error::Result;
+
+/// Tables with more primary figures are left to the hypercube search: on the sample's area
+/// table (2 770 primary figures joined by the area hierarchy) one round of the loop took
+/// 190 s.
+pub(super) const MAX_PRIMARY: usize = 300;
+
+/// Rounds of master and cuts at most. The master grows by its cuts, and a round took up to
+/// 1.5 s after 70 rounds at 20 000 persons.
+const MAX_ROUNDS: usize = 20;
+
+/// How far a suppressed count may rise in the attacker's program: above any count. The cuts'
+/// coefficients are capped at their right-hand side, so its size does not weaken them.
+const ROOM_UP: f64 = 1e12;
+
+/// A linear inequality over figures: Σ a_f · y_f ≥ b.
+struct Cut {
+    terms: Vec<(usize, f64)>,
+    b: f64,
+}
+
+/// A constraint of the attacker's program in changes: Σ c_f · d_f (cmp) rhs.
+struct Row {
+    terms: Vec<(usize, f64)>,
+    cmp: Cmp,
+    rhs: f64,
+}
+
+/// What [`pattern`] found.
+pub(super) struct Optimised {
+    /// The suppressions, those of other tables unchanged.
+    pub supp: Vec<bool>,
+    /// The table's primary figures the pattern does not protect (see the module).
+    pub open: BTreeSet<usize>,
+}
+
+/// The cheapest pattern, within 1 %, for the primary figures of table `t` (see the module),
+/// on top of the suppressions `supp`.
+pub(super) fn pattern(
+    model: &Model,
+    supp: &[bool],
+    t: usize,
+    min_persons: i64,
+    proofs: &Cubes,
+) -> Result<Optimised> {
+    let primary: Vec<usize> = (0..model.figures())
+        .filter(|&f| model.is_primary(f, min_persons) && model.cells[f][0].0 == t)
+        .collect();
+    let free: Vec<bool> = (0..model.figures())
+        .map(|f| model.in_table(f, t) && !supp[f] && model.persons[f] > 0)
+        .collect();
+    let own = |r: usize| model.rels[r].table == t;
+    let touching = |r: usize| model.rels[r].figures().any(|f| model.in_table(f, t));
+    let mut cuts: Vec<Cut> = Vec::new();
+    let mut open = BTreeSet::new();
+    let mut y = supp.to_vec();
+    for round in 0..=MAX_ROUNDS {
+        y = match master(model, supp, &free, &own, min_persons, &cuts)? {
+            Some(y) => y,
+            None => supp.to_vec(),
+        };
+        let mut added = 0;
+        for &k in &primary {
+            if open.contains(&k) || proofs.pattern(model, &y, k, min_persons, true).is_some() {
+                continue;
+            }
+            let Some(cut) = cut(model, &y, k, min_persons, &touching)? else {
+                continue;
+            };
+            let reach: f64 = cut
+                .terms
+                .iter()
+                .filter(|&&(f, _)| free[f] || supp[f])
+                .map(|&(_, a)| a)
+                .sum();
+            if round == MAX_ROUNDS || reach < cut.b - TOLERANCE {
+                open.insert(k);
+            } else {
+                cuts.push(cut);
+                added += 1;
+            }
+        }
+        tracing::debug!(
+            table = model.ids[t],
+            round,
+            cuts = cuts.len(),
+            open = open.len(),
+            "optimal pattern"
+        );
+        if added == 0 {
+            break;
+        }
+    }
+    Ok(Optimised { supp: y, open })
+}
+
+/// Slack for comparing the solver's values.
+const TOLERANCE: f64 = 1e-6;
+
+/// The master program: the cheapest y over the `free` figures (the others as in `supp`), with
+/// the single-relation conditions of the relations `own` says, and the cuts. `None` when it
+/// has no solution (some cut cannot be met), which [`pattern`] prevents.
+fn master(
+    model: &Model,
+    supp: &[bool],
+    free: &[bool],
+    own: &dyn Fn(usize) -> bool,
+    min_persons: i64,
+    cuts: &[Cut],
+) -> Result<Option<Vec<bool>>> {
+    let mut program = Program::new();
+    let vars: Vec<Option<Var>> = (0..model.figures())
+        .map(|f| free[f].then(|| program.var(model.cost[f] as f64, (0.0, 1.0), true)))
+        .collect();
+    // Σ a_f · y_f ≥ b, the figures that cannot change moved to the right.
+    let mut at_least = |terms: &[(usize, f64)], b: f64| {
+        let mut rhs = b;
+        let mut row = Vec::new();
+        for &(f, a) in terms {
+            match vars[f] {
+                Some(v) => row.push((v, a)),
+                None if supp[f] => rhs -= a,
+                None => {}
+            }
+        }
+        program.constrain(&row, Cmp::Ge, rhs);
+    };
+    let cap = (min_persons - 1) as f64;
+    for (r, rel) in model.rels.iter().enumerate() {
+        if !rel.persons || rel.bounded || !own(r) || !rel.figures().any(|f| free[f]) {
+            continue;
+        }
+        let members: Vec<usize> = rel.figures().filter(|&f| model.persons[f] > 0).collect();
+        // A suppressed member needs another: Σ_{j ≠ i} y_j ≥ y_i.
+        for &i in &members {
+            let mut terms: Vec<(usize, f64)> = members
+                .iter()
+                .filter(|&&j| j != i)
+                .map(|&j| (j, 1.0))
+                .collect();
+            terms.push((i, -1.0));
+            at_least(&terms, 0.0);
+        }
+        // A primary part p reaches `min_persons` when the other suppressed parts give up
+        // min_persons − x_p persons (each down to 1) or the total is suppressed; with p's own
+        // x_p − 1 added on both sides, one row serves every primary part.
+        if rel.parts.iter().any(|&p| model.is_primary(p, min_persons)) {
+            let mut terms: Vec<(usize, f64)> = rel
+                .parts
+                .iter()
+                .filter(|&&p| model.persons[p] > 0)
+                .map(|&p| (p, (model.persons[p] - 1) as f64))
+                .collect();
+            terms.push((rel.total, cap));
+            at_least(&terms, cap);
+        }
+    }
+    for cut in cuts {
+        at_least(&cut.terms, cut.b);
+    }
+    Ok(match program.solve(false, Goal::Point)? {
+        Solution::Optimal(values) => Some(
+            (0..model.figures())
+                .map(|f| vars[f].map_or(supp[f], |v| values[v.index()] > 0.5))
+                .collect(),
+        ),
+        Solution::Infeasible | Solution::Undecided => None,
+    })
+}
+
+/// The attacker's linear program for the primary figure `k` under `supp`, over the relations
+/// `usable` says (see the module): a cut when its maximum leaves k short of `min_persons`.
+fn cut(
+    model: &Model,
+    supp: &[bool],
+    k: usize,
+    min_persons: i64,
+    usable: &dyn Fn(usize) -> bool,
+) -> Result<Option<Cut>> {
+    // The suppressed figures reached from k through usable relations, and those relations.
+    let mut reached = BTreeSet::from([k]);
+    let mut rels = BTreeSet::new();
+    let mut queue = vec![k];
+    while let Some(g) = queue.pop() {
+        for &r in &model.rels_of[g] {
+            if model.rels[r].persons && usable(r) && rels.insert(r) {
+                for h in model.rels[r].figures().filter(|&h| supp[h]) {
+                    if reached.insert(h) {
+                        queue.push(h);
+                    }
+                }
+            }
+        }
+    }
+    // In changes d from the true values: a suppressed figure stays ≥ 1, a published one is 0.
+    let mut lp = Program::new();
+    let d: BTreeMap<usize, Var> = reached
+        .iter()
+        .map(|&f| {
+            let objective = if f == k { 1.0 } else { 0.0 };
+            let down = 1.0 - model.persons[f] as f64;
+            (f, lp.var(objective, (down, ROOM_UP), false))
+        })
+        .collect();
+    // Each constraint of the program with the figures it names (published ones included).
+    let mut rows: Vec<Row> = Vec::new();
+    for &r in &rels {
+        for (terms, cmp) in attack::rows(&model.rels[r], false) {
+            let rhs = -terms
+                .iter()
+                .map(|&(f, c)| c * model.persons[f] as f64)
+                .sum::<f64>();
+            let expr: Vec<(Var, f64)> = terms
+                .iter()
+                .filter_map(|&(f, c)| d.get(&f).map(|&v| (v, c)))
+                .collect();
+            if lp.constrain(&expr, cmp, rhs) {
+                rows.push(Row { terms, cmp, rhs });
+            }
+        }
+    }
+    let short = (min_persons - model.persons[k]) as f64;
+    let Some(duals) = lp.maximise_with_duals()? else {
+        return Ok(None);
+    };
+    if duals.objective >= short - TOLERANCE {
+        return Ok(None);
+    }
+    // The bound Σ_rows λ·rhs + Σ_f ρ_f·y_f, with the reduced costs c − Aᵀλ. A row bounded
+    // on one side only takes λ of the sign that keeps the bound finite.
+    let mut constant = 0.0;
+    let mut reduced: BTreeMap<usize, f64> = BTreeMap::from([(k, 1.0)]);
+    for (Row { terms, cmp, rhs }, &dual) in rows.iter().zip(&duals.rows) {
+        let finite = match cmp {
+            Cmp::Eq => true,
+            Cmp::Ge => dual <= TOLERANCE,
+            Cmp::Le => dual >= -TOLERANCE,
+        };
+        if !finite {
+            return Ok(None);
+        }
+        constant += dual * rhs;
+        for &(f, c) in terms {
+            *reduced.entry(f).or_insert(0.0) -= dual * c;
+        }
+    }
+    let earns = |f: usize, rc: f64| {
+        if rc > TOLERANCE {
+            rc * ROOM_UP
+        } else if rc < -TOLERANCE {
+            -rc * (model.persons[f] - 1) as f64
+        } else {
+            0.0
+        }
+    };
+    // The bound under y must be the optimum (strong duality), else the duals are not what
+    // this reads them as and no cut is made.
+    let now = constant
+        + reduced
+            .iter()
+            .filter(|&(&f, _)| supp[f])
+            .map(|(&f, &rc)| earns(f, rc))
+            .sum::<f64>();
+    if (now - duals.objective).abs() > 1e-4 * (1.0 + duals.objective.abs()) {
+        return Ok(None);
+    }
+    let b = short - constant - earns(k, reduced[&k]);
+    let terms = reduced
+        .iter()
+        .filter(|&(&f, _)| f != k && model.persons[f] > 0)
+        .map(|(&f, &rc)| (f, earns(f, rc).min(b)))
+        .filter(|&(_, a)| a > TOLERANCE)
+        .collect();
+    Ok(Some(Cut { terms, b }))
+}
