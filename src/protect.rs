@@ -4,12 +4,12 @@
 //!
 //! The algorithm:
 //! 1. **Primary**: every cell with 1 to `min_persons − 1` persons. Zero cells are published.
-//! 2. **Secondary, small tables exactly** ([`optimal`]): a table with at most
-//!    `optimal::MAX_PRIMARY` primary figures (every table but the area table of a small
-//!    register) gets its cheapest pattern from a master integer program and the attacker's
-//!    cuts, the tables with fewest primary figures first; the others, and the figures a
-//!    table's own cells cannot protect, get the cheapest hypercube of each primary figure
-//!    ([`hypercube`]), taking the suppressions made so far for free.
+//! 2. **Secondary, small tables exactly** ([`optimal`]): a table of at most
+//!    `optimal::MAX_CELLS` cells without money sums (every table but `recipients_by_area` and
+//!    `expenditure`) gets its cheapest pattern from a master integer program and the
+//!    attacker's cuts, the tables with fewest primary figures first; the others, and the
+//!    figures a table's own cells cannot protect, get the cheapest hypercube of each primary
+//!    figure ([`hypercube`]), taking the suppressions made so far for free.
 //! 3. **Secondary, local rules** ([`rules`]): each relation on its own, to a fixed point: a
 //!    suppressed cell must not be the only one of a relation, a group of suppressed parts
 //!    beside a published total must leave each primary part room to reach `min_persons`
@@ -197,20 +197,20 @@ pub fn protect(
     // A hypercube within the suppressed figures, checked against everything the attacker
     // knows, proves a figure without a program (as in the audit).
     let proofs = Cubes::build(tables, relations, &model);
-    // Tables with few primary figures first, each by its cheapest pattern (`optimal`), the
-    // smallest first, so that the tables linked to many (recipients by benefit, sex and age)
+    // Small tables first, each by its cheapest pattern (`optimal`), those with fewest primary
+    // figures first, so that the tables linked to many (recipients by benefit, sex and age)
     // come after the ones they link and take their suppressions for free, as the hypercube
     // search then does. More suppression only widens what the attacker must consider, so
     // what a table's pattern protects stays protected. Money sums have certificates of their
     // own (see `hypercube`): those tables go to the search.
     let mut unproven = Vec::new();
     let mut small: Vec<(usize, Vec<usize>)> = (0..tables.len())
-        .filter(|&t| !model.money[t])
+        .filter(|&t| !model.money[t] && tables[t].cells() <= optimal::MAX_CELLS)
         .map(|t| {
             let first_here = todo.iter().copied().filter(|&f| model.cells[f][0].0 == t);
             (t, first_here.collect::<Vec<usize>>())
         })
-        .filter(|(_, first_here)| (1..=optimal::MAX_PRIMARY).contains(&first_here.len()))
+        .filter(|(_, first_here)| !first_here.is_empty())
         .collect();
     small.sort_by_key(|(t, first_here)| (first_here.len(), *t));
     for (t, first_here) in small {
