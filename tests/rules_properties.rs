@@ -174,12 +174,17 @@ fn validated_probe(month: NaiveDate) -> (tempfile::TempDir, Validated) {
     (dir, validated)
 }
 
+/// A probe register for one month: its directory, the validated rows and each person's amount.
+type Probe = (tempfile::TempDir, Validated, Vec<(String, i64)>);
+
+/// A rate's name and the change of one per mille to it.
+type RateChange = (&'static str, fn(&mut kelastat::params::Rates));
+
 #[test]
 fn every_parameter_value_changes_some_amount() {
     let file = parameters();
     let mut dead = Vec::new();
-    let mut probes: BTreeMap<NaiveDate, (tempfile::TempDir, Validated, Vec<(String, i64)>)> =
-        BTreeMap::new();
+    let mut probes: BTreeMap<NaiveDate, Probe> = BTreeMap::new();
     for (name, parameter) in &file.parameters {
         for (k, entry) in parameter.values.iter().enumerate() {
             // rules.md computes the additional supplement only from 2020-01-01: its earlier
@@ -221,7 +226,7 @@ fn every_rate_changes_some_amount() {
     let month = ymd(2024, 12, 1);
     let (_dir, validated) = validated_probe(month);
     let base = amounts(&validated, &file.for_month(month).unwrap());
-    let rates: [(&str, fn(&mut kelastat::params::Rates)); 6] = [
+    let rates: [RateChange; 6] = [
         ("early", |r| r.early_reduction_per_mille_per_month += 1),
         ("deferral before 1962", |r| {
             r.deferral_increase_per_mille_per_month_born_before_1962 += 1

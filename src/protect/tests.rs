@@ -804,8 +804,8 @@ proptest! {
     ) {
         let (mut t, r) = grid(&interior);
         let n = t.cells();
-        for c in 0..n {
-            if (1..MIN).contains(&t.persons[c]) || (extra[c] && t.persons[c] > 0) {
+        for (c, &more) in extra.iter().enumerate().take(n) {
+            if (1..MIN).contains(&t.persons[c]) || (more && t.persons[c] > 0) {
                 t.suppress(c);
             }
         }
@@ -873,9 +873,9 @@ fn reaches(t: &Table, target: usize, rows: usize) -> Option<bool> {
             let (t, rows) = (self.t, self.rows);
             if k == self.cells.len() {
                 let mut y = self.x.clone();
-                for c in 0..y.len() {
+                for (c, value) in y.iter_mut().enumerate() {
                     if c / W == 0 || c % W == 0 {
-                        y[c] = 0;
+                        *value = 0;
                     }
                 }
                 for i in 1..=rows {
@@ -997,14 +997,12 @@ fn area_table() -> (Table, Vec<Relation>) {
     };
     let ku0 = 2 + regions + counties;
     for m in 0..=municipalities {
-        let (area, levels): (usize, Vec<usize>) = if m < municipalities {
-            let c = county_of[m];
-            (
+        let (area, levels): (usize, Vec<usize>) = match county_of.get(m) {
+            Some(&c) => (
                 ku0 + m,
                 vec![2 + region_of_county(c), 2 + regions + c, 1, 0],
-            )
-        } else {
-            (ku0 + municipalities, vec![0])
+            ),
+            None => (ku0 + municipalities, vec![0]),
         };
         // pensioners: log-uniform between 30 and 100 000
         let size = (30.0f64 * (rng.gen::<f64>() * (100_000f64 / 30.0).ln()).exp()) as i64;
