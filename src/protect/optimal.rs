@@ -23,8 +23,8 @@
 //! (a linked figure is bound by the other table's relations too); further out, figures are free.
 //! That program is a relaxation of the attacker's, so its cuts hold for the full one; what it
 //! finds protected is audited exactly afterwards, like every figure the search does not prove.
-//! A figure whose cuts the table alone cannot meet, or that is still short after
-//! [`MAX_ROUNDS`], is left open for the hypercube search. The loop is deterministic (HiGHS
+//! A figure whose cuts the table alone cannot meet, whose program gives no cut, or that is
+//! still short after [`MAX_ROUNDS`], is left open for the hypercube search. The loop is deterministic (HiGHS
 //! single-threaded, a fixed order, a fixed number of rounds).
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -100,8 +100,13 @@ pub(super) fn pattern(
             if open.contains(&k) || proofs.pattern(model, &y, k, min_persons, true).is_some() {
                 continue;
             }
-            let Some(cut) = cut(model, &y, k, min_persons, &touching)? else {
-                continue;
+            let cut = match check(model, &y, k, min_persons, &touching)? {
+                Check::Reaches => continue,
+                Check::Short(cut) => cut,
+                Check::NoCut => {
+                    open.insert(k);
+                    continue;
+                }
             };
             let reach: f64 = cut
                 .terms
@@ -204,15 +209,27 @@ fn master(
     })
 }
 
+/// What the attacker's linear program says of a primary figure under a pattern.
+enum Check {
+    /// Its maximum reaches `min_persons`.
+    Reaches,
+    /// It falls short: a cut that every protecting pattern meets.
+    Short(Cut),
+    /// No cut to be had: the program has no optimum, or its duals do not read as this module
+    /// reads them (a row's dual of the wrong sign, a bound that is not the optimum). The
+    /// figure is left to the hypercube search.
+    NoCut,
+}
+
 /// The attacker's linear program for the primary figure `k` under `supp`, over the relations
-/// `usable` says (see the module): a cut when its maximum leaves k short of `min_persons`.
-fn cut(
+/// `usable` says (see the module).
+fn check(
     model: &Model,
     supp: &[bool],
     k: usize,
     min_persons: i64,
     usable: &dyn Fn(usize) -> bool,
-) -> Result<Option<Cut>> {
+) -> Result<Check> {
     // The suppressed figures reached from k through usable relations, and those relations.
     let mut reached = BTreeSet::from([k]);
     let mut rels = BTreeSet::new();
@@ -257,10 +274,10 @@ fn cut(
     }
     let short = (min_persons - model.persons[k]) as f64;
     let Some(duals) = lp.maximise_with_duals()? else {
-        return Ok(None);
+        return Ok(Check::NoCut);
     };
     if duals.objective >= short - TOLERANCE {
-        return Ok(None);
+        return Ok(Check::Reaches);
     }
     // The bound Σ_rows λ·rhs + Σ_f ρ_f·y_f, with the reduced costs c − Aᵀλ. A row bounded
     // on one side only takes λ of the sign that keeps the bound finite.
@@ -273,7 +290,7 @@ fn cut(
             Cmp::Le => dual >= -TOLERANCE,
         };
         if !finite {
-            return Ok(None);
+            return Ok(Check::NoCut);
         }
         constant += dual * rhs;
         for &(f, c) in terms {
@@ -298,7 +315,7 @@ fn cut(
             .map(|(&f, &rc)| earns(f, rc))
             .sum::<f64>();
     if (now - duals.objective).abs() > 1e-4 * (1.0 + duals.objective.abs()) {
-        return Ok(None);
+        return Ok(Check::NoCut);
     }
     let b = short - constant - earns(k, reduced[&k]);
     let terms = reduced
@@ -307,5 +324,5 @@ fn cut(
         .map(|(&f, &rc)| (f, earns(f, rc).min(b)))
         .filter(|&(_, a)| a > TOLERANCE)
         .collect();
-    Ok(Some(Cut { terms, b }))
+    Ok(Check::Short(Cut { terms, b }))
 }
