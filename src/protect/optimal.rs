@@ -1,21 +1,24 @@
-//! The cheapest pattern for the primary figures of one table, by the cut loop of Fischetti and
+//! A cheapest pattern for the primary figures of one table, by the cut loop of Fischetti and
 //! Salazar-González ("Solving the cell suppression problem on tabular data with linear
 //! constraints", 2001), the optimal method of tau-ARGUS and sdcTable.
 //!
 //! A **master** integer program chooses the suppressions y (1: suppressed) at least cost
-//! ([`Model::cost`]), subject to what every protecting pattern meets within one relation (no
-//! relation with exactly one suppressed figure; beside a published total, the suppressed
-//! parts can give up `min_persons − 1` persons together, so that each primary part can reach
-//! `min_persons`) and to the cuts found so far. Every primary figure k of the table is then
+//! ([`Model::cost`]), subject to what a cheapest protecting pattern meets within one relation
+//! (no relation with exactly one suppressed figure, which would be published in effect, or a
+//! primary one disclosed; beside a published total, the suppressed parts can give up
+//! `min_persons − 1` persons together, so that each primary part can reach `min_persons`) and
+//! to the cuts found so far. Every primary figure k of the table is then
 //! checked under y: by a hypercube within the suppressed figures, else by the attacker's
 //! linear program, the maximum of the change dₖ from the true value xₖ. Where that maximum
 //! falls short of `min_persons − xₖ`, its dual values λ give a **cut**. Weak duality bounds
 //! the maximum under any pattern y′ by Σ_rows λ · bound + Σ_f ρ_f · y′_f, where ρ_f is what
 //! figure f's reduced cost earns over its room (down to 1, or up to [`ROOM_UP`]). A pattern
 //! protecting k must bring that bound to `min_persons − xₖ`. So the cut holds for every such
-//! pattern and excludes y, and the master is solved again, until no figure falls short. A
+//! pattern, whatever λ (duals of the wrong sign for a one-sided row are taken as 0), and is
+//! kept when it excludes y; the master is solved again, until no figure falls short. A
 //! coefficient above the right-hand side is lowered to it, which keeps the cut valid for
-//! binary y.
+//! binary y. Zero figures are never suppressed (zeros are published), so they are no
+//! variables anywhere.
 //!
 //! **Scope.** Only the table's own figures (linked ones included) change status; every other
 //! figure keeps the status it has. The master knows the relations of the table. The
@@ -24,8 +27,8 @@
 //! That program is a relaxation of the attacker's, so its cuts hold for the full one; what it
 //! finds protected is audited exactly afterwards, like every figure the search does not prove.
 //! A figure whose cuts the table alone cannot meet, whose program gives no cut, or that is
-//! still short after [`MAX_ROUNDS`], is left open for the hypercube search. The loop is deterministic (HiGHS
-//! single-threaded, a fixed order, a fixed number of rounds).
+//! still short after [`MAX_ROUNDS`], is left open for the hypercube search. The loop is
+//! deterministic (HiGHS single-threaded, a fixed order, at most [`MAX_ROUNDS`] rounds).
 use std::collections::{BTreeMap, BTreeSet};
 
 use super::attack;
@@ -45,8 +48,10 @@ pub(super) const MAX_CELLS: usize = 2_000;
 /// 1.5 s after 70 rounds at 20 000 persons.
 const MAX_ROUNDS: usize = 20;
 
-/// How far a suppressed count may rise in the attacker's program: above any count. The cuts'
-/// coefficients are capped at their right-hand side, so its size does not weaken them.
+/// How far a suppressed count may rise in the attacker's program: far above any count (the
+/// population), so the ceiling never binds where the attacker's own program would not
+/// exceed it. A figure whose reduced cost is positive earns a coefficient capped at the
+/// cut's right-hand side anyway.
 const ROOM_UP: f64 = 1e12;
 
 /// A linear inequality over figures: Σ a_f · y_f ≥ b.
@@ -70,8 +75,8 @@ pub(super) struct Optimised {
     pub open: BTreeSet<usize>,
 }
 
-/// The cheapest pattern, within 1 %, for the primary figures of table `t` (see the module),
-/// on top of the suppressions `supp`.
+/// A pattern for the primary figures of table `t` on top of the suppressions `supp`: within
+/// 1 % of the cheapest that meets the cuts found (see the module).
 pub(super) fn pattern(
     model: &Model,
     supp: &[bool],
@@ -91,10 +96,13 @@ pub(super) fn pattern(
     let mut open = BTreeSet::new();
     let mut y = supp.to_vec();
     for round in 0..=MAX_ROUNDS {
-        y = match master(model, supp, &free, &own, min_persons, &cuts)? {
-            Some(y) => y,
-            None => supp.to_vec(),
+        // The master always has a solution (every free figure suppressed meets every row);
+        // should HiGHS say otherwise, the figures not yet protected go to the search.
+        let Some(next) = master(model, supp, &free, &own, min_persons, &cuts)? else {
+            open.extend(primary.iter().copied());
+            break;
         };
+        y = next;
         let mut added = 0;
         for &k in &primary {
             if open.contains(&k) || proofs.pattern(model, &y, k, min_persons, true).is_some() {
@@ -139,8 +147,8 @@ pub(super) fn pattern(
 const TOLERANCE: f64 = 1e-6;
 
 /// The master program: the cheapest y over the `free` figures (the others as in `supp`), with
-/// the single-relation conditions of the relations `own` says, and the cuts. `None` when it
-/// has no solution (some cut cannot be met), which [`pattern`] prevents.
+/// the single-relation conditions of the relations `own` says, and the cuts. `None` when
+/// HiGHS finds no solution.
 fn master(
     model: &Model,
     supp: &[bool],
@@ -215,9 +223,9 @@ enum Check {
     Reaches,
     /// It falls short: a cut that every protecting pattern meets.
     Short(Cut),
-    /// No cut to be had: the program has no optimum, or its duals do not read as this module
-    /// reads them (a row's dual of the wrong sign, a bound that is not the optimum). The
-    /// figure is left to the hypercube search.
+    /// No cut to be had: the program has no optimum, or the bound its duals give does not
+    /// exclude the pattern (they are not what this module reads them as). The figure is left
+    /// to the hypercube search.
     NoCut,
 }
 
@@ -280,49 +288,44 @@ fn check(
         return Ok(Check::Reaches);
     }
     // The bound Σ_rows λ·rhs + Σ_f ρ_f·y_f, with the reduced costs c − Aᵀλ. A row bounded
-    // on one side only takes λ of the sign that keeps the bound finite.
+    // on one side only takes λ of the sign that keeps the bound finite (HiGHS's duals of a
+    // maximisation have it; a wrong sign, from rounding, becomes 0).
     let mut constant = 0.0;
     let mut reduced: BTreeMap<usize, f64> = BTreeMap::from([(k, 1.0)]);
     for (Row { terms, cmp, rhs }, &dual) in rows.iter().zip(&duals.rows) {
-        let finite = match cmp {
-            Cmp::Eq => true,
-            Cmp::Ge => dual <= TOLERANCE,
-            Cmp::Le => dual >= -TOLERANCE,
+        let dual = match cmp {
+            Cmp::Eq => dual,
+            Cmp::Ge => dual.min(0.0),
+            Cmp::Le => dual.max(0.0),
         };
-        if !finite {
-            return Ok(Check::NoCut);
-        }
         constant += dual * rhs;
         for &(f, c) in terms {
             *reduced.entry(f).or_insert(0.0) -= dual * c;
         }
     }
+    // Every reduced cost counts, however small: leaving one out would make the bound too low.
     let earns = |f: usize, rc: f64| {
-        if rc > TOLERANCE {
+        if rc > 0.0 {
             rc * ROOM_UP
-        } else if rc < -TOLERANCE {
-            -rc * (model.persons[f] - 1) as f64
         } else {
-            0.0
+            -rc * (model.persons[f] - 1) as f64
         }
     };
-    // The bound under y must be the optimum (strong duality), else the duals are not what
-    // this reads them as and no cut is made.
-    let now = constant
-        + reduced
-            .iter()
-            .filter(|&(&f, _)| supp[f])
-            .map(|(&f, &rc)| earns(f, rc))
-            .sum::<f64>();
-    if (now - duals.objective).abs() > 1e-4 * (1.0 + duals.objective.abs()) {
-        return Ok(Check::NoCut);
-    }
     let b = short - constant - earns(k, reduced[&k]);
-    let terms = reduced
+    let terms: Vec<(usize, f64)> = reduced
         .iter()
         .filter(|&(&f, _)| f != k && model.persons[f] > 0)
         .map(|(&f, &rc)| (f, earns(f, rc).min(b)))
-        .filter(|&(_, a)| a > TOLERANCE)
+        .filter(|&(_, a)| a > 0.0)
         .collect();
+    // A cut that y meets would change nothing: the duals are not what this reads them as.
+    let now: f64 = terms
+        .iter()
+        .filter(|&&(f, _)| supp[f])
+        .map(|&(_, a)| a)
+        .sum();
+    if now >= b - TOLERANCE {
+        return Ok(Check::NoCut);
+    }
     Ok(Check::Short(Cut { terms, b }))
 }
