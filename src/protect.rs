@@ -4,12 +4,12 @@
 //!
 //! The algorithm:
 //! 1. **Primary**: every cell with 1 to `min_persons − 1` persons. Zero cells are published.
-//! 2. **Secondary, small tables exactly** ([`optimal`]): a table of at most
-//!    `optimal::MAX_CELLS` cells without money sums (every table but `recipients_by_area` and
-//!    `expenditure`) gets its cheapest pattern from a master integer program and the
-//!    attacker's cuts, the tables with fewest primary figures first; the others, and the
-//!    figures a table's own cells cannot protect, get the cheapest hypercube of each primary
-//!    figure ([`hypercube`]), taking the suppressions made so far for free.
+//! 2. **Secondary, large tables by search, small tables exactly**: the primary figures of
+//!    `recipients_by_area` and `expenditure` first get the cheapest hypercube each
+//!    ([`hypercube`]). Then every table of at most `optimal::MAX_CELLS` cells without money
+//!    sums gets its cheapest pattern from a master integer program and the attacker's cuts
+//!    ([`optimal`]), those with fewest primary figures first, taking the suppressions made so
+//!    far for free. The figures a small table's own cells cannot protect go to the search.
 //! 3. **Secondary, local rules** ([`rules`]): each relation on its own, to a fixed point: a
 //!    suppressed cell must not be the only one of a relation, a group of suppressed parts
 //!    beside a published total must leave each primary part room to reach `min_persons`
@@ -197,13 +197,11 @@ pub fn protect(
     // A hypercube within the suppressed figures, checked against everything the attacker
     // knows, proves a figure without a program (as in the audit).
     let proofs = Cubes::build(tables, relations, &model);
-    // Small tables first, each by its cheapest pattern (`optimal`), those with fewest primary
-    // figures first, so that the tables linked to many (recipients by benefit, sex and age)
-    // come after the ones they link and take their suppressions for free, as the hypercube
-    // search then does. More suppression only widens what the attacker must consider, so
-    // what a table's pattern protects stays protected. Money sums have certificates of their
-    // own (see `hypercube`): those tables go to the search.
-    let mut unproven = Vec::new();
+    // The tables too large for the optimal patterns (`optimal::MAX_CELLS`: the area table) and
+    // those with money sums, whose certificates `hypercube` knows, take the hypercube search.
+    // They go first: the small tables' loops then take what they suppressed for free, the
+    // figures linked to them above all (the area table's `ABROAD` and `ALL` rows), where the
+    // other way round the search would add to the small tables' linked figures afterwards.
     let mut small: Vec<(usize, Vec<usize>)> = (0..tables.len())
         .filter(|&t| !model.money[t] && tables[t].cells() <= optimal::MAX_CELLS)
         .map(|t| {
@@ -212,7 +210,24 @@ pub fn protect(
         })
         .filter(|(_, first_here)| !first_here.is_empty())
         .collect();
+    let in_small: BTreeSet<usize> = small.iter().flat_map(|(_, first)| first.clone()).collect();
+    let mut cubes = Cubes::build(tables, &searched, &search_model);
+    let mut large: BTreeSet<usize> = todo.difference(&in_small).copied().collect();
+    hypercubes(
+        &mut cubes,
+        &search_model,
+        &mut supp,
+        &mut large,
+        min_persons,
+    );
+    todo.retain(|k| in_small.contains(k) || large.contains(k));
+    trace_headlines(&model, &supp, min_persons, tables, "after the large tables");
+    // Then each small table by its cheapest pattern (`optimal`), those with fewest primary
+    // figures first, so that the tables linked to many (recipients by benefit, sex and age)
+    // come after the ones they link. More suppression only widens what the attacker must
+    // consider, so what a pattern protects stays protected.
     small.sort_by_key(|(t, first_here)| (first_here.len(), *t));
+    let mut unproven = Vec::new();
     for (t, first_here) in small {
         let found = optimal::pattern(&model, &supp, t, min_persons, &proofs)?;
         supp = found.supp;
@@ -229,34 +244,9 @@ pub fn protect(
         }
     }
     trace_headlines(&model, &supp, min_persons, tables, "after optimal patterns");
-    // Secondary suppression: the cheapest hypercube of each primary figure, first among those
-    // that take no headline figure, then, for the figures left, among all, searched widely for
-    // the few the quick search misses.
-    let mut cubes = Cubes::build(tables, &searched, &search_model);
-    // Patterns that newly suppress a headline figure (grand total, one-way margin) only
-    // where no other pattern is found.
-    for search in [
-        Search::QUICK,
-        Search::QUICK.with_headlines(),
-        Search::WIDE.with_headlines(),
-    ] {
-        cubes.search = search;
-        tracing::debug!(
-            ?search,
-            open = todo.len(),
-            "disclosure control: hypercube search"
-        );
-        trace_headlines(&model, &supp, min_persons, tables, "before hypercubes");
-        todo.retain(
-            |&k| match cubes.pattern(&search_model, &supp, k, min_persons, false) {
-                Some(pattern) => {
-                    pattern.figures.into_iter().for_each(|g| supp[g] = true);
-                    false
-                }
-                None => true,
-            },
-        );
-    }
+    // The figures left: those the small tables cannot protect alone, and the large tables'
+    // without a pattern so far (the small tables' suppressions may give them one).
+    hypercubes(&mut cubes, &search_model, &mut supp, &mut todo, min_persons);
     trace_headlines(&model, &supp, min_persons, tables, "after hypercubes");
     tracing::debug!(
         without_pattern = todo.len(),
@@ -377,6 +367,41 @@ pub fn protect(
         }
     }
     Ok(counts)
+}
+
+/// Secondary suppression by the search: the cheapest hypercube of each figure of `open`,
+/// first among those that take no headline figure, then, for the figures left, among all,
+/// searched widely for the few the quick search misses (a pattern that newly suppresses a
+/// headline figure, grand total or one-way margin, only where no other is found). The
+/// figures given a pattern leave `open`.
+fn hypercubes(
+    cubes: &mut Cubes,
+    model: &Model,
+    supp: &mut [bool],
+    open: &mut BTreeSet<usize>,
+    min_persons: i64,
+) {
+    for search in [
+        Search::QUICK,
+        Search::QUICK.with_headlines(),
+        Search::WIDE.with_headlines(),
+    ] {
+        cubes.search = search;
+        tracing::debug!(
+            ?search,
+            open = open.len(),
+            "disclosure control: hypercube search"
+        );
+        open.retain(
+            |&k| match cubes.pattern(model, supp, k, min_persons, false) {
+                Some(pattern) => {
+                    pattern.figures.into_iter().for_each(|g| supp[g] = true);
+                    false
+                }
+                None => true,
+            },
+        );
+    }
 }
 
 /// Logs (at debug level) how many headline figures are suppressed as secondary, and the first.
