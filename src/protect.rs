@@ -226,21 +226,16 @@ pub fn protect(
     // figures first, so that the tables linked to many (recipients by benefit, sex and age)
     // come after the ones they link. More suppression only widens what the attacker must
     // consider, so what a pattern protects stays protected.
+    // The figures they protect leave `todo` until the audit below, which takes those no
+    // hypercube proves.
     small.sort_by_key(|(t, first_here)| (first_here.len(), *t));
-    let mut unproven = Vec::new();
+    let mut optimised = Vec::new();
     for (t, first_here) in small {
-        let found = optimal::pattern(&model, &supp, t, min_persons, &proofs)?;
+        let found = optimal::pattern(&model, &supp, t, &first_here, min_persons, &proofs)?;
         supp = found.supp;
-        for &k in &first_here {
-            if !found.open.contains(&k) {
-                todo.remove(&k);
-                if proofs
-                    .pattern(&model, &supp, k, min_persons, true)
-                    .is_none()
-                {
-                    unproven.push(k);
-                }
-            }
+        for k in first_here.into_iter().filter(|k| !found.open.contains(k)) {
+            todo.remove(&k);
+            optimised.push(k);
         }
     }
     trace_headlines(&model, &supp, min_persons, tables, "after optimal patterns");
@@ -274,7 +269,7 @@ pub fn protect(
     trace_headlines(&model, &supp, min_persons, tables, "after repairs");
     todo.retain(|k| !repaired.contains(k));
     todo.extend(recheck);
-    todo.extend(unproven);
+    todo.extend(optimised);
     let mut secondary = supp.iter().filter(|&&s| s).count() - primary;
     tracing::debug!(
         secondary,

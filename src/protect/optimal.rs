@@ -75,18 +75,16 @@ pub(super) struct Optimised {
     pub open: BTreeSet<usize>,
 }
 
-/// A pattern for the primary figures of table `t` on top of the suppressions `supp`: within
+/// A pattern for the figures `primary` of table `t` on top of the suppressions `supp`: within
 /// 1 % of the cheapest that meets the cuts found (see the module).
 pub(super) fn pattern(
     model: &Model,
     supp: &[bool],
     t: usize,
+    primary: &[usize],
     min_persons: i64,
     proofs: &Cubes,
 ) -> Result<Optimised> {
-    let primary: Vec<usize> = (0..model.figures())
-        .filter(|&f| model.is_primary(f, min_persons) && model.cells[f][0].0 == t)
-        .collect();
     let free: Vec<bool> = (0..model.figures())
         .map(|f| model.in_table(f, t) && !supp[f] && model.persons[f] > 0)
         .collect();
@@ -104,7 +102,7 @@ pub(super) fn pattern(
         };
         y = next;
         let mut added = 0;
-        for &k in &primary {
+        for &k in primary {
             if open.contains(&k) || proofs.pattern(model, &y, k, min_persons, true).is_some() {
                 continue;
             }

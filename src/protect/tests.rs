@@ -1151,17 +1151,12 @@ proptest! {
         let model = Model::build(&tables, &relations, &[], true).unwrap();
         let primary: Vec<bool> = (0..model.figures()).map(|f| model.is_primary(f, min)).collect();
         let mut cubes = Cubes::build(&tables, &relations, &model);
-        let found = optimal::pattern(&model, &primary, 0, min, &cubes).unwrap();
+        let figures: Vec<usize> = (0..model.figures()).filter(|&f| primary[f]).collect();
+        let found = optimal::pattern(&model, &primary, 0, &figures, min, &cubes).unwrap();
         prop_assume!(found.open.is_empty());
         let mut searched = primary.clone();
-        for search in [Search::QUICK, Search::QUICK.with_headlines(), Search::WIDE.with_headlines()] {
-            cubes.search = search;
-            for k in (0..model.figures()).filter(|&f| primary[f]) {
-                if let Some(pattern) = cubes.pattern(&model, &searched, k, min, false) {
-                    pattern.figures.into_iter().for_each(|g| searched[g] = true);
-                }
-            }
-        }
+        let mut open: BTreeSet<usize> = figures.into_iter().collect();
+        hypercubes(&mut cubes, &model, &mut searched, &mut open, min);
         let proven = |k: usize| cubes.pattern(&model, &searched, k, min, true).is_some();
         prop_assume!((0..model.figures()).filter(|&f| primary[f]).all(proven));
         let optimal = secondary_cost(&model, &primary, &found.supp) as f64;
