@@ -38,20 +38,7 @@ fn area_table() -> (Table, Vec<Relation>) {
             codes: strings(&["SSS", "1", "2"]),
         },
     ];
-    let mut t = Table::new(
-        "recipients_by_area",
-        dims,
-        vec![
-            Measure {
-                id: "recipients",
-                unit: Unit::Persons,
-            },
-            Measure {
-                id: "mean_amount",
-                unit: Unit::EuroPerMonth,
-            },
-        ],
-    );
+    let mut t = Table::new("recipients_by_area", dims, recipients_and_mean());
     let idx = |a: usize, b: usize, s: usize| (a * 15 + b) * 3 + s;
     let bpos = |code: &str| benefits.iter().position(|b| b == code).unwrap();
     let mut persons = vec![0i64; t.cells()];

@@ -35,6 +35,20 @@ fn table(id: &'static str, dims: &[(&'static str, &[&str])], persons: &[i64]) ->
     t
 }
 
+/// The measures of a recipients table: persons and their mean amount.
+fn recipients_and_mean() -> Vec<Measure> {
+    vec![
+        Measure {
+            id: "recipients",
+            unit: Unit::Persons,
+        },
+        Measure {
+            id: "mean_amount",
+            unit: Unit::EuroPerMonth,
+        },
+    ]
+}
+
 fn total(dimension: &'static str, parts: &[&str]) -> Hierarchy {
     Hierarchy {
         dimension,
@@ -417,17 +431,7 @@ fn a_count_under_all_takes_no_partner_for_the_sums_behind_means() {
         id: "benefit",
         codes: strings(&["ALL", "A", "B", "C"]),
     }];
-    let measures = vec![
-        Measure {
-            id: "recipients",
-            unit: Unit::Persons,
-        },
-        Measure {
-            id: "mean_amount",
-            unit: Unit::EuroPerMonth,
-        },
-    ];
-    let mut t = Table::new("means", dims, measures);
+    let mut t = Table::new("means", dims, recipients_and_mean());
     t.persons = vec![40, 30, 12, 2];
     t.values[0] = t.persons.iter().map(|&p| Some(p)).collect();
     t.values[1] = vec![Some(70_000), Some(60_000), Some(20_000), Some(15_000)];
