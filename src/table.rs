@@ -19,6 +19,10 @@ pub struct Measure {
 }
 
 impl Measure {
+    pub const fn new(id: &'static str, unit: Unit) -> Measure {
+        Measure { id, unit }
+    }
+
     pub fn is_money(&self) -> bool {
         self.unit != Unit::Persons
     }
@@ -143,14 +147,7 @@ mod tests {
                 codes: vec!["SSS".into(), "0-15".into()],
             },
         ];
-        let t = Table::new(
-            "t",
-            dims,
-            vec![Measure {
-                id: "recipients",
-                unit: Unit::Persons,
-            }],
-        );
+        let t = Table::new("t", dims, vec![Measure::new("recipients", Unit::Persons)]);
         assert_eq!(t.cells(), 6);
         assert_eq!(t.index(&["1", "0-15"]), Some(3));
         assert_eq!(t.codes(3), vec!["1", "0-15"]);

@@ -171,21 +171,12 @@ impl Cube {
 
     /// A table of `recipients` (count) with, as asked, `mean_amount` and `median_amount`.
     pub fn into_table(mut self, id: &'static str, count: &'static str, mean: bool) -> Table {
-        let mut measures = vec![Measure {
-            id: count,
-            unit: Unit::Persons,
-        }];
+        let mut measures = vec![Measure::new(count, Unit::Persons)];
         if mean {
-            measures.push(Measure {
-                id: "mean_amount",
-                unit: Unit::EuroPerMonth,
-            });
+            measures.push(Measure::new("mean_amount", Unit::EuroPerMonth));
         }
         if self.values.is_some() {
-            measures.push(Measure {
-                id: "median_amount",
-                unit: Unit::EuroPerMonth,
-            });
+            measures.push(Measure::new("median_amount", Unit::EuroPerMonth));
         }
         let mut table = Table::new(id, self.dimensions, measures);
         for cell in 0..table.cells() {

@@ -824,14 +824,8 @@ fn expenditure(
         TableId::Expenditure.id(),
         dims,
         vec![
-            Measure {
-                id: "expenditure",
-                unit: Unit::Euro,
-            },
-            Measure {
-                id: "recipients_during_period",
-                unit: Unit::Persons,
-            },
+            Measure::new("expenditure", Unit::Euro),
+            Measure::new("recipients_during_period", Unit::Persons),
         ],
     );
     for (cell, &n) in persons.iter().enumerate() {
@@ -976,18 +970,9 @@ pub fn time_series(tables: &[Table], period: Period, history: &[PublishedPeriod]
             dim("benefit", benefits()),
         ],
         vec![
-            Measure {
-                id: "recipients",
-                unit: Unit::Persons,
-            },
-            Measure {
-                id: "mean_amount",
-                unit: Unit::EuroPerMonth,
-            },
-            Measure {
-                id: "expenditure",
-                unit: Unit::Euro,
-            },
+            Measure::new("recipients", Unit::Persons),
+            Measure::new("mean_amount", Unit::EuroPerMonth),
+            Measure::new("expenditure", Unit::Euro),
         ],
     );
     let main = tables

@@ -68,14 +68,8 @@ pub(crate) mod tests {
             },
         ];
         let measures = vec![
-            Measure {
-                id: "recipients",
-                unit: Unit::Persons,
-            },
-            Measure {
-                id: "mean_amount",
-                unit: Unit::EuroPerMonth,
-            },
+            Measure::new("recipients", Unit::Persons),
+            Measure::new("mean_amount", Unit::EuroPerMonth),
         ];
         let mut t = Table::new(TableId::RecipientsByBenefitSexAge.id(), dims, measures);
         t.values[0] = vec![Some(12), Some(2), Some(0)];

@@ -245,10 +245,10 @@ mod tests {
                 codes: vec!["SSS".into(), "SE".into()],
             },
         ];
-        let measures = vec![crate::table::Measure {
-            id: "recipients",
-            unit: crate::table::Unit::Persons,
-        }];
+        let measures = vec![crate::table::Measure::new(
+            "recipients",
+            crate::table::Unit::Persons,
+        )];
         let table = Table::new(TableId::RecipientsAbroadByCountry.id(), dims, measures);
         let v: Value =
             serde_json::from_str(&table_jsonstat(&table, &codelists, &info, "fi")).unwrap();

@@ -545,10 +545,7 @@ mod tests {
         let table = Table::new(
             TableId::RecipientsByArea.id(),
             dims,
-            vec![Measure {
-                id: "recipients",
-                unit: Unit::Persons,
-            }],
+            vec![Measure::new("recipients", Unit::Persons)],
         );
         let px = table_px(&table, &codelists, &info);
         assert!(px.contains("\"Ahvenanmaa (MK21)\",\"Ahvenanmaa (HVA91)\""));

@@ -295,10 +295,7 @@ fn read_table_csv(file: &Path) -> std::result::Result<PublishedTable, String> {
             return Err(format!("column {id} is not followed by {id}_status"));
         }
         let unit = unit_of(id).ok_or_else(|| format!("column {id}: unknown measure"))?;
-        measures.push(Measure {
-            id: intern(id),
-            unit,
-        });
+        measures.push(Measure::new(intern(id), unit));
     }
     let dimension_columns = dimensions
         .iter()

@@ -24,10 +24,7 @@ fn table(id: &'static str, dims: &[(&'static str, &[&str])], persons: &[i64]) ->
     let mut t = Table::new(
         id,
         dimensions,
-        vec![Measure {
-            id: "recipients",
-            unit: Unit::Persons,
-        }],
+        vec![Measure::new("recipients", Unit::Persons)],
     );
     assert_eq!(persons.len(), t.cells(), "{id}");
     t.persons = persons.to_vec();
@@ -38,14 +35,8 @@ fn table(id: &'static str, dims: &[(&'static str, &[&str])], persons: &[i64]) ->
 /// The measures of a recipients table: persons and their mean amount.
 fn recipients_and_mean() -> Vec<Measure> {
     vec![
-        Measure {
-            id: "recipients",
-            unit: Unit::Persons,
-        },
-        Measure {
-            id: "mean_amount",
-            unit: Unit::EuroPerMonth,
-        },
+        Measure::new("recipients", Unit::Persons),
+        Measure::new("mean_amount", Unit::EuroPerMonth),
     ]
 }
 
@@ -570,10 +561,7 @@ fn grid(interior: &[[i64; 4]]) -> (Table, Vec<Relation>) {
     let mut t = Table::new(
         "grid",
         dims,
-        vec![Measure {
-            id: "recipients",
-            unit: Unit::Persons,
-        }],
+        vec![Measure::new("recipients", Unit::Persons)],
     );
     t.values[0] = persons.iter().map(|&p| Some(p)).collect();
     t.persons = persons;
@@ -644,14 +632,8 @@ fn expenditure_is_audited_on_its_own_relations() {
         },
     ];
     let measures = vec![
-        Measure {
-            id: "expenditure",
-            unit: Unit::Euro,
-        },
-        Measure {
-            id: "recipients_during_period",
-            unit: Unit::Persons,
-        },
+        Measure::new("expenditure", Unit::Euro),
+        Measure::new("recipients_during_period", Unit::Persons),
     ];
     let mut t = Table::new("expenditure", dims, measures);
     // cells: ALL×(SSS, regular, recovery), A×…, B×…

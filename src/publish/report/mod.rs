@@ -418,17 +418,11 @@ pub(crate) mod tests {
     }
 
     fn persons(id: &'static str) -> Measure {
-        Measure {
-            id,
-            unit: Unit::Persons,
-        }
+        Measure::new(id, Unit::Persons)
     }
 
     fn euros(id: &'static str) -> Measure {
-        Measure {
-            id,
-            unit: Unit::EuroPerMonth,
-        }
+        Measure::new(id, Unit::EuroPerMonth)
     }
 
     /// Fills counts with 100 + 7·cell and amounts with 500.00 € + 1.23 € · cell.
@@ -498,10 +492,7 @@ pub(crate) mod tests {
             vec![
                 persons("recipients"),
                 euros("mean_amount"),
-                Measure {
-                    id: "expenditure",
-                    unit: Unit::Euro,
-                },
+                Measure::new("expenditure", Unit::Euro),
             ],
         );
         fill(&mut ts);
