@@ -85,6 +85,69 @@ pub(super) fn pattern(
     min_persons: i64,
     proofs: &Cubes,
 ) -> Result<Optimised> {
+    let price = |f: usize| model.cost[f] as f64;
+    let objective = Objective {
+        price: &price,
+        goal: Goal::Point,
+        rounds: MAX_ROUNDS,
+    };
+    cut_loop(model, supp, t, primary, min_persons, proofs, &objective)
+}
+
+/// A lower bound on the persons that any pattern protecting the primary figures of table `t`
+/// hides in the table's other cells, whatever the other tables publish: the loop with every
+/// figure outside the table suppressed (the most help they could give, since suppression only
+/// widens what the attacker must consider) and the master solved exactly for the fewest
+/// persons. Every cut holds for every pattern that protects the figures against the
+/// attacker's linear program, which a pattern passing the exact audit does, so the master's
+/// optimum bounds the loss after any number of `rounds`; more rounds tighten it.
+#[cfg(test)]
+pub(super) fn least_hidden(
+    model: &Model,
+    t: usize,
+    min_persons: i64,
+    proofs: &Cubes,
+    rounds: usize,
+) -> Result<i64> {
+    let given: Vec<bool> = (0..model.figures())
+        .map(|f| {
+            model.is_primary(f, min_persons) || (!model.in_table(f, t) && model.persons[f] > 0)
+        })
+        .collect();
+    let primary: Vec<usize> = (0..model.figures())
+        .filter(|&f| model.in_table(f, t) && model.is_primary(f, min_persons))
+        .collect();
+    let price = |f: usize| model.persons[f] as f64;
+    let objective = Objective {
+        price: &price,
+        goal: Goal::Optimum,
+        rounds,
+    };
+    let found = cut_loop(model, &given, t, &primary, min_persons, proofs, &objective)?;
+    Ok((0..model.figures())
+        .filter(|&f| found.supp[f] && !given[f])
+        .map(|f| model.persons[f])
+        .sum())
+}
+
+/// What the master minimises, how closely, and for how many rounds after the first.
+struct Objective<'a> {
+    /// Figure → what suppressing it costs.
+    price: &'a dyn Fn(usize) -> f64,
+    goal: Goal,
+    rounds: usize,
+}
+
+/// The cut loop of the module for the figures `primary` of table `t` on top of `supp`.
+fn cut_loop(
+    model: &Model,
+    supp: &[bool],
+    t: usize,
+    primary: &[usize],
+    min_persons: i64,
+    proofs: &Cubes,
+    objective: &Objective,
+) -> Result<Optimised> {
     let free: Vec<bool> = (0..model.figures())
         .map(|f| model.in_table(f, t) && !supp[f] && model.persons[f] > 0)
         .collect();
@@ -93,10 +156,10 @@ pub(super) fn pattern(
     let mut cuts: Vec<Cut> = Vec::new();
     let mut open = BTreeSet::new();
     let mut y = supp.to_vec();
-    for round in 0..=MAX_ROUNDS {
+    for round in 0..=objective.rounds {
         // The master always has a solution (every free figure suppressed meets every row);
         // should HiGHS say otherwise, the figures not yet protected go to the search.
-        let Some(next) = master(model, supp, &free, &own, min_persons, &cuts)? else {
+        let Some(next) = master(model, supp, &free, &own, min_persons, &cuts, objective)? else {
             open.extend(primary.iter().copied());
             break;
         };
@@ -120,7 +183,7 @@ pub(super) fn pattern(
                 .filter(|&&(f, _)| free[f] || supp[f])
                 .map(|&(_, a)| a)
                 .sum();
-            if round == MAX_ROUNDS || reach < cut.b - TOLERANCE {
+            if round == objective.rounds || reach < cut.b - TOLERANCE {
                 open.insert(k);
             } else {
                 cuts.push(cut);
@@ -144,9 +207,9 @@ pub(super) fn pattern(
 /// Slack for comparing the solver's values.
 const TOLERANCE: f64 = 1e-6;
 
-/// The master program: the cheapest y over the `free` figures (the others as in `supp`), with
-/// the single-relation conditions of the relations `own` says, and the cuts. `None` when
-/// HiGHS finds no solution.
+/// The master program: the cheapest y by `objective` over the `free` figures (the others as in
+/// `supp`), with the single-relation conditions of the relations `own` says, and the cuts.
+/// `None` when HiGHS finds no solution.
 fn master(
     model: &Model,
     supp: &[bool],
@@ -154,10 +217,11 @@ fn master(
     own: &dyn Fn(usize) -> bool,
     min_persons: i64,
     cuts: &[Cut],
+    objective: &Objective,
 ) -> Result<Option<Vec<bool>>> {
     let mut program = Program::new();
     let vars: Vec<Option<Var>> = (0..model.figures())
-        .map(|f| free[f].then(|| program.var(model.cost[f] as f64, (0.0, 1.0), true)))
+        .map(|f| free[f].then(|| program.var((objective.price)(f), (0.0, 1.0), true)))
         .collect();
     // Σ a_f · y_f ≥ b, the figures that cannot change moved to the right.
     let mut at_least = |terms: &[(usize, f64)], b: f64| {
@@ -205,7 +269,7 @@ fn master(
     for cut in cuts {
         at_least(&cut.terms, cut.b);
     }
-    Ok(match program.solve(false, Goal::Point)? {
+    Ok(match program.solve(false, objective.goal)? {
         Solution::Optimal(values) => Some(
             (0..model.figures())
                 .map(|f| vars[f].map_or(supp[f], |v| values[v.index()] > 0.5))
