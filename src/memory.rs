@@ -6,10 +6,9 @@
 //! mimalloc with purging off reuses the freed memory instead (README, "Performance"). A run is a
 //! batch process, so memory kept until it exits costs nothing after its peak.
 //!
-//! Transparent huge pages are off: on the benchmark machine they made the kernel zero more
-//! memory than they saved at 1 million persons (they pay at 10 million; README). Either choice
-//! gives way to mimalloc's own variable in the environment (`MIMALLOC_PURGE_DELAY`,
-//! `MIMALLOC_ALLOW_THP`).
+//! Transparent huge pages are off: on the benchmark machine the kernel spent more time zeroing
+//! 2 MiB pages than they saved (benches/RESULTS.md). Either choice gives way to mimalloc's own
+//! variable in the environment (`MIMALLOC_PURGE_DELAY`, `MIMALLOC_ALLOW_THP`).
 use libmimalloc_sys::{mi_option_set, mi_option_t};
 use std::os::raw::c_long;
 
@@ -26,16 +25,36 @@ const ALLOW_THP: mi_option_t = 43;
 /// thing in `main`, before other threads allocate.
 pub fn configure() {
     set_unless_in_environment("MIMALLOC_PURGE_DELAY", PURGE_DELAY, -1);
-    set_unless_in_environment("MIMALLOC_ALLOW_THP", ALLOW_THP, 0);
+    if set_unless_in_environment("MIMALLOC_ALLOW_THP", ALLOW_THP, 0) {
+        disable_huge_pages();
+    }
 }
 
-fn set_unless_in_environment(variable: &str, option: mi_option_t, value: c_long) {
-    if std::env::var_os(variable).is_none() {
+/// Sets the option unless its variable is in the environment; whether it did.
+fn set_unless_in_environment(variable: &str, option: mi_option_t, value: c_long) -> bool {
+    let unset = std::env::var_os(variable).is_none();
+    if unset {
         // SAFETY: the option is one of mimalloc's (its position is checked by the test below);
         // setting it is a plain store, not synchronised, hence `configure` runs before threads.
         unsafe { mi_option_set(option, value) }
     }
+    unset
 }
+
+/// Transparent huge pages off for the whole process. mimalloc does this itself (by the same
+/// `prctl`) only when the option is off as it starts, which is before `main`: by the time
+/// `configure` runs it has reserved its first arena (1 GiB) asking the kernel for huge pages,
+/// and without this call that arena got them. The kernel checks the flag at every page fault,
+/// so it holds for memory already reserved.
+#[cfg(target_os = "linux")]
+fn disable_huge_pages() {
+    // SAFETY: PR_SET_THP_DISABLE takes an integer flag and no pointer; it only sets a flag of
+    // the process's memory map.
+    unsafe { libc::prctl(libc::PR_SET_THP_DISABLE, 1, 0, 0, 0) };
+}
+
+#[cfg(not(target_os = "linux"))]
+fn disable_huge_pages() {}
 
 #[cfg(test)]
 mod tests {
@@ -67,5 +86,17 @@ mod tests {
                 assert_eq!(option(position), configured, "{variable}");
             }
         }
+    }
+
+    #[cfg(target_os = "linux")]
+    #[test]
+    fn huge_pages_are_off_for_the_process_after_configure() {
+        if std::env::var_os("MIMALLOC_ALLOW_THP").is_some() {
+            return;
+        }
+        configure();
+        // SAFETY: PR_GET_THP_DISABLE reads a flag of the process and takes no pointer.
+        let disabled = unsafe { libc::prctl(libc::PR_GET_THP_DISABLE, 0, 0, 0, 0) };
+        assert_eq!(disabled, 1);
     }
 }
