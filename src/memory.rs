@@ -6,9 +6,10 @@
 //! mimalloc with purging off reuses the freed memory instead (README, "Performance"). A run is a
 //! batch process, so memory kept until it exits costs nothing after its peak.
 //!
-//! Transparent huge pages are off: on the benchmark machine the kernel spent more time zeroing
-//! 2 MiB pages than they saved (benches/RESULTS.md). Either choice gives way to mimalloc's own
-//! variable in the environment (`MIMALLOC_PURGE_DELAY`, `MIMALLOC_ALLOW_THP`).
+//! Transparent huge pages are off: at 1 million persons the kernel spent more time zeroing
+//! 2 MiB pages than they saved (at 10 million they save a little; benches/RESULTS.md). Either
+//! choice gives way to mimalloc's own variable in the environment (`MIMALLOC_PURGE_DELAY`,
+//! `MIMALLOC_ALLOW_THP`).
 use libmimalloc_sys::{mi_option_set, mi_option_t};
 use std::os::raw::c_long;
 
