@@ -210,7 +210,10 @@ pub fn protect(
         })
         .filter(|(_, first_here)| !first_here.is_empty())
         .collect();
-    let in_small: BTreeSet<usize> = small.iter().flat_map(|(_, first)| first.clone()).collect();
+    let in_small: BTreeSet<usize> = small
+        .iter()
+        .flat_map(|(_, first)| first.iter().copied())
+        .collect();
     let mut cubes = Cubes::build(tables, &searched, &search_model);
     let mut large: BTreeSet<usize> = todo.difference(&in_small).copied().collect();
     hypercubes(
