@@ -6,10 +6,13 @@
 //! mimalloc with purging off reuses the freed memory instead (README, "Performance"). A run is a
 //! batch process, so memory kept until it exits costs nothing after its peak.
 //!
-//! Transparent huge pages are off: at 1 million persons the kernel spent more time zeroing
-//! 2 MiB pages than they saved (at 10 million they save a little; benches/RESULTS.md). Either
-//! choice gives way to mimalloc's own variable in the environment (`MIMALLOC_PURGE_DELAY`,
-//! `MIMALLOC_ALLOW_THP`).
+//! Transparent huge pages: mimalloc starts before `main`, with huge pages allowed, and reserves
+//! its first arena (1 GiB) asking the kernel for them; `configure` stops it asking for the
+//! arenas after that. Of the three ways measured, this one is kept: huge pages for every arena
+//! cost time at 10 million persons, and none at all (`prctl(PR_SET_THP_DISABLE)`) saved time at
+//! 1 million but cost 8 % at 10 million, where the first arena is reused all run
+//! (benches/RESULTS.md). Either choice gives way to mimalloc's own variable in the environment
+//! (`MIMALLOC_PURGE_DELAY`, `MIMALLOC_ALLOW_THP`; `MIMALLOC_ALLOW_THP=0` means none at all).
 use libmimalloc_sys::{mi_option_set, mi_option_t};
 use std::os::raw::c_long;
 
@@ -22,40 +25,20 @@ const PURGE_DELAY: mi_option_t = 15;
 /// Whether mimalloc asks the kernel for transparent huge pages, 0 or 1.
 const ALLOW_THP: mi_option_t = 43;
 
-/// Keep freed memory for reuse for the rest of the process, in ordinary pages. Call it first
-/// thing in `main`, before other threads allocate.
+/// Keep freed memory for reuse for the rest of the process, in ordinary pages after the first
+/// arena. Call it first thing in `main`, before other threads allocate.
 pub fn configure() {
     set_unless_in_environment("MIMALLOC_PURGE_DELAY", PURGE_DELAY, -1);
-    if set_unless_in_environment("MIMALLOC_ALLOW_THP", ALLOW_THP, 0) {
-        disable_huge_pages();
-    }
+    set_unless_in_environment("MIMALLOC_ALLOW_THP", ALLOW_THP, 0);
 }
 
-/// Sets the option unless its variable is in the environment; whether it did.
-fn set_unless_in_environment(variable: &str, option: mi_option_t, value: c_long) -> bool {
-    let unset = std::env::var_os(variable).is_none();
-    if unset {
+fn set_unless_in_environment(variable: &str, option: mi_option_t, value: c_long) {
+    if std::env::var_os(variable).is_none() {
         // SAFETY: the option is one of mimalloc's (its position is checked by the test below);
         // setting it is a plain store, not synchronised, hence `configure` runs before threads.
         unsafe { mi_option_set(option, value) }
     }
-    unset
 }
-
-/// Transparent huge pages off for the whole process. mimalloc does this itself (by the same
-/// `prctl`) only when the option is off as it starts, which is before `main`: by the time
-/// `configure` runs it has reserved its first arena (1 GiB) asking the kernel for huge pages,
-/// and without this call that arena got them. The kernel checks the flag at every page fault,
-/// so it holds for memory already reserved.
-#[cfg(target_os = "linux")]
-fn disable_huge_pages() {
-    // SAFETY: PR_SET_THP_DISABLE takes an integer flag and no pointer; it only sets a flag of
-    // the process's memory map.
-    unsafe { libc::prctl(libc::PR_SET_THP_DISABLE, 1, 0, 0, 0) };
-}
-
-#[cfg(not(target_os = "linux"))]
-fn disable_huge_pages() {}
 
 #[cfg(test)]
 mod tests {
@@ -68,7 +51,7 @@ mod tests {
     }
 
     #[test]
-    fn the_options_set_are_the_purge_delay_and_huge_pages_and_the_process_has_none() {
+    fn the_options_set_are_the_purge_delay_and_huge_pages() {
         // mimalloc v3's defaults (one second, allowed) show the positions name those options;
         // a variable in the environment leaves its option as the environment says.
         let checked = [
@@ -86,14 +69,6 @@ mod tests {
             if unset(variable) {
                 assert_eq!(option(position), configured, "{variable}");
             }
-        }
-        // Huge pages off for the process itself, not only for mimalloc's later arenas (one
-        // test, since `configure` changes what the defaults above read).
-        #[cfg(target_os = "linux")]
-        if unset("MIMALLOC_ALLOW_THP") {
-            // SAFETY: PR_GET_THP_DISABLE reads a flag of the process and takes no pointer.
-            let disabled = unsafe { libc::prctl(libc::PR_GET_THP_DISABLE, 0, 0, 0, 0) };
-            assert_eq!(disabled, 1, "transparent huge pages still allowed");
         }
     }
 }
